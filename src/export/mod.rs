@@ -1,0 +1,3 @@
+//! Writers for spreadsheets and JIRA. Every CSV goes through [`csv_safe`].
+
+pub mod csv_safe;

@@ -1,0 +1,13 @@
+//! posture: one severity-sorted view of Security Hub, Kubescape and
+//! Starboard/Trivy-Operator findings.
+//!
+//! The core (`model`, `sources` parsers, `query`, `export`, `demo`) knows no
+//! terminal and no network; the CLI and TUI sit on top.
+
+pub mod cli;
+pub mod demo;
+pub mod export;
+pub mod model;
+pub mod query;
+pub mod sources;
+pub mod text;

@@ -1,0 +1,147 @@
+//! The one finding model every source maps into.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::safe_text::SafeText;
+use super::severity::Severity;
+use super::timestamp::Timestamp;
+
+/// Where a finding came from. Trivy-Operator reports count as `starboard`: same
+/// API group, same CRDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Securityhub,
+    Kubescape,
+    Starboard,
+}
+
+impl Source {
+    pub const ALL: [Source; 3] = [Source::Securityhub, Source::Kubescape, Source::Starboard];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Securityhub => "securityhub",
+            Source::Kubescape => "kubescape",
+            Source::Starboard => "starboard",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown source {0:?} (expected securityhub, kubescape or starboard)")]
+pub struct UnknownSource(pub String);
+
+impl FromStr for Source {
+    type Err = UnknownSource;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "securityhub" | "security-hub" | "asff" | "ocsf" => Ok(Source::Securityhub),
+            "kubescape" => Ok(Source::Kubescape),
+            "starboard" | "trivy" | "trivy-operator" => Ok(Source::Starboard),
+            _ => Err(UnknownSource(s.to_string())),
+        }
+    }
+}
+
+/// A stable identity: the same finding read again (next week, from the API instead
+/// of a file) gets the same fingerprint, so triage marks follow it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fingerprint(Box<str>);
+
+impl Fingerprint {
+    /// Hashes the identifying parts; the unit separator keeps ("ab","c") and
+    /// ("a","bc") apart.
+    pub fn from_parts(source: Source, parts: &[&str]) -> Fingerprint {
+        let mut h = Sha256::new();
+        h.update(source.as_str().as_bytes());
+        for p in parts {
+            h.update([0x1f]);
+            h.update(p.as_bytes());
+        }
+        let digest = h.finalize();
+        let mut s = String::with_capacity(24);
+        s.push_str(match source {
+            Source::Securityhub => "sh-",
+            Source::Kubescape => "ks-",
+            Source::Starboard => "sb-",
+        });
+        for b in &digest[..10] {
+            s.push_str(&format!("{b:02x}"));
+        }
+        Fingerprint(s.into_boxed_str())
+    }
+
+    /// For fingerprints read back from a snapshot or a triage file.
+    pub fn from_stored(s: &str) -> Fingerprint {
+        Fingerprint(s.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Remediation {
+    pub text: SafeText,
+    pub url: Option<SafeText>,
+}
+
+/// One normalised finding. Text fields are [`SafeText`]: display-safe by
+/// construction, the original kept for JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub fingerprint: Fingerprint,
+    pub source: Source,
+    pub severity: Severity,
+    pub title: SafeText,
+    pub rule_id: SafeText,
+    pub resource: SafeText,
+    pub namespace: SafeText,
+    pub account: SafeText,
+    pub region: SafeText,
+    pub cluster: SafeText,
+    pub description: SafeText,
+    pub remediation: Remediation,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    pub open: bool,
+    /// The input record as compact JSON, for the detail view. Not part of the
+    /// identity; absent for demo data and snapshots saved without raw records.
+    pub raw: Option<Box<str>>,
+}
+
+impl Finding {
+    /// "account/region" for cloud findings, the cluster for Kubernetes ones.
+    pub fn scope(&self) -> String {
+        if !self.cluster.is_empty() {
+            self.cluster.display().to_string()
+        } else if !self.account.is_empty() {
+            if self.region.is_empty() {
+                self.account.display().to_string()
+            } else {
+                format!("{}/{}", self.account.display(), self.region.display())
+            }
+        } else {
+            String::new()
+        }
+    }
+}

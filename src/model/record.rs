@@ -1,0 +1,100 @@
+//! The documented JSON form of a finding: what `posture list --format json`
+//! prints and what snapshot files store. Field names are a public contract.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::finding::{Finding, Fingerprint, Remediation, Source};
+use super::safe_text::SafeText;
+use super::severity::Severity;
+use super::timestamp::Timestamp;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FindingRecord {
+    pub fingerprint: String,
+    pub source: Source,
+    pub severity: Severity,
+    pub title: String,
+    #[serde(default)]
+    pub rule_id: String,
+    #[serde(default)]
+    pub resource: String,
+    #[serde(default)]
+    pub namespace: String,
+    #[serde(default)]
+    pub account: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub cluster: String,
+    pub open: bool,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub remediation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<Timestamp>,
+    /// The original input record, only where asked for (`--raw`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<Box<RawValue>>,
+}
+
+impl FindingRecord {
+    /// JSON carries the original text (the serializer escapes it); terminals get
+    /// the display form.
+    pub fn from_finding(f: &Finding, with_raw: bool) -> FindingRecord {
+        FindingRecord {
+            fingerprint: f.fingerprint.to_string(),
+            source: f.source,
+            severity: f.severity,
+            title: f.title.original().to_string(),
+            rule_id: f.rule_id.original().to_string(),
+            resource: f.resource.original().to_string(),
+            namespace: f.namespace.original().to_string(),
+            account: f.account.original().to_string(),
+            region: f.region.original().to_string(),
+            cluster: f.cluster.original().to_string(),
+            open: f.open,
+            description: f.description.original().to_string(),
+            remediation: f.remediation.text.original().to_string(),
+            remediation_url: f.remediation.url.as_ref().map(|u| u.original().to_string()),
+            first_seen: f.first_seen,
+            last_seen: f.last_seen,
+            raw: if with_raw {
+                f.raw
+                    .as_deref()
+                    .and_then(|r| RawValue::from_string(r.to_string()).ok())
+            } else {
+                None
+            },
+        }
+    }
+
+    pub fn into_finding(self) -> Finding {
+        Finding {
+            fingerprint: Fingerprint::from_stored(&self.fingerprint),
+            source: self.source,
+            severity: self.severity,
+            title: SafeText::line(&self.title),
+            rule_id: SafeText::line(&self.rule_id),
+            resource: SafeText::line(&self.resource),
+            namespace: SafeText::line(&self.namespace),
+            account: SafeText::line(&self.account),
+            region: SafeText::line(&self.region),
+            cluster: SafeText::line(&self.cluster),
+            description: SafeText::multi(&self.description),
+            remediation: Remediation {
+                text: SafeText::multi(&self.remediation),
+                url: self.remediation_url.as_deref().map(SafeText::line),
+            },
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            open: self.open,
+            raw: self.raw.map(|r| r.get().into()),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Display-safe text. Every string that came from an input file (titles, resource
+//! names, descriptions, notes) passes through here once, where it enters the model,
+//! so no layer above can forget to neutralise terminal escape sequences.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+/// Text that is safe to draw on a terminal: no C0/C1 control characters (ESC,
+/// U+009B CSI, BEL, ...), no BiDi overrides, no invisible zero-width characters.
+/// Such characters are shown visibly (`\x1b`, `\u{202e}`) instead of being
+/// dropped, so an analyst can see that a value was tampered with.
+///
+/// The original value is kept only when it differs, for the JSON and raw views.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct SafeText {
+    display: Box<str>,
+    original: Option<Box<str>>,
+}
+
+/// Whether line breaks belong to the text (descriptions) or not (titles, names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    Single,
+    Multi,
+}
+
+impl SafeText {
+    pub fn new(raw: &str, lines: Lines) -> SafeText {
+        match sanitize(raw, lines) {
+            None => SafeText {
+                display: raw.into(),
+                original: None,
+            },
+            Some(display) => SafeText {
+                display: display.into_boxed_str(),
+                original: Some(raw.into()),
+            },
+        }
+    }
+
+    pub fn line(raw: &str) -> SafeText {
+        SafeText::new(raw, Lines::Single)
+    }
+
+    pub fn multi(raw: &str) -> SafeText {
+        SafeText::new(raw, Lines::Multi)
+    }
+
+    /// Terminal- and log-safe form.
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    /// The value exactly as the input had it (for JSON, where escaping is the
+    /// serializer's job, and for the raw view).
+    pub fn original(&self) -> &str {
+        self.original.as_deref().unwrap_or(&self.display)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.display.is_empty()
+    }
+
+    pub fn was_altered(&self) -> bool {
+        self.original.is_some()
+    }
+}
+
+impl Serialize for SafeText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.original())
+    }
+}
+
+impl<'de> Deserialize<'de> for SafeText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(SafeText::multi(&s))
+    }
+}
+
+/// True for characters that must never reach a terminal as themselves.
+pub fn is_dangerous(c: char, lines: Lines) -> bool {
+    match c {
+        '\n' => lines == Lines::Single,
+        // C0 (incl. ESC, BEL, CR, TAB), DEL and C1 (incl. U+009B CSI).
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
+        // BiDi embeddings, overrides and isolates ("Trojan Source").
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' => {
+            true
+        }
+        // Zero-width and invisible formatting characters.
+        '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{180e}' | '\u{00ad}' => {
+            true
+        }
+        // Line/paragraph separators move the cursor in some terminals.
+        '\u{2028}' | '\u{2029}' => true,
+        _ => false,
+    }
+}
+
+/// `None` when the text is already safe (the common case: no allocation).
+fn sanitize(raw: &str, lines: Lines) -> Option<String> {
+    let needs = raw.chars().any(|c| is_dangerous(c, lines));
+    if !needs {
+        return None;
+    }
+    let mut out = String::with_capacity(raw.len() + 8);
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            // CRLF line endings in descriptions are ordinary text, not an attack.
+            '\r' if lines == Lines::Multi && chars.peek() == Some(&'\n') => {}
+            '\t' => out.push(' '),
+            c if is_dangerous(c, lines) => {
+                let cp = c as u32;
+                if cp <= 0xff {
+                    let _ = write!(out, "\\x{cp:02x}");
+                } else {
+                    let _ = write!(out, "\\u{{{cp:04x}}}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_untouched() {
+        let t = SafeText::line("S3 bucket should block public access");
+        assert_eq!(t.display(), "S3 bucket should block public access");
+        assert!(!t.was_altered());
+    }
+
+    #[test]
+    fn escapes_are_shown_visibly() {
+        let t = SafeText::line("evil\x1b[2Jtitle\u{9b}31m\x07");
+        assert_eq!(t.display(), "evil\\x1b[2Jtitle\\x9b31m\\x07");
+        assert_eq!(t.original(), "evil\x1b[2Jtitle\u{9b}31m\x07");
+    }
+
+    #[test]
+    fn bidi_and_zero_width_are_visible() {
+        let t = SafeText::line("abc\u{202e}fed\u{200b}x");
+        assert_eq!(t.display(), "abc\\u{202e}fed\\u{200b}x");
+    }
+
+    #[test]
+    fn newlines_kept_only_in_multi_line_text() {
+        assert_eq!(SafeText::line("a\nb").display(), "a\\x0ab");
+        assert_eq!(SafeText::multi("a\r\nb").display(), "a\nb");
+        assert_eq!(SafeText::multi("a\rb").display(), "a\\x0db");
+    }
+
+    #[test]
+    fn no_control_character_survives() {
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        let t = SafeText::multi(&all);
+        assert!(
+            t.display()
+                .chars()
+                .all(|c| c == '\n' || !is_dangerous(c, Lines::Multi))
+        );
+    }
+}

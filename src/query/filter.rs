@@ -1,0 +1,64 @@
+//! Which findings are shown.
+
+use crate::model::{Finding, Severity, Source};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Closed findings (archived, resolved, suppressed, passed) are hidden unless set.
+    pub include_closed: bool,
+    /// Show this severity and above.
+    pub min_severity: Option<Severity>,
+    /// Empty means every source.
+    pub sources: Vec<Source>,
+    /// Case-insensitive substring over title, resource, rule, account, namespace.
+    pub text: String,
+}
+
+impl Filter {
+    pub fn matches(&self, f: &Finding) -> bool {
+        (self.include_closed || f.open)
+            && self.min_severity.is_none_or(|min| f.severity >= min)
+            && (self.sources.is_empty() || self.sources.contains(&f.source))
+            && self.matches_text(f)
+    }
+
+    fn matches_text(&self, f: &Finding) -> bool {
+        let needle = self.text.trim();
+        if needle.is_empty() {
+            return true;
+        }
+        let needle = needle.to_lowercase();
+        [&f.title, &f.resource, &f.rule_id, &f.account, &f.namespace, &f.cluster]
+            .iter()
+            .any(|t| contains_ci(t.display(), &needle))
+    }
+
+    pub fn apply<'a>(&self, findings: &'a [Finding]) -> Vec<&'a Finding> {
+        findings.iter().filter(|f| self.matches(f)).collect()
+    }
+}
+
+/// `needle` must already be lowercase. Avoids allocating for ASCII haystacks,
+/// which is nearly all of them.
+pub fn contains_ci(haystack: &str, needle: &str) -> bool {
+    if haystack.is_ascii() && needle.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+        if n.len() > h.len() {
+            return false;
+        }
+        return h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    haystack.to_lowercase().contains(needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_insensitive_contains() {
+        assert!(contains_ci("Kubernetes ConfigMap", "configmap"));
+        assert!(contains_ci("ÄBC", "äb"));
+        assert!(!contains_ci("abc", "abcd"));
+    }
+}

@@ -1,0 +1,10 @@
+//! Filtering, sorting and grouping: plain functions over findings, shared by the
+//! CLI and the dashboard.
+
+pub mod filter;
+pub mod group;
+pub mod sort;
+
+pub use filter::Filter;
+pub use group::{Group, group_by_rule};
+pub use sort::{SortKey, sort_findings};

@@ -1,0 +1,62 @@
+//! The common last step of every parser: plain strings in, a display-safe
+//! [`Finding`] with a stable fingerprint out.
+
+use crate::model::{Finding, Fingerprint, Remediation, SafeText, Severity, Source, Timestamp};
+
+/// A finding under construction, in the parser's own terms.
+#[derive(Debug, Default)]
+pub struct Draft {
+    pub severity: Severity,
+    pub title: String,
+    pub rule_id: String,
+    pub resource: String,
+    pub namespace: String,
+    pub account: String,
+    pub region: String,
+    pub cluster: String,
+    pub description: String,
+    pub remediation_text: String,
+    pub remediation_url: String,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    pub open: bool,
+    pub raw: Option<Box<str>>,
+}
+
+impl Draft {
+    /// `identity` are the parts that name this finding across reloads.
+    pub fn finish(self, source: Source, identity: &[&str]) -> Finding {
+        let url = self.remediation_url.trim();
+        Finding {
+            fingerprint: Fingerprint::from_parts(source, identity),
+            source,
+            severity: self.severity,
+            title: SafeText::line(self.title.trim()),
+            rule_id: SafeText::line(self.rule_id.trim()),
+            resource: SafeText::line(self.resource.trim()),
+            namespace: SafeText::line(self.namespace.trim()),
+            account: SafeText::line(self.account.trim()),
+            region: SafeText::line(self.region.trim()),
+            cluster: SafeText::line(self.cluster.trim()),
+            description: SafeText::multi(self.description.trim()),
+            remediation: Remediation {
+                text: SafeText::multi(self.remediation_text.trim()),
+                url: (!url.is_empty()).then(|| SafeText::line(url)),
+            },
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            open: self.open,
+            raw: self.raw,
+        }
+    }
+}
+
+/// `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects.
+pub fn k8s_resource(kind: &str, namespace: &str, name: &str) -> String {
+    match (kind.is_empty(), namespace.is_empty()) {
+        (true, true) => name.to_string(),
+        (true, false) => format!("{namespace}/{name}"),
+        (false, true) => format!("{kind}/{name}"),
+        (false, false) => format!("{kind}/{namespace}/{name}"),
+    }
+}

@@ -1,0 +1,74 @@
+//! Errors that name the file and the place in it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// 1-based line and column in an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Location {
+    pub const START: Location = Location { line: 1, column: 1 };
+
+    /// Line and column of a byte offset into `text`.
+    pub fn of_offset(text: &str, offset: usize) -> Location {
+        let offset = offset.min(text.len());
+        let before = &text.as_bytes()[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        // Columns count characters, as editors do.
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        Location { line, column }
+    }
+}
+
+/// A problem in one input: `path:line:column: message`, the form editors and
+/// CI logs link to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct SourceError {
+    pub path: PathBuf,
+    pub location: Location,
+    pub message: String,
+}
+
+impl SourceError {
+    pub fn new(path: &Path, location: Location, message: impl Into<String>) -> SourceError {
+        SourceError {
+            path: path.to_path_buf(),
+            location,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The message may quote hostile input; keep it on one safe line.
+        let msg = crate::model::SafeText::line(&self.message);
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.location.line,
+            self.location.column,
+            msg.display()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_to_line_and_column() {
+        let t = "ab\ncdé\nf";
+        assert_eq!(Location::of_offset(t, 0), Location { line: 1, column: 1 });
+        assert_eq!(Location::of_offset(t, 3), Location { line: 2, column: 1 });
+        assert_eq!(Location::of_offset(t, 8), Location { line: 2, column: 4 });
+        assert_eq!(Location::of_offset(t, 999), Location { line: 3, column: 2 });
+    }
+}

@@ -1,0 +1,81 @@
+//! Lenient accessors over untyped records: the inputs are written by many tool
+//! versions, and a field of an unexpected type that the rules do not need must
+//! never reject a record.
+
+use serde_json::Value;
+
+/// Walks `path` (object keys; numeric parts index arrays).
+pub fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    let mut cur = v;
+    for key in path {
+        cur = match cur {
+            Value::Object(m) => m.get(*key)?,
+            Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// A string at `path`; numbers and booleans are accepted as their text.
+pub fn text<'a>(v: &'a Value, path: &[&str]) -> Option<std::borrow::Cow<'a, str>> {
+    match at(v, path)? {
+        Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(std::borrow::Cow::Owned(b.to_string())),
+        _ => None,
+    }
+}
+
+/// A string at `path`, or "" (for fields that are merely informative).
+pub fn text_or_empty(v: &Value, path: &[&str]) -> String {
+    text(v, path).map(|c| c.into_owned()).unwrap_or_default()
+}
+
+/// The first non-empty string among several paths.
+pub fn first_text(v: &Value, paths: &[&[&str]]) -> String {
+    paths
+        .iter()
+        .filter_map(|p| text(v, p))
+        .find(|s| !s.trim().is_empty())
+        .map(|c| c.into_owned())
+        .unwrap_or_default()
+}
+
+/// A number at `path`; numeric strings (`"40"`) count, as real AWS samples carry them.
+pub fn number(v: &Value, path: &[&str]) -> Option<f64> {
+    match at(v, path)? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+}
+
+/// An array at `path`, or an empty slice.
+pub fn array<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
+    match at(v, path) {
+        Some(Value::Array(a)) => a,
+        _ => &[],
+    }
+}
+
+pub fn compact(v: &Value) -> Box<str> {
+    serde_json::to_string(v).unwrap_or_default().into_boxed_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lenient_access() {
+        let v = json!({"S": {"Label": "HIGH", "Normalized": "40", "N": 7}, "R": [{"Id": "x"}]});
+        assert_eq!(text(&v, &["S", "Label"]).as_deref(), Some("HIGH"));
+        assert_eq!(number(&v, &["S", "Normalized"]), Some(40.0));
+        assert_eq!(text(&v, &["S", "N"]).as_deref(), Some("7"));
+        assert_eq!(text(&v, &["R", "0", "Id"]).as_deref(), Some("x"));
+        assert_eq!(text(&v, &["S", "Label", "deeper"]), None);
+        assert!(array(&v, &["S"]).is_empty());
+    }
+}

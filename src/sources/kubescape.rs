@@ -1,0 +1,343 @@
+//! Kubescape: `kubescape scan --format json` (v2, v3, v4) and the Kubescape
+//! operator's `spdx.softwarecomposition.kubescape.io` objects.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use super::Sink;
+use super::draft::{Draft, k8s_resource};
+use super::json::{array, at, compact, first_text, number, text, text_or_empty};
+use crate::model::{Severity, Source, Timestamp};
+
+pub const OPERATOR_GROUP: &str = "spdx.softwarecomposition.kubescape.io/";
+
+pub fn looks_like_scan(v: &Value) -> bool {
+    v.get("summaryDetails").is_some()
+        || (v.get("results").is_some() && v.get("resources").is_some())
+        || (v.get("clusterAPIServerInfo").is_some() && v.get("generationTime").is_some())
+}
+
+pub fn is_operator_object(v: &Value) -> bool {
+    text(v, &["apiVersion"]).is_some_and(|a| a.starts_with(OPERATOR_GROUP))
+}
+
+/// What the summary knows about a control: its weight and name.
+struct ControlInfo<'a> {
+    score_factor: Option<f64>,
+    severity: Option<String>,
+    name: Option<&'a str>,
+}
+
+fn control_info<'a>(summary: &'a Map<String, Value>, id: &str) -> ControlInfo<'a> {
+    let c = summary.get(id);
+    ControlInfo {
+        score_factor: c.and_then(|c| number(c, &["scoreFactor"])),
+        severity: c.and_then(|c| text(c, &["severity"]).map(|s| s.into_owned())),
+        name: c.and_then(|c| c.get("name")).and_then(Value::as_str),
+    }
+}
+
+/// Severity from `scoreFactor` bands, else the control's severity word.
+fn control_severity(score_factor: Option<f64>, words: &[Option<&str>], sink: &mut Sink) -> Severity {
+    if let Some(s) = score_factor.and_then(Severity::from_score_factor) {
+        return s;
+    }
+    for word in words.iter().flatten() {
+        match Severity::from_label(word) {
+            Some(s) => return s,
+            None => sink.warn(format!("unknown control severity {word:?}; shown as unknown")),
+        }
+    }
+    Severity::Unknown
+}
+
+/// A control failed on a resource: `status.status` in v3+; legacy files only
+/// have `rules[].status`. A failure covered by an exception is reported as
+/// passed by Kubescape itself, so it is no finding.
+fn control_failed(control: &Value) -> bool {
+    match control.get("status") {
+        Some(Value::Object(s)) => s.get("status").and_then(Value::as_str) == Some("failed"),
+        Some(Value::String(s)) => s == "failed",
+        _ => array(control, &["rules"])
+            .iter()
+            .any(|r| r.get("status").and_then(Value::as_str) == Some("failed")),
+    }
+}
+
+/// Where the rules say the fix goes, as remediation text.
+fn fix_paths(control: &Value) -> (Vec<String>, Vec<String>) {
+    let mut fixes = Vec::new();
+    let mut failed = Vec::new();
+    for rule in array(control, &["rules"]) {
+        for p in array(rule, &["paths"]) {
+            if let Some(path) = text(p, &["fixPath", "path"]) {
+                let value = text_or_empty(p, &["fixPath", "value"]);
+                fixes.push(format!("set {path} = {value}"));
+            }
+            for key in ["failedPath", "reviewPath", "deletePath"] {
+                if let Some(path) = text(p, &[key]).filter(|s| !s.is_empty()) {
+                    failed.push(path.into_owned());
+                }
+            }
+        }
+    }
+    (fixes, failed)
+}
+
+fn control_url(id: &str) -> String {
+    if id.starts_with("C-") {
+        format!("https://hub.armosec.io/docs/{}", id.to_ascii_lowercase())
+    } else {
+        String::new()
+    }
+}
+
+/// kind/namespace/name of a scanned object, and whether it is a composite
+/// (RBAC subject with related objects) whose identity is its resourceID.
+fn resource_of(object: Option<&Value>, resource_id: &str) -> (String, String, bool) {
+    if let Some(o) = object {
+        let kind = text_or_empty(o, &["kind"]);
+        let name = first_text(o, &[&["metadata", "name"], &["name"]]);
+        let ns = first_text(o, &[&["metadata", "namespace"], &["namespace"]]);
+        if !name.is_empty() {
+            let composite = o.get("relatedObjects").is_some();
+            return (k8s_resource(&kind, &ns, &name), ns, composite);
+        }
+    }
+    // resourceID: "<group>/<version>/<namespace>/<kind>/<name>", possibly
+    // prefixed with "path=<hash>/api=" for file scans.
+    let id = resource_id.rsplit("api=").next().unwrap_or(resource_id);
+    let parts: Vec<&str> = id.split('/').collect();
+    if parts.len() >= 3 {
+        let n = parts.len();
+        let (ns, kind, name) = (parts[n - 3], parts[n - 2], parts[n - 1]);
+        return (k8s_resource(kind, ns, name), ns.to_string(), false);
+    }
+    (resource_id.to_string(), String::new(), false)
+}
+
+pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
+    let empty = Map::new();
+    let summary = match at(v, &["summaryDetails", "controls"]) {
+        Some(Value::Object(m)) => m,
+        _ => &empty,
+    };
+    let cluster = sink
+        .cluster
+        .clone()
+        .unwrap_or_else(|| text_or_empty(v, &["clusterName"]));
+    let generated = text(v, &["generationTime"]).and_then(|s| Timestamp::parse(&s));
+    let objects: HashMap<&str, &Value> = array(v, &["resources"])
+        .iter()
+        .filter_map(|r| Some((r.get("resourceID")?.as_str()?, r.get("object")?)))
+        .collect();
+
+    let results = match v.get("results") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err("Kubescape \"results\" is not an array".to_string()),
+    };
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    for result in results {
+        let Some(resource_id) = text(result, &["resourceID"]) else {
+            sink.warn("Kubescape result without resourceID skipped".to_string());
+            continue;
+        };
+        let (resource, namespace, composite) =
+            resource_of(objects.get(resource_id.as_ref()).copied(), &resource_id);
+        for control in array(result, &["controls"]) {
+            if !control_failed(control) {
+                continue;
+            }
+            let Some(id) = text(control, &["controlID"]) else {
+                sink.warn(format!("failed control without controlID on {resource_id}"));
+                continue;
+            };
+            if !seen.insert((resource_id.to_string(), id.to_string())) {
+                continue;
+            }
+            let info = control_info(summary, &id);
+            let severity = control_severity(
+                info.score_factor,
+                &[info.severity.as_deref(), text(control, &["severity"]).as_deref()],
+                sink,
+            );
+            let title = text(control, &["name"])
+                .map(|s| s.into_owned())
+                .or(info.name.map(str::to_string))
+                .unwrap_or_else(|| id.to_string());
+            let (fixes, failed) = fix_paths(control);
+            let mut description = format!("Kubescape control {id} failed on {resource}.");
+            if !failed.is_empty() {
+                description.push_str("\n\nFailed paths:\n");
+                description.push_str(&failed.join("\n"));
+            }
+            let key = if composite { resource_id.to_string() } else { resource.clone() };
+            let draft = Draft {
+                severity,
+                title,
+                rule_id: id.to_string(),
+                resource: resource.clone(),
+                namespace: namespace.clone(),
+                cluster: cluster.clone(),
+                description,
+                remediation_text: fixes.join("\n"),
+                remediation_url: control_url(&id),
+                first_seen: generated,
+                last_seen: generated,
+                open: true,
+                raw: Some(compact(control)),
+                ..Draft::default()
+            };
+            sink.push(draft.finish(Source::Kubescape, &[&cluster, &key, &id]));
+        }
+    }
+    Ok(())
+}
+
+/// The workload an operator object describes, from its `kubescape.io/workload-*` labels.
+fn operator_workload(v: &Value) -> (String, String, String) {
+    let label = |k: &str| text_or_empty(v, &["metadata", "labels", k]);
+    let kind = label("kubescape.io/workload-kind");
+    let name = label("kubescape.io/workload-name");
+    let ns = first_text(
+        v,
+        &[
+            &["metadata", "labels", "kubescape.io/workload-namespace"],
+            &["metadata", "namespace"],
+        ],
+    );
+    let container = first_text(
+        v,
+        &[
+            &["metadata", "labels", "kubescape.io/workload-container-name"],
+            &["metadata", "annotations", "kubescape.io/workload-container-name"],
+        ],
+    );
+    let resource = if name.is_empty() {
+        // An image-level manifest: named after the image.
+        let image = first_text(
+            v,
+            &[&["metadata", "annotations", "kubescape.io/image-id"], &["metadata", "name"]],
+        );
+        format!("image/{image}")
+    } else {
+        k8s_resource(&kind, &ns, &name)
+    };
+    (resource, ns, container)
+}
+
+pub fn parse_operator(v: &Value, sink: &mut Sink) -> Result<(), String> {
+    let kind = text_or_empty(v, &["kind"]);
+    match kind.as_str() {
+        "VulnerabilityManifest" => vulnerability_manifest(v, sink),
+        "WorkloadConfigurationScan" => workload_configuration_scan(v, sink),
+        // Roll-ups and inventories (summaries, SBOMs, profiles) carry no findings.
+        _ => Ok(()),
+    }
+}
+
+fn vulnerability_manifest(v: &Value, sink: &mut Sink) -> Result<(), String> {
+    let cluster = sink.cluster.clone().unwrap_or_default();
+    let (resource, namespace, container) = operator_workload(v);
+    let created = text(v, &["spec", "metadata", "report", "createdAt"])
+        .or_else(|| text(v, &["metadata", "creationTimestamp"]))
+        .and_then(|s| Timestamp::parse(&s));
+    let mut seen = HashSet::new();
+    for m in array(v, &["spec", "payload", "matches"]) {
+        let Some(id) = text(m, &["vulnerability", "id"]) else {
+            sink.warn("grype match without vulnerability.id skipped".to_string());
+            continue;
+        };
+        let pkg = text_or_empty(m, &["artifact", "name"]);
+        let version = text_or_empty(m, &["artifact", "version"]);
+        if !seen.insert((id.to_string(), pkg.clone(), version.clone())) {
+            continue;
+        }
+        let word = text_or_empty(m, &["vulnerability", "severity"]);
+        let severity = Severity::from_label(&word).unwrap_or_else(|| {
+            sink.warn(format!("unknown severity {word:?} for {id}; shown as unknown"));
+            Severity::Unknown
+        });
+        let fixed: Vec<&str> = array(m, &["vulnerability", "fix", "versions"])
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let remediation = if fixed.is_empty() {
+            format!("No fixed version of {pkg} is known yet.")
+        } else {
+            format!("Upgrade {pkg} from {version} to {}.", fixed.join(" or "))
+        };
+        let draft = Draft {
+            severity,
+            title: format!("{id} in {pkg} {version}"),
+            rule_id: id.to_string(),
+            resource: resource.clone(),
+            namespace: namespace.clone(),
+            cluster: cluster.clone(),
+            description: format!(
+                "{}\n\nPackage: {pkg} {version}\nContainer: {container}",
+                text_or_empty(m, &["vulnerability", "description"])
+            ),
+            remediation_text: remediation,
+            remediation_url: first_text(
+                m,
+                &[&["vulnerability", "dataSource"], &["vulnerability", "urls", "0"]],
+            ),
+            first_seen: created,
+            last_seen: created,
+            open: true,
+            raw: Some(compact(m)),
+            ..Draft::default()
+        };
+        sink.push(draft.finish(
+            Source::Kubescape,
+            &[&cluster, &resource, &container, &id, &pkg, &version],
+        ));
+    }
+    Ok(())
+}
+
+fn workload_configuration_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
+    let cluster = sink.cluster.clone().unwrap_or_default();
+    let (resource, namespace, _) = operator_workload(v);
+    let when = text(v, &["metadata", "creationTimestamp"]).and_then(|s| Timestamp::parse(&s));
+    let controls: Vec<&Value> = match at(v, &["spec", "controls"]) {
+        Some(Value::Object(m)) => m.values().collect(),
+        Some(Value::Array(a)) => a.iter().collect(),
+        _ => Vec::new(),
+    };
+    for control in controls {
+        if !control_failed(control) {
+            continue;
+        }
+        let Some(id) = text(control, &["controlID"]) else {
+            continue;
+        };
+        let severity = control_severity(
+            number(control, &["severity", "scoreFactor"]),
+            &[text(control, &["severity", "severity"]).as_deref()],
+            sink,
+        );
+        let (fixes, _) = fix_paths(control);
+        let draft = Draft {
+            severity,
+            title: first_text(control, &[&["name"], &["controlID"]]),
+            rule_id: id.to_string(),
+            resource: resource.clone(),
+            namespace: namespace.clone(),
+            cluster: cluster.clone(),
+            description: format!("Kubescape control {id} failed on {resource}."),
+            remediation_text: fixes.join("\n"),
+            remediation_url: control_url(&id),
+            first_seen: when,
+            last_seen: when,
+            open: true,
+            raw: Some(compact(control)),
+            ..Draft::default()
+        };
+        sink.push(draft.finish(Source::Kubescape, &[&cluster, &resource, &id]));
+    }
+    Ok(())
+}

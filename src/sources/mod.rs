@@ -1,0 +1,235 @@
+//! Input formats. Every file is recognised by its content, never its name, and
+//! parsed record by record: a bad record is a located error, the rest load.
+
+pub mod asff;
+pub mod document;
+pub mod draft;
+pub mod error;
+pub mod json;
+pub mod kubescape;
+pub mod ocsf;
+pub mod snapshot;
+pub mod starboard;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+pub use error::{Location, SourceError};
+
+use crate::model::Finding;
+
+/// Inputs larger than this are refused with a message instead of exhausting memory.
+pub const MAX_INPUT_BYTES: u64 = 1 << 30;
+
+/// Collects what the parsers produce for one record.
+pub struct Sink<'a> {
+    findings: &'a mut Vec<Finding>,
+    messages: Vec<(bool, String)>,
+    /// Tags Kubernetes findings read from a live cluster; files leave it unset.
+    pub cluster: Option<String>,
+}
+
+impl Sink<'_> {
+    pub fn push(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+
+    /// Something odd that did not stop the record (shown, exit status unchanged).
+    pub fn warn(&mut self, msg: String) {
+        self.messages.push((false, msg));
+    }
+
+    /// A part of the record that could not be read.
+    pub fn error(&mut self, msg: String) {
+        self.messages.push((true, msg));
+    }
+}
+
+/// The formats posture reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Asff,
+    Ocsf,
+    KubescapeScan,
+    KubescapeOperator,
+    Starboard,
+    Snapshot,
+}
+
+pub fn detect(v: &Value) -> Option<Format> {
+    if !v.is_object() {
+        return None;
+    }
+    Some(if snapshot::looks_like(v) {
+        Format::Snapshot
+    } else if starboard::is_report(v) {
+        Format::Starboard
+    } else if kubescape::is_operator_object(v) {
+        Format::KubescapeOperator
+    } else if kubescape::looks_like_scan(v) {
+        Format::KubescapeScan
+    } else if asff::looks_like(v) {
+        Format::Asff
+    } else if ocsf::looks_like(v) {
+        Format::Ocsf
+    } else {
+        return None;
+    })
+}
+
+/// What one input gave.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<SourceError>,
+    pub warnings: Vec<SourceError>,
+}
+
+impl Loaded {
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// Parses one input's bytes. `cluster` tags Kubernetes findings (live sources).
+pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
+    let mut loaded = Loaded {
+        path: path.to_path_buf(),
+        ..Loaded::default()
+    };
+    let records = match document::read_records(bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            loaded
+                .errors
+                .push(SourceError::new(path, e.location, e.message));
+            return loaded;
+        }
+    };
+    for record in records {
+        let mut sink = Sink {
+            findings: &mut loaded.findings,
+            messages: Vec::new(),
+            cluster: cluster.map(str::to_string),
+        };
+        let result = match detect(&record.value) {
+            Some(Format::Asff) => asff::parse(&record.value, &mut sink),
+            Some(Format::Ocsf) => ocsf::parse(&record.value, &mut sink),
+            Some(Format::KubescapeScan) => kubescape::parse_scan(&record.value, &mut sink),
+            Some(Format::KubescapeOperator) => kubescape::parse_operator(&record.value, &mut sink),
+            Some(Format::Starboard) => starboard::parse(&record.value, &mut sink),
+            Some(Format::Snapshot) => snapshot::parse(&record.value, &mut sink),
+            None => Err(unrecognised(&record.value)),
+        };
+        let messages = std::mem::take(&mut sink.messages);
+        for (is_error, msg) in messages {
+            let e = SourceError::new(path, record.location, msg);
+            if is_error {
+                loaded.errors.push(e);
+            } else {
+                loaded.warnings.push(e);
+            }
+        }
+        if let Err(msg) = result {
+            loaded
+                .errors
+                .push(SourceError::new(path, record.location, msg));
+        }
+    }
+    loaded
+}
+
+fn unrecognised(v: &Value) -> String {
+    let what = match v {
+        Value::Object(m) => {
+            let keys: Vec<&str> = m.keys().take(6).map(String::as_str).collect();
+            match m.get("kind").and_then(Value::as_str) {
+                Some(kind) => format!("a Kubernetes object of kind {kind:?} that holds no findings posture reads"),
+                None => format!("an object with keys {keys:?}"),
+            }
+        }
+        Value::Array(_) => "a nested array".to_string(),
+        Value::String(_) => "a string".to_string(),
+        Value::Number(_) => "a number".to_string(),
+        Value::Bool(_) => "a boolean".to_string(),
+        Value::Null => "null".to_string(),
+    };
+    format!(
+        "not a Security Hub (ASFF/OCSF), Kubescape, Starboard/Trivy-Operator or posture snapshot record: found {what}"
+    )
+}
+
+/// Reads and parses one file.
+pub fn load_file(path: &Path) -> Loaded {
+    let fail = |msg: String| Loaded {
+        path: path.to_path_buf(),
+        errors: vec![SourceError::new(path, Location::START, msg)],
+        ..Loaded::default()
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_INPUT_BYTES => {
+            return fail(format!(
+                "file is {} MiB, over the {} MiB input limit",
+                m.len() >> 20,
+                MAX_INPUT_BYTES >> 20
+            ));
+        }
+        Ok(_) => {}
+        Err(e) => return fail(format!("cannot read: {e}")),
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => parse_bytes(path, &bytes, None),
+        Err(e) => fail(format!("cannot read: {e}")),
+    }
+}
+
+/// Expands `--file` arguments: a directory means every file below it (sorted,
+/// hidden files skipped), so results do not depend on directory order.
+pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            out.push(dir.to_path_buf());
+            return;
+        };
+        let mut entries: Vec<PathBuf> = rd
+            .filter_map(Result::ok)
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                if depth < 8 {
+                    walk(&p, out, depth + 1);
+                }
+            } else if is_candidate(&p) {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            walk(input, &mut out, 0);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    out
+}
+
+/// In a directory, documentation beside the data (README.md, SOURCES.md) is
+/// not an input; a file named explicitly always is.
+fn is_candidate(p: &Path) -> bool {
+    !matches!(
+        p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        Some("md" | "txt" | "csv" | "toml" | "lock")
+    )
+}
+
+/// Loads every input; failures stay per file.
+pub fn load_all(inputs: &[PathBuf]) -> Vec<Loaded> {
+    expand_inputs(inputs).iter().map(|p| load_file(p)).collect()
+}

@@ -1,0 +1,40 @@
+//! Width-aware text fitting for terminal columns (wide CJK characters count double).
+
+use unicode_width::UnicodeWidthChar;
+
+/// Pads or truncates `s` to exactly `width` columns, marking a cut with `…`.
+pub fn fit(s: &str, width: usize) -> String {
+    let mut out = String::with_capacity(width + 4);
+    let mut used = 0;
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    let limit = if total > width { width.saturating_sub(1) } else { width };
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > limit {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if total > width && width > 0 {
+        out.push('…');
+        used += 1;
+    }
+    while used < width {
+        out.push(' ');
+        used += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn fits_to_width() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("日本語", 4), "日…");
+    }
+}
