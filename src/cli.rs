@@ -226,7 +226,11 @@ pub fn load(inputs: &Inputs) -> InputSet {
         .iter_mut()
         .flat_map(|f| std::mem::take(&mut f.findings))
         .collect();
-    InputSet { findings, files, demo }
+    InputSet {
+        findings,
+        files,
+        demo,
+    }
 }
 
 fn print_json(out: &mut impl Write, shown: &[&Finding], raw: bool) -> anyhow::Result<()> {
@@ -243,8 +247,19 @@ fn print_json(out: &mut impl Write, shown: &[&Finding], raw: bool) -> anyhow::Re
 fn print_csv(out: &mut impl Write, shown: &[&Finding]) -> anyhow::Result<()> {
     let mut w = SafeCsvWriter::new(out, false)?;
     w.row([
-        "fingerprint", "source", "severity", "title", "rule_id", "resource", "namespace",
-        "account", "region", "cluster", "open", "first_seen", "last_seen",
+        "fingerprint",
+        "source",
+        "severity",
+        "title",
+        "rule_id",
+        "resource",
+        "namespace",
+        "account",
+        "region",
+        "cluster",
+        "open",
+        "first_seen",
+        "last_seen",
     ])?;
     let ts = |t: Option<Timestamp>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
     for f in shown {
@@ -270,7 +285,14 @@ fn print_csv(out: &mut impl Write, shown: &[&Finding]) -> anyhow::Result<()> {
 
 fn print_table(out: &mut impl Write, shown: &[&Finding]) -> anyhow::Result<()> {
     let now = Timestamp::now();
-    let cols = [("SEVERITY", 8), ("SOURCE", 11), ("TITLE", 58), ("RESOURCE", 48), ("SCOPE", 24), ("AGE", 5)];
+    let cols = [
+        ("SEVERITY", 8),
+        ("SOURCE", 11),
+        ("TITLE", 58),
+        ("RESOURCE", 48),
+        ("SCOPE", 24),
+        ("AGE", 5),
+    ];
     let header: Vec<String> = cols.iter().map(|(h, w)| crate::text::fit(h, *w)).collect();
     writeln!(out, "{}", header.join(" ").trim_end())?;
     for f in shown {
@@ -338,10 +360,18 @@ impl Summary {
             "{} findings, {} open{}  ({} input{} loaded{})",
             self.total,
             self.open,
-            if set.demo { " — demo data; pass --file PATH for your own" } else { "" },
+            if set.demo {
+                " — demo data; pass --file PATH for your own"
+            } else {
+                ""
+            },
             loaded,
             if loaded == 1 { "" } else { "s" },
-            if failed > 0 { format!(", {failed} failed") } else { String::new() }
+            if failed > 0 {
+                format!(", {failed} failed")
+            } else {
+                String::new()
+            }
         )?;
         writeln!(out)?;
         writeln!(out, "{:<10} {:>7}", "SEVERITY", "COUNT")?;
@@ -365,8 +395,13 @@ fn write_demo_snapshots(dir: &std::path::Path) -> anyhow::Result<()> {
     for (week, (file, _, _)) in crate::demo::WEEKS.iter().enumerate() {
         let snap = crate::demo::generate(week);
         let path = dir.join(file);
-        std::fs::write(&path, snap.to_json()).with_context(|| format!("writing {}", path.display()))?;
-        eprintln!("wrote {} ({} findings)", path.display(), snap.findings.len());
+        std::fs::write(&path, snap.to_json())
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!(
+            "wrote {} ({} findings)",
+            path.display(),
+            snap.findings.len()
+        );
     }
     Ok(())
 }

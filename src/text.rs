@@ -7,7 +7,11 @@ pub fn fit(s: &str, width: usize) -> String {
     let mut out = String::with_capacity(width + 4);
     let mut used = 0;
     let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
-    let limit = if total > width { width.saturating_sub(1) } else { width };
+    let limit = if total > width {
+        width.saturating_sub(1)
+    } else {
+        width
+    };
     for c in s.chars() {
         let w = c.width().unwrap_or(0);
         if used + w > limit {
@@ -35,6 +39,6 @@ mod tests {
     fn fits_to_width() {
         assert_eq!(fit("abc", 5), "abc  ");
         assert_eq!(fit("abcdef", 4), "abc…");
-        assert_eq!(fit("日本語", 4), "日…");
+        assert_eq!(fit("日本語", 4), "日… ");
     }
 }

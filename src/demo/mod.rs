@@ -15,8 +15,16 @@ use templates::{AWS_CONTROLS, CONTAINER_CVES, ENVS, K8S_CONTROLS, TRIVY_CHECKS, 
 
 /// The weekly demo snapshots, oldest first: (file name, snapshot name, taken at).
 pub const WEEKS: [(&str, &str, &str); 2] = [
-    ("demo-2026-11-09.json", "demo week 45", "2026-11-09T09:00:00Z"),
-    ("demo-2026-11-16.json", "demo week 46", "2026-11-16T09:00:00Z"),
+    (
+        "demo-2026-11-09.json",
+        "demo week 45",
+        "2026-11-09T09:00:00Z",
+    ),
+    (
+        "demo-2026-11-16.json",
+        "demo week 46",
+        "2026-11-16T09:00:00Z",
+    ),
 ];
 
 /// The newest demo snapshot, embedded so the demo works from any directory.
@@ -32,7 +40,7 @@ pub fn generate(week: usize) -> SnapshotFile {
     let (_, name, at) = WEEKS[week.min(WEEKS.len() - 1)];
     let taken = Timestamp::parse(at).unwrap_or(Timestamp::from_unix(0));
     let mut findings = Vec::new();
-    let mut rng = Rng::new(0x5eed_0f_9051_u64);
+    let mut rng = Rng::new(0x005e_ed0f_9051_u64);
     aws(&mut rng, taken, week, &mut findings);
     kubernetes(&mut rng, taken, week, &mut findings);
     findings.sort_by(crate::query::sort::default_order);
@@ -49,7 +57,11 @@ fn alive(rng: &mut Rng, week: usize) -> (bool, i64) {
         0 => appeared <= 6,
         _ => appeared <= 8 && !(fixed && appeared <= 6),
     };
-    let age = if appeared >= 7 { 1 + rng.below(6) as i64 } else { age_days };
+    let age = if appeared >= 7 {
+        1 + rng.below(6) as i64
+    } else {
+        age_days
+    };
     (exists, age)
 }
 
@@ -64,7 +76,9 @@ fn aws(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Finding>) {
                     if !exists {
                         continue;
                     }
-                    let resource = c.resource.replace("{account}", env.account)
+                    let resource = c
+                        .resource
+                        .replace("{account}", env.account)
                         .replace("{region}", region)
                         .replace("{n}", &format!("{}{n}", env.short));
                     let id = format!(
@@ -94,9 +108,7 @@ fn aws(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Finding>) {
                         open: closed_roll != 0,
                         ..Draft::default()
                     };
-                    let product = format!(
-                        "arn:aws:securityhub:{region}::product/aws/securityhub"
-                    );
+                    let product = format!("arn:aws:securityhub:{region}::product/aws/securityhub");
                     out.push(d.finish(Source::Securityhub, &[&product, &id]));
                 }
             }
@@ -126,7 +138,10 @@ fn kubernetes(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Findin
                     cluster: cluster.to_string(),
                     description: format!("Kubescape control {} failed on {resource}.", c.id),
                     remediation_text: c.fix.to_string(),
-                    remediation_url: format!("https://hub.armosec.io/docs/{}", c.id.to_ascii_lowercase()),
+                    remediation_url: format!(
+                        "https://hub.armosec.io/docs/{}",
+                        c.id.to_ascii_lowercase()
+                    ),
                     first_seen: Some(Timestamp::from_unix(taken.unix() - age * DAY)),
                     last_seen: Some(taken),
                     open: true,
@@ -150,7 +165,11 @@ fn kubernetes(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Findin
                 }
                 let d = Draft {
                     severity: cve.severity,
-                    title: crate::sources::starboard::vulnerability_title(cve.id, cve.package, cve.title),
+                    title: crate::sources::starboard::vulnerability_title(
+                        cve.id,
+                        cve.package,
+                        cve.title,
+                    ),
                     rule_id: cve.id.to_string(),
                     resource: owner.clone(),
                     namespace: w.namespace.to_string(),
@@ -162,9 +181,15 @@ fn kubernetes(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Findin
                     remediation_text: if cve.fixed.is_empty() {
                         format!("No fixed version of {} is available yet.", cve.package)
                     } else {
-                        format!("Upgrade {} from {} to {}.", cve.package, cve.installed, cve.fixed)
+                        format!(
+                            "Upgrade {} from {} to {}.",
+                            cve.package, cve.installed, cve.fixed
+                        )
                     },
-                    remediation_url: format!("https://avd.aquasec.com/nvd/{}", cve.id.to_ascii_lowercase()),
+                    remediation_url: format!(
+                        "https://avd.aquasec.com/nvd/{}",
+                        cve.id.to_ascii_lowercase()
+                    ),
                     first_seen: Some(Timestamp::from_unix(taken.unix() - age * DAY)),
                     last_seen: Some(taken),
                     open: true,
@@ -172,7 +197,15 @@ fn kubernetes(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Findin
                 };
                 out.push(d.finish(
                     Source::Starboard,
-                    &[cluster, &owner, w.name, cve.id, cve.package, cve.installed, ""],
+                    &[
+                        cluster,
+                        &owner,
+                        w.name,
+                        cve.id,
+                        cve.package,
+                        cve.installed,
+                        "",
+                    ],
                 ));
             }
             for chk in TRIVY_CHECKS {
@@ -195,7 +228,10 @@ fn kubernetes(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Findin
                         chk.description, w.name
                     ),
                     remediation_text: chk.fix.to_string(),
-                    remediation_url: format!("https://avd.aquasec.com/misconfig/{}", chk.id.to_ascii_lowercase()),
+                    remediation_url: format!(
+                        "https://avd.aquasec.com/misconfig/{}",
+                        chk.id.to_ascii_lowercase()
+                    ),
                     first_seen: Some(Timestamp::from_unix(taken.unix() - age * DAY)),
                     last_seen: Some(taken),
                     open: true,

@@ -12,7 +12,8 @@ pub fn safe_cell(raw: &str) -> String {
         .chars()
         .filter(|&c| {
             // Keep line breaks: multi-line descriptions are one quoted field.
-            c == '\n' || !crate::model::safe_text::is_dangerous(c, crate::model::safe_text::Lines::Multi)
+            c == '\n'
+                || !crate::model::safe_text::is_dangerous(c, crate::model::safe_text::Lines::Multi)
         })
         .collect();
     let first = raw.trim_start_matches([' ', '\u{a0}']).chars().next();
@@ -89,7 +90,8 @@ mod tests {
     fn rows_round_trip_through_a_csv_reader() {
         let mut w = SafeCsvWriter::new(Vec::new(), false).unwrap();
         w.row(["title", "desc"]).unwrap();
-        w.row(["=2+5", "line one\nline \"two\", with comma"]).unwrap();
+        w.row(["=2+5", "line one\nline \"two\", with comma"])
+            .unwrap();
         let bytes = w.finish().unwrap();
         let mut r = csv::Reader::from_reader(bytes.as_slice());
         let rec = r.records().next().unwrap().unwrap();

@@ -87,13 +87,17 @@ pub fn is_dangerous(c: char, lines: Lines) -> bool {
         // C0 (incl. ESC, BEL, CR, TAB), DEL and C1 (incl. U+009B CSI).
         '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
         // BiDi embeddings, overrides and isolates ("Trojan Source").
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' => {
-            true
-        }
+        '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{061c}' => true,
         // Zero-width and invisible formatting characters.
-        '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{180e}' | '\u{00ad}' => {
-            true
-        }
+        '\u{200b}'..='\u{200d}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{feff}'
+        | '\u{180e}'
+        | '\u{00ad}' => true,
         // Line/paragraph separators move the cursor in some terminals.
         '\u{2028}' | '\u{2029}' => true,
         _ => false,

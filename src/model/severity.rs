@@ -125,11 +125,21 @@ mod tests {
 
     #[test]
     fn order_is_critical_first() {
-        let mut v = vec![Severity::Low, Severity::Critical, Severity::Unknown, Severity::High];
+        let mut v = vec![
+            Severity::Low,
+            Severity::Critical,
+            Severity::Unknown,
+            Severity::High,
+        ];
         v.sort_by(|a, b| b.cmp(a));
         assert_eq!(
             v,
-            vec![Severity::Critical, Severity::High, Severity::Low, Severity::Unknown]
+            vec![
+                Severity::Critical,
+                Severity::High,
+                Severity::Low,
+                Severity::Unknown
+            ]
         );
     }
 

@@ -28,9 +28,16 @@ impl Filter {
             return true;
         }
         let needle = needle.to_lowercase();
-        [&f.title, &f.resource, &f.rule_id, &f.account, &f.namespace, &f.cluster]
-            .iter()
-            .any(|t| contains_ci(t.display(), &needle))
+        [
+            &f.title,
+            &f.resource,
+            &f.rule_id,
+            &f.account,
+            &f.namespace,
+            &f.cluster,
+        ]
+        .iter()
+        .any(|t| contains_ci(t.display(), &needle))
     }
 
     pub fn apply<'a>(&self, findings: &'a [Finding]) -> Vec<&'a Finding> {

@@ -32,7 +32,11 @@ pub fn group_by_rule<'a>(findings: &[&'a Finding]) -> Vec<Group<'a>> {
     let mut index: HashMap<(crate::model::Source, &str), usize> = HashMap::new();
     let mut groups: Vec<Group<'a>> = Vec::new();
     for f in findings {
-        let key = if f.rule_id.is_empty() { f.title.display() } else { f.rule_id.display() };
+        let key = if f.rule_id.is_empty() {
+            f.title.display()
+        } else {
+            f.rule_id.display()
+        };
         match index.get(&(f.source, key)) {
             Some(&i) => {
                 let g = &mut groups[i];
@@ -49,6 +53,6 @@ pub fn group_by_rule<'a>(findings: &[&'a Finding]) -> Vec<Group<'a>> {
             }
         }
     }
-    groups.sort_by(|a, b| b.severity.cmp(&a.severity));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
     groups
 }

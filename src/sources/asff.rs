@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
+use super::Sink;
 use super::draft::Draft;
 use super::json::{array, at, compact, first_text, number, text, text_or_empty};
-use super::Sink;
 use crate::model::{Severity, Source, Timestamp};
 
 /// An ASFF finding has these; OCSF and Kubernetes objects do not.
@@ -81,7 +81,9 @@ fn time(v: &Value, path: &[&str]) -> Option<Timestamp> {
 /// `Severity.Label`; without one, `Severity.Normalized` (a number, or a numeric
 /// string as some published samples have it).
 fn severity(v: &Value, sink: &mut Sink) -> Severity {
-    if let Some(label) = text(v, &["Severity", "Label"]) {
+    // `"Severity": "HIGH"` is a common hand-written mistake; read it as the label.
+    let label = text(v, &["Severity", "Label"]).or_else(|| text(v, &["Severity"]));
+    if let Some(label) = label {
         match Severity::from_label(&label) {
             Some(s) => return s,
             None => sink.warn(format!(

@@ -38,7 +38,10 @@ pub fn read_records(bytes: &[u8]) -> Result<Vec<Record>, DocError> {
     let text = as_text(bytes)?;
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
-        return Err(DocError::at(Location::START, "empty input: no findings document"));
+        return Err(DocError::at(
+            Location::START,
+            "empty input: no findings document",
+        ));
     }
     match trimmed.as_bytes()[0] {
         b'{' | b'[' => read_json(text),
@@ -82,7 +85,11 @@ fn json_error(text: &str, e: &serde_json::Error) -> DocError {
             column: e.column().max(1),
         }
     };
-    DocError::at(loc, format!("invalid JSON: {e}").replace(&format!(" at line {} column {}", e.line(), e.column()), ""))
+    DocError::at(
+        loc,
+        format!("invalid JSON: {e}")
+            .replace(&format!(" at line {} column {}", e.line(), e.column()), ""),
+    )
 }
 
 /// One JSON document, or several in a row (JSON Lines, as Prowler writes).
@@ -117,8 +124,7 @@ fn unwrap_json(
     }
     let body = raw.get();
     if body.starts_with('[') {
-        let items: Vec<&RawValue> =
-            serde_json::from_str(body).map_err(|e| json_error(text, &e))?;
+        let items: Vec<&RawValue> = serde_json::from_str(body).map_err(|e| json_error(text, &e))?;
         for item in items {
             unwrap_json(text, item, depth + 1, out)?;
         }
@@ -140,7 +146,8 @@ fn unwrap_json(
             }
         }
     }
-    let value: Value = serde_json::from_str(body).map_err(|e| DocError::at(location, format!("invalid JSON: {e}")))?;
+    let value: Value = serde_json::from_str(body)
+        .map_err(|e| DocError::at(location, format!("invalid JSON: {e}")))?;
     out.push(Record { value, location });
     Ok(())
 }
@@ -177,10 +184,9 @@ fn yaml_document_lines(text: &str) -> Vec<usize> {
     let mut in_doc = false;
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_end();
-        if t == "---" || t.starts_with("--- ") {
-            starts.push(i + 1);
-            in_doc = true;
-        } else if !in_doc && !t.is_empty() && !t.starts_with('#') {
+        let separator = t == "---" || t.starts_with("--- ");
+        let implicit_first = !in_doc && !t.is_empty() && !t.starts_with('#');
+        if separator || implicit_first {
             starts.push(i + 1);
             in_doc = true;
         }
@@ -248,9 +254,15 @@ mod tests {
 
     #[test]
     fn findings_page_array_and_lines() {
-        assert_eq!(locs("{\"Findings\": [\n {\"a\":1},\n {\"b\":2}]}"), vec![(2, 2), (3, 2)]);
+        assert_eq!(
+            locs("{\"Findings\": [\n {\"a\":1},\n {\"b\":2}]}"),
+            vec![(2, 2), (3, 2)]
+        );
         assert_eq!(locs("[{\"a\":1}, {\"b\":2}]").len(), 2);
-        assert_eq!(locs("{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n"), vec![(1, 1), (2, 1), (3, 1)]);
+        assert_eq!(
+            locs("{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n"),
+            vec![(1, 1), (2, 1), (3, 1)]
+        );
     }
 
     #[test]

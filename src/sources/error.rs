@@ -18,9 +18,15 @@ impl Location {
         let offset = offset.min(text.len());
         let before = &text.as_bytes()[..offset];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
         // Columns count characters, as editors do.
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
         Location { line, column }
     }
 }
@@ -68,7 +74,8 @@ mod tests {
         let t = "ab\ncdé\nf";
         assert_eq!(Location::of_offset(t, 0), Location { line: 1, column: 1 });
         assert_eq!(Location::of_offset(t, 3), Location { line: 2, column: 1 });
-        assert_eq!(Location::of_offset(t, 8), Location { line: 2, column: 4 });
+        assert_eq!(Location::of_offset(t, 7), Location { line: 2, column: 4 });
+        assert_eq!(Location::of_offset(t, 8), Location { line: 3, column: 1 });
         assert_eq!(Location::of_offset(t, 999), Location { line: 3, column: 2 });
     }
 }

@@ -60,7 +60,9 @@ pub fn array<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
 }
 
 pub fn compact(v: &Value) -> Box<str> {
-    serde_json::to_string(v).unwrap_or_default().into_boxed_str()
+    serde_json::to_string(v)
+        .unwrap_or_default()
+        .into_boxed_str()
 }
 
 #[cfg(test)]

@@ -39,14 +39,20 @@ fn control_info<'a>(summary: &'a Map<String, Value>, id: &str) -> ControlInfo<'a
 }
 
 /// Severity from `scoreFactor` bands, else the control's severity word.
-fn control_severity(score_factor: Option<f64>, words: &[Option<&str>], sink: &mut Sink) -> Severity {
+fn control_severity(
+    score_factor: Option<f64>,
+    words: &[Option<&str>],
+    sink: &mut Sink,
+) -> Severity {
     if let Some(s) = score_factor.and_then(Severity::from_score_factor) {
         return s;
     }
     for word in words.iter().flatten() {
         match Severity::from_label(word) {
             Some(s) => return s,
-            None => sink.warn(format!("unknown control severity {word:?}; shown as unknown")),
+            None => sink.warn(format!(
+                "unknown control severity {word:?}; shown as unknown"
+            )),
         }
     }
     Severity::Unknown
@@ -93,28 +99,65 @@ fn control_url(id: &str) -> String {
     }
 }
 
-/// kind/namespace/name of a scanned object, and whether it is a composite
-/// (RBAC subject with related objects) whose identity is its resourceID.
-fn resource_of(object: Option<&Value>, resource_id: &str) -> (String, String, bool) {
+/// A scanned object: how it is shown, its namespace, and the key that names it
+/// across rescans.
+struct Scanned {
+    resource: String,
+    namespace: String,
+    key: String,
+}
+
+/// kind/namespace/name of a scanned object. The identity key is that name for a
+/// cluster object; a manifest file scan adds the file (the same Deployment can
+/// sit in two files), and an RBAC composite (subject + role + binding) is only
+/// unique as its whole resourceID.
+fn resource_of(object: Option<&Value>, resource_id: &str) -> Scanned {
     if let Some(o) = object {
         let kind = text_or_empty(o, &["kind"]);
         let name = first_text(o, &[&["metadata", "name"], &["name"]]);
         let ns = first_text(o, &[&["metadata", "namespace"], &["namespace"]]);
         if !name.is_empty() {
-            let composite = o.get("relatedObjects").is_some();
-            return (k8s_resource(&kind, &ns, &name), ns, composite);
+            let resource = k8s_resource(&kind, &ns, &name);
+            let key = if o.get("relatedObjects").is_some() {
+                resource_id.to_string()
+            } else {
+                match text(o, &["sourcePath"]) {
+                    Some(path) => format!("{path}#{resource}"),
+                    None => resource.clone(),
+                }
+            };
+            return Scanned {
+                resource,
+                namespace: ns,
+                key,
+            };
         }
     }
     // resourceID: "<group>/<version>/<namespace>/<kind>/<name>", possibly
     // prefixed with "path=<hash>/api=" for file scans.
     let id = resource_id.rsplit("api=").next().unwrap_or(resource_id);
     let parts: Vec<&str> = id.split('/').collect();
-    if parts.len() >= 3 {
+    let key = resource_id.to_string();
+    if parts.len() >= 3 && !resource_id.contains("/path=") {
         let n = parts.len();
         let (ns, kind, name) = (parts[n - 3], parts[n - 2], parts[n - 1]);
-        return (k8s_resource(kind, ns, name), ns.to_string(), false);
+        let resource = k8s_resource(kind, ns, name);
+        let key = if resource_id.starts_with("path=") {
+            key
+        } else {
+            resource.clone()
+        };
+        return Scanned {
+            resource,
+            namespace: ns.to_string(),
+            key,
+        };
     }
-    (resource_id.to_string(), String::new(), false)
+    Scanned {
+        resource: resource_id.to_string(),
+        namespace: String::new(),
+        key,
+    }
 }
 
 pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
@@ -144,8 +187,11 @@ pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
             sink.warn("Kubescape result without resourceID skipped".to_string());
             continue;
         };
-        let (resource, namespace, composite) =
-            resource_of(objects.get(resource_id.as_ref()).copied(), &resource_id);
+        let Scanned {
+            resource,
+            namespace,
+            key,
+        } = resource_of(objects.get(resource_id.as_ref()).copied(), &resource_id);
         for control in array(result, &["controls"]) {
             if !control_failed(control) {
                 continue;
@@ -160,7 +206,10 @@ pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
             let info = control_info(summary, &id);
             let severity = control_severity(
                 info.score_factor,
-                &[info.severity.as_deref(), text(control, &["severity"]).as_deref()],
+                &[
+                    info.severity.as_deref(),
+                    text(control, &["severity"]).as_deref(),
+                ],
                 sink,
             );
             let title = text(control, &["name"])
@@ -173,7 +222,6 @@ pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
                 description.push_str("\n\nFailed paths:\n");
                 description.push_str(&failed.join("\n"));
             }
-            let key = if composite { resource_id.to_string() } else { resource.clone() };
             let draft = Draft {
                 severity,
                 title,
@@ -212,14 +260,21 @@ fn operator_workload(v: &Value) -> (String, String, String) {
         v,
         &[
             &["metadata", "labels", "kubescape.io/workload-container-name"],
-            &["metadata", "annotations", "kubescape.io/workload-container-name"],
+            &[
+                "metadata",
+                "annotations",
+                "kubescape.io/workload-container-name",
+            ],
         ],
     );
     let resource = if name.is_empty() {
         // An image-level manifest: named after the image.
         let image = first_text(
             v,
-            &[&["metadata", "annotations", "kubescape.io/image-id"], &["metadata", "name"]],
+            &[
+                &["metadata", "annotations", "kubescape.io/image-id"],
+                &["metadata", "name"],
+            ],
         );
         format!("image/{image}")
     } else {
@@ -257,7 +312,9 @@ fn vulnerability_manifest(v: &Value, sink: &mut Sink) -> Result<(), String> {
         }
         let word = text_or_empty(m, &["vulnerability", "severity"]);
         let severity = Severity::from_label(&word).unwrap_or_else(|| {
-            sink.warn(format!("unknown severity {word:?} for {id}; shown as unknown"));
+            sink.warn(format!(
+                "unknown severity {word:?} for {id}; shown as unknown"
+            ));
             Severity::Unknown
         });
         let fixed: Vec<&str> = array(m, &["vulnerability", "fix", "versions"])
@@ -283,7 +340,10 @@ fn vulnerability_manifest(v: &Value, sink: &mut Sink) -> Result<(), String> {
             remediation_text: remediation,
             remediation_url: first_text(
                 m,
-                &[&["vulnerability", "dataSource"], &["vulnerability", "urls", "0"]],
+                &[
+                    &["vulnerability", "dataSource"],
+                    &["vulnerability", "urls", "0"],
+                ],
             ),
             first_seen: created,
             last_seen: created,

@@ -19,6 +19,10 @@ pub use error::{Location, SourceError};
 
 use crate::model::Finding;
 
+/// A file with thousands of broken records reports the first ones and a count,
+/// not a wall of text.
+pub const MAX_ERRORS_PER_FILE: usize = 50;
+
 /// Inputs larger than this are refused with a message instead of exhausting memory.
 pub const MAX_INPUT_BYTES: u64 = 1 << 30;
 
@@ -138,7 +142,22 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
                 .push(SourceError::new(path, record.location, msg));
         }
     }
+    cap(&mut loaded.errors, path, "errors");
+    cap(&mut loaded.warnings, path, "warnings");
     loaded
+}
+
+fn cap(list: &mut Vec<SourceError>, path: &Path, what: &str) {
+    if list.len() > MAX_ERRORS_PER_FILE {
+        let more = list.len() - MAX_ERRORS_PER_FILE;
+        list.truncate(MAX_ERRORS_PER_FILE);
+        let last = list.last().map_or(Location::START, |e| e.location);
+        list.push(SourceError::new(
+            path,
+            last,
+            format!("... and {more} more {what} in this file"),
+        ));
+    }
 }
 
 fn unrecognised(v: &Value) -> String {
@@ -146,7 +165,9 @@ fn unrecognised(v: &Value) -> String {
         Value::Object(m) => {
             let keys: Vec<&str> = m.keys().take(6).map(String::as_str).collect();
             match m.get("kind").and_then(Value::as_str) {
-                Some(kind) => format!("a Kubernetes object of kind {kind:?} that holds no findings posture reads"),
+                Some(kind) => format!(
+                    "a Kubernetes object of kind {kind:?} that holds no findings posture reads"
+                ),
                 None => format!("an object with keys {keys:?}"),
             }
         }
@@ -224,7 +245,10 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<PathBuf> {
 /// not an input; a file named explicitly always is.
 fn is_candidate(p: &Path) -> bool {
     !matches!(
-        p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("md" | "txt" | "csv" | "toml" | "lock")
     )
 }

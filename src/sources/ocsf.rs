@@ -19,7 +19,10 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
     }
     let product = first_text(
         v,
-        &[&["metadata", "product", "uid"], &["metadata", "product", "name"]],
+        &[
+            &["metadata", "product", "uid"],
+            &["metadata", "product", "name"],
+        ],
     );
     let severity = severity(v, sink);
     let rule_id = first_text(
@@ -42,10 +45,20 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
         rule_id,
         resource: first_text(
             v,
-            &[&["resources", "0", "uid_alt"], &["resources", "0", "uid"], &["resources", "0", "name"]],
+            &[
+                &["resources", "0", "uid_alt"],
+                &["resources", "0", "uid"],
+                &["resources", "0", "name"],
+            ],
         ),
         namespace: first_text(v, &[&["resources", "0", "namespace"]]),
-        account: first_text(v, &[&["cloud", "account", "uid"], &["resources", "0", "owner", "account", "uid"]]),
+        account: first_text(
+            v,
+            &[
+                &["cloud", "account", "uid"],
+                &["resources", "0", "owner", "account", "uid"],
+            ],
+        ),
         region: first_text(v, &[&["cloud", "region"], &["resources", "0", "region"]]),
         cluster: sink.cluster.clone().unwrap_or_default(),
         description: text_or_empty(v, &["finding_info", "desc"]),
@@ -86,10 +99,12 @@ fn severity(v: &Value, sink: &mut Sink) -> Severity {
 
 /// Closed when suppressed (3) or resolved (4), or a passed compliance check.
 fn is_open(v: &Value) -> bool {
-    let status_closed = matches!(number(v, &["status_id"]).map(|n| n as i64), Some(3) | Some(4))
-        || text(v, &["status"]).is_some_and(|s| {
-            s.eq_ignore_ascii_case("suppressed") || s.eq_ignore_ascii_case("resolved")
-        });
+    let status_closed = matches!(
+        number(v, &["status_id"]).map(|n| n as i64),
+        Some(3) | Some(4)
+    ) || text(v, &["status"]).is_some_and(|s| {
+        s.eq_ignore_ascii_case("suppressed") || s.eq_ignore_ascii_case("resolved")
+    });
     let passed = text(v, &["compliance", "status"]).is_some_and(|s| s.eq_ignore_ascii_case("pass"));
     !(status_closed || passed)
 }

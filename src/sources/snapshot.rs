@@ -52,7 +52,11 @@ impl SnapshotFile {
         for (i, f) in self.findings.iter().enumerate() {
             out.push_str("  ");
             out.push_str(&serde_json::to_string(f).unwrap_or_default());
-            out.push_str(if i + 1 < self.findings.len() { ",\n" } else { "\n" });
+            out.push_str(if i + 1 < self.findings.len() {
+                ",\n"
+            } else {
+                "\n"
+            });
         }
         out.push_str(" ]}\n");
         out
@@ -61,9 +65,10 @@ impl SnapshotFile {
 
 /// Each finding is read on its own: one bad record is reported, the rest load.
 pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
-    let version = v.get(FORMAT_KEY).and_then(Value::as_u64).ok_or_else(|| {
-        format!("\"{FORMAT_KEY}\" must be the format version number")
-    })?;
+    let version = v
+        .get(FORMAT_KEY)
+        .and_then(Value::as_u64)
+        .ok_or_else(|| format!("\"{FORMAT_KEY}\" must be the format version number"))?;
     if version > FORMAT_VERSION {
         return Err(format!(
             "snapshot format version {version} is newer than this posture reads ({FORMAT_VERSION}); upgrade posture"

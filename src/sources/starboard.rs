@@ -73,7 +73,10 @@ struct Occurrences(std::collections::HashMap<Vec<String>, usize>);
 
 impl Occurrences {
     fn next(&mut self, key: &[&str]) -> String {
-        let n = self.0.entry(key.iter().map(|s| s.to_string()).collect()).or_insert(0);
+        let n = self
+            .0
+            .entry(key.iter().map(|s| s.to_string()).collect())
+            .or_insert(0);
         *n += 1;
         (*n - 1).to_string()
     }
@@ -94,11 +97,20 @@ fn workload(v: &Value, namespace: &str) -> String {
         }
     }
     for prefix in ["trivy-operator", "starboard"] {
-        let label = |k: &str| text_or_empty(v, &["metadata", "labels", &format!("{prefix}.resource.{k}")]);
+        let label = |k: &str| {
+            text_or_empty(
+                v,
+                &["metadata", "labels", &format!("{prefix}.resource.{k}")],
+            )
+        };
         let name = label("name");
         if !name.is_empty() {
             let ns = label("namespace");
-            let ns = if ns.is_empty() { namespace.to_string() } else { ns };
+            let ns = if ns.is_empty() {
+                namespace.to_string()
+            } else {
+                ns
+            };
             return k8s_resource(&label("kind"), &ns, &name);
         }
     }
@@ -142,7 +154,11 @@ fn vulnerabilities(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String>
         let repo = text_or_empty(v, &["report", "artifact", "repository"]);
         let tag = text_or_empty(v, &["report", "artifact", "tag"]);
         let server = text_or_empty(v, &["report", "registry", "server"]);
-        let mut s = if server.is_empty() { repo } else { format!("{server}/{repo}") };
+        let mut s = if server.is_empty() {
+            repo
+        } else {
+            format!("{server}/{repo}")
+        };
         if !tag.is_empty() {
             s.push(':');
             s.push_str(&tag);
@@ -158,7 +174,12 @@ fn vulnerabilities(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String>
         let pkg = text_or_empty(vuln, &["resource"]);
         let installed = text_or_empty(vuln, &["installedVersion"]);
         let target = text_or_empty(vuln, &["target"]);
-        if !seen.insert((id.to_string(), pkg.clone(), installed.clone(), target.clone())) {
+        if !seen.insert((
+            id.to_string(),
+            pkg.clone(),
+            installed.clone(),
+            target.clone(),
+        )) {
             continue;
         }
         let fixed = text_or_empty(vuln, &["fixedVersion"]);
@@ -212,7 +233,10 @@ fn checks(v: &Value, kind: &str, r: &Report, sink: &mut Sink) -> Result<(), Stri
             continue;
         }
         let id = first_text(check, &[&["checkID"], &["id"]]);
-        let messages: Vec<&str> = array(check, &["messages"]).iter().filter_map(Value::as_str).collect();
+        let messages: Vec<&str> = array(check, &["messages"])
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         let scope = text_or_empty(check, &["scope", "value"]);
         if !seen.insert((id.clone(), scope.clone(), messages.join("\n"))) {
             continue;
@@ -220,7 +244,9 @@ fn checks(v: &Value, kind: &str, r: &Report, sink: &mut Sink) -> Result<(), Stri
         let mut d = r.draft(severity(&text_or_empty(check, &["severity"]), sink), check);
         d.title = first_text(check, &[&["title"]]);
         if d.title.is_empty() {
-            d.title = messages.first().map_or_else(|| id.clone(), |m| m.to_string());
+            d.title = messages
+                .first()
+                .map_or_else(|| id.clone(), |m| m.to_string());
         }
         d.rule_id = id.clone();
         let mut desc = text_or_empty(check, &["description"]);
@@ -231,11 +257,17 @@ fn checks(v: &Value, kind: &str, r: &Report, sink: &mut Sink) -> Result<(), Stri
         d.description = format!("{desc}\n\nReport: {kind}").trim().to_string();
         d.remediation_text = text_or_empty(check, &["remediation"]);
         d.remediation_url = if id.starts_with("KSV") || id.starts_with("AVD") {
-            format!("https://avd.aquasec.com/misconfig/{}", id.to_ascii_lowercase())
+            format!(
+                "https://avd.aquasec.com/misconfig/{}",
+                id.to_ascii_lowercase()
+            )
         } else {
             String::new()
         };
-        sink.push(d.finish(Source::Starboard, &[&r.cluster, &r.resource, kind, &id, &scope]));
+        sink.push(d.finish(
+            Source::Starboard,
+            &[&r.cluster, &r.resource, kind, &id, &scope],
+        ));
     }
     Ok(())
 }
@@ -246,7 +278,10 @@ fn secrets(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
         let rule = text_or_empty(secret, &["ruleID"]);
         let target = text_or_empty(secret, &["target"]);
         let title = first_text(secret, &[&["title"], &["category"], &["ruleID"]]);
-        let mut d = r.draft(severity(&text_or_empty(secret, &["severity"]), sink), secret);
+        let mut d = r.draft(
+            severity(&text_or_empty(secret, &["severity"]), sink),
+            secret,
+        );
         d.title = format!("Exposed secret: {title} in {target}");
         d.rule_id = rule.clone();
         d.description = format!(
@@ -262,7 +297,15 @@ fn secrets(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
         let nth = occurrences.next(&[&rule, &target, &matched]);
         sink.push(d.finish(
             Source::Starboard,
-            &[&r.cluster, &r.resource, &r.container, &rule, &target, &matched, &nth],
+            &[
+                &r.cluster,
+                &r.resource,
+                &r.container,
+                &rule,
+                &target,
+                &matched,
+                &nth,
+            ],
         ));
     }
     Ok(())
@@ -290,7 +333,10 @@ fn kube_bench(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
                     text_or_empty(test, &["desc"]),
                 );
                 d.remediation_text = text_or_empty(result, &["remediation"]);
-                sink.push(d.finish(Source::Starboard, &[&r.cluster, &r.resource, "cis", &number]));
+                sink.push(d.finish(
+                    Source::Starboard,
+                    &[&r.cluster, &r.resource, "cis", &number],
+                ));
             }
         }
     }
@@ -304,8 +350,16 @@ fn kube_hunter(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
         let name = text_or_empty(vuln, &["vulnerability"]);
         let location = text_or_empty(vuln, &["location"]);
         let mut d = r.draft(severity(&text_or_empty(vuln, &["severity"]), sink), vuln);
-        d.title = if name.is_empty() { vid.clone() } else { name.clone() };
-        d.rule_id = if vid.is_empty() || vid == "None" { name.clone() } else { vid.clone() };
+        d.title = if name.is_empty() {
+            vid.clone()
+        } else {
+            name.clone()
+        };
+        d.rule_id = if vid.is_empty() || vid == "None" {
+            name.clone()
+        } else {
+            vid.clone()
+        };
         d.description = format!(
             "{}\n\nCategory: {}\nLocation: {location}\nEvidence: {}",
             text_or_empty(vuln, &["description"]),
@@ -316,7 +370,15 @@ fn kube_hunter(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
         let nth = occurrences.next(&[&vid, &name, &location]);
         sink.push(d.finish(
             Source::Starboard,
-            &[&r.cluster, &r.resource, "kube-hunter", &vid, &name, &location, &nth],
+            &[
+                &r.cluster,
+                &r.resource,
+                "kube-hunter",
+                &vid,
+                &name,
+                &location,
+                &nth,
+            ],
         ));
     }
     Ok(())

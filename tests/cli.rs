@@ -1,0 +1,262 @@
+//! The headless CLI as a user runs it: exit statuses, located errors on stderr,
+//! the JSON contract, filters, and inert hostile text.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+fn posture() -> Command {
+    let mut c = Command::cargo_bin("posture").unwrap();
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn json_of(out: &[u8]) -> Value {
+    serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
+}
+
+#[test]
+fn list_json_has_the_documented_keys_sorted_by_severity_then_recency() {
+    let out = posture()
+        .args(["list", "--format", "json", "--all", "--file"])
+        .arg(fixture("securityhub"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_of(&out.stdout);
+    let items = v.as_array().unwrap();
+    assert_eq!(items.len(), 6 + 3 + 4);
+    for key in [
+        "fingerprint",
+        "source",
+        "severity",
+        "title",
+        "rule_id",
+        "resource",
+        "namespace",
+        "account",
+        "region",
+        "cluster",
+        "open",
+    ] {
+        assert!(items.iter().all(|i| i.get(key).is_some()), "missing {key}");
+    }
+    let rank = |s: &str| {
+        ["critical", "high", "medium", "low", "info", "unknown"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    let ranks: Vec<usize> = items
+        .iter()
+        .map(|i| rank(i["severity"].as_str().unwrap()))
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+    // Within a severity, newest last_seen first.
+    let highs: Vec<&str> = items
+        .iter()
+        .filter(|i| i["severity"] == "high" && i.get("last_seen").is_some())
+        .map(|i| i["last_seen"].as_str().unwrap())
+        .collect();
+    assert!(highs.windows(2).all(|w| w[0] >= w[1]), "{highs:?}");
+}
+
+#[test]
+fn list_hides_closed_findings_unless_all() {
+    let count = |all: bool| {
+        let mut c = posture();
+        c.args(["list", "--format", "json", "--file"])
+            .arg(fixture("securityhub/get-findings-page.json"));
+        if all {
+            c.arg("--all");
+        }
+        json_of(&c.output().unwrap().stdout)
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count(false), 3);
+    assert_eq!(count(true), 6);
+}
+
+#[test]
+fn severity_and_source_filters() {
+    let out = posture()
+        .args([
+            "list",
+            "--format",
+            "json",
+            "--severity",
+            "high",
+            "--source",
+            "kubescape",
+            "--file",
+        ])
+        .arg(fixture(""))
+        .output()
+        .unwrap();
+    let v = json_of(&out.stdout);
+    let items = v.as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i["source"] == "kubescape"));
+    assert!(
+        items
+            .iter()
+            .all(|i| i["severity"] == "high" || i["severity"] == "critical")
+    );
+}
+
+#[test]
+fn summary_json_counts_open_by_severity_and_source() {
+    let out = posture()
+        .args(["summary", "--format", "json", "--file"])
+        .arg(fixture("securityhub/get-findings-page.json"))
+        .arg("--file")
+        .arg(fixture("starboard/polaris-configaudit.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v = json_of(&out.stdout);
+    assert_eq!(v["total"], 8);
+    assert_eq!(v["open"], 5);
+    assert_eq!(v["by_severity"]["critical"], 2);
+    assert_eq!(v["by_severity"]["high"], 1);
+    assert_eq!(v["by_severity"]["medium"], 1);
+    assert_eq!(v["by_severity"]["low"], 1);
+    assert_eq!(v["by_source"]["securityhub"], 3);
+    assert_eq!(v["by_source"]["starboard"], 2);
+}
+
+#[test]
+fn broken_inputs_exit_2_with_located_errors_and_the_rest_still_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("junk.bin");
+    std::fs::write(&binary, [0x89, b'P', b'N', b'G', 0, 0, 0xff, 0xfe]).unwrap();
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "").unwrap();
+    let out = posture()
+        .args(["list", "--format", "json", "--file"])
+        .arg(fixture("hostile/truncated.json"))
+        .arg("--file")
+        .arg(&binary)
+        .arg("--file")
+        .arg(&empty)
+        .arg("--file")
+        .arg(fixture("starboard/polaris-configaudit.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("truncated.json:3:"), "{stderr}");
+    assert!(stderr.contains("junk.bin:1:"), "{stderr}");
+    assert!(stderr.contains("empty.json:1:1: empty input"), "{stderr}");
+    let v = json_of(&out.stdout);
+    assert_eq!(v.as_array().unwrap().len(), 2, "the good file still loads");
+}
+
+#[test]
+fn wrong_types_are_lenient_per_record() {
+    let out = posture()
+        .args(["list", "--format", "json", "--all", "--file"])
+        .arg(fixture("hostile/wrong-types.json"))
+        .output()
+        .unwrap();
+    // Two records cannot be read (an object Id, a bare string): located errors.
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let located = stderr
+        .lines()
+        .filter(|l| l.contains("wrong-types.json:"))
+        .count();
+    assert!(located >= 2, "{stderr}");
+    assert!(stderr.contains("wrong-types.json:4:"), "{stderr}");
+    // The others load despite fields of the wrong type.
+    let v = json_of(&out.stdout);
+    let items = v.as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let first = items.iter().find(|i| i["title"] == "").unwrap();
+    assert_eq!(
+        first["severity"], "high",
+        "Normalized \"75\" used when Label is not a word"
+    );
+}
+
+#[test]
+fn hostile_titles_are_inert_in_table_and_csv_but_exact_in_json() {
+    for format in ["table", "csv"] {
+        let out = posture()
+            .args(["list", "--format", format, "--file"])
+            .arg(fixture("hostile/ansi-titles.json"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !text
+                .chars()
+                .any(|c| (c.is_control() && c != '\n' && c != '\r')
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || c == '\u{200b}'),
+            "{format}: {text:?}"
+        );
+        assert!(text.contains("RED"), "{format}");
+    }
+    let csv = posture()
+        .args(["list", "--format", "csv", "--file"])
+        .arg(fixture("hostile/ansi-titles.json"))
+        .output()
+        .unwrap();
+    let mut r = csv::Reader::from_reader(csv.stdout.as_slice());
+    let row = r.records().next().unwrap().unwrap();
+    assert!(
+        row[5].starts_with("'="),
+        "resource cell must not be a formula: {:?}",
+        &row[5]
+    );
+    let json = posture()
+        .args(["list", "--format", "json", "--file"])
+        .arg(fixture("hostile/ansi-titles.json"))
+        .output()
+        .unwrap();
+    let v = json_of(&json.stdout);
+    assert!(
+        v[0]["title"].as_str().unwrap().contains('\u{1b}'),
+        "JSON keeps the original"
+    );
+}
+
+#[test]
+fn no_inputs_means_the_demo() {
+    let out = posture()
+        .args(["summary", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v = json_of(&out.stdout);
+    assert!(v["total"].as_u64().unwrap() >= 300);
+    assert!(v["open"].as_u64().unwrap() < v["total"].as_u64().unwrap());
+}
+
+#[test]
+fn help_exists_everywhere() {
+    for sub in [
+        vec!["--help"],
+        vec!["list", "--help"],
+        vec!["summary", "--help"],
+    ] {
+        let out = posture().args(&sub).output().unwrap();
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stdout).contains("--file"));
+    }
+}
