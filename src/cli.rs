@@ -25,6 +25,12 @@ severity-sorted list. Without --file it shows the shipped demo data."
 pub struct Cli {
     #[command(flatten)]
     pub inputs: Inputs,
+    /// Colour theme: dark, light, high-contrast, or NAME.toml in the config dir's themes/.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub theme: Option<String>,
+    /// Config file (default: config.toml in the XDG config directory).
+    #[arg(long, value_name = "PATH", env = "POSTURE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -165,14 +171,80 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(set.exit_code())
         }
-        None => {
-            // The dashboard arrives with the TUI; until then the summary is the overview.
-            let set = load(&cli.inputs);
-            let summary = Summary::of(&set.findings, &Selection::default());
-            summary.print_table(&mut std::io::stdout().lock(), &set)?;
-            Ok(set.exit_code())
-        }
+        None => run_dashboard(&cli),
     }
+}
+
+/// `posture` with no subcommand: the dashboard.
+fn run_dashboard(cli: &Cli) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+
+    let paths = crate::config::paths::Paths::discover();
+    let config_path = cli.config.clone().or_else(|| paths.config_file());
+    let config = match &config_path {
+        Some(p) => crate::config::Config::load(p)?,
+        None => crate::config::Config::default(),
+    };
+    let keymap = config.keymap().with_context(|| {
+        format!(
+            "in {}",
+            config_path
+                .as_deref()
+                .map_or("config".into(), |p| p.display().to_string())
+        )
+    })?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme_name = cli
+        .theme
+        .clone()
+        .or(config.theme.clone())
+        .unwrap_or_else(|| "dark".to_string());
+    let user_themes = paths.user_themes();
+    let theme = if no_color {
+        crate::config::theme::Theme::monochrome()
+    } else {
+        crate::config::theme::load(&theme_name, user_themes.as_deref())?
+    };
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the dashboard needs a terminal; for scripts use `posture list` or `posture summary`"
+        );
+    }
+    let mut inputs = cli.inputs.clone();
+    if inputs.files.is_empty() {
+        inputs.files = config.files.clone();
+    }
+    let set = load_quietly(&inputs);
+    let code = set.exit_code();
+    let sources = source_statuses(&set);
+    let mut app = crate::app::App::new(set.findings, sources, theme, keymap);
+    app.demo = set.demo;
+    app.user_theme_dir = user_themes;
+    if config.include_closed {
+        app.view.filter.include_closed = true;
+        app.refresh_view();
+    }
+    crate::term::run(app)?;
+    Ok(code)
+}
+
+/// The header's source list: one entry per input, failed ones with their first error.
+pub fn source_statuses(set: &InputSet) -> Vec<crate::app::SourceStatus> {
+    set.files
+        .iter()
+        .map(|f| {
+            let label = f.path.file_name().map_or_else(
+                || f.path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            crate::app::SourceStatus {
+                label: crate::model::SafeText::line(&label).display().to_string(),
+                findings: f.findings_count,
+                error: f.errors.first().map(ToString::to_string),
+                error_count: f.errors.len(),
+            }
+        })
+        .collect()
 }
 
 /// Everything loaded for one command.
@@ -194,6 +266,14 @@ impl InputSet {
 
 /// Loads the inputs, reporting every problem on stderr as `path:line:column: message`.
 pub fn load(inputs: &Inputs) -> InputSet {
+    let set = load_quietly(inputs);
+    report(&set);
+    set
+}
+
+/// Loads without printing: the dashboard shows problems in its header instead,
+/// where they cannot corrupt the screen.
+pub fn load_quietly(inputs: &Inputs) -> InputSet {
     let demo = inputs.demo || inputs.files.is_empty();
     let mut files = if inputs.files.is_empty() {
         Vec::new()
@@ -201,13 +281,31 @@ pub fn load(inputs: &Inputs) -> InputSet {
         sources::load_all(&inputs.files)
     };
     if demo {
-        if inputs.files.is_empty() && !inputs.demo && std::io::stderr().is_terminal() {
-            eprintln!("posture: no --file given: showing the shipped demo data");
-        }
         files.push(crate::demo::load_current());
     }
+    for f in &mut files {
+        f.findings_count = f.findings.len();
+    }
+    let findings = files
+        .iter_mut()
+        .flat_map(|f| std::mem::take(&mut f.findings))
+        .collect();
+    InputSet {
+        findings,
+        files,
+        demo,
+    }
+}
+
+fn report(set: &InputSet) {
     let mut err = std::io::stderr().lock();
-    for f in &files {
+    if set.demo && err.is_terminal() {
+        let _ = writeln!(
+            err,
+            "posture: showing the shipped demo data (pass --file PATH for your own)"
+        );
+    }
+    for f in &set.files {
         for e in &f.errors {
             let _ = writeln!(err, "{e}");
         }
@@ -221,15 +319,6 @@ pub fn load(inputs: &Inputs) -> InputSet {
                 crate::model::SafeText::line(&w.message).display()
             );
         }
-    }
-    let findings = files
-        .iter_mut()
-        .flat_map(|f| std::mem::take(&mut f.findings))
-        .collect();
-    InputSet {
-        findings,
-        files,
-        demo,
     }
 }
 

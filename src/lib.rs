@@ -4,10 +4,14 @@
 //! The core (`model`, `sources` parsers, `query`, `export`, `demo`) knows no
 //! terminal and no network; the CLI and TUI sit on top.
 
+pub mod app;
 pub mod cli;
+pub mod config;
 pub mod demo;
 pub mod export;
 pub mod model;
 pub mod query;
 pub mod sources;
+pub mod term;
 pub mod text;
+pub mod ui;

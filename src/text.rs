@@ -31,6 +31,29 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// Keeps the end of `s` (where ARNs and paths put the name), cutting from the
+/// left with `…`, in at most `width` columns.
+pub fn keep_tail(s: &str, width: usize) -> String {
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 1;
+    for c in s.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        tail.push(c);
+        used += w;
+    }
+    std::iter::once('…').chain(tail.into_iter().rev()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::fit;
@@ -40,5 +63,11 @@ mod tests {
         assert_eq!(fit("abc", 5), "abc  ");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("日本語", 4), "日… ");
+    }
+
+    #[test]
+    fn keeps_the_tail() {
+        assert_eq!(super::keep_tail("arn:aws:s3:::bucket", 8), "…:bucket");
+        assert_eq!(super::keep_tail("short", 8), "short");
     }
 }

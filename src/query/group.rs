@@ -2,56 +2,67 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Finding, Severity};
+use crate::model::{Finding, Severity, Source};
 
-#[derive(Debug, Clone)]
-pub struct Group<'a> {
-    pub rule_id: &'a str,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub rule_id: String,
+    pub title: String,
     /// Worst severity among the members.
     pub severity: Severity,
-    pub members: Vec<&'a Finding>,
+    /// Indices into the findings, in the order given.
+    pub members: Vec<usize>,
+    /// Distinct resources affected (the same name in two clusters is two).
+    pub resources: usize,
 }
 
-impl Group<'_> {
-    /// Distinct resources affected.
-    pub fn resource_count(&self) -> usize {
-        let mut r: Vec<&str> = self.members.iter().map(|f| f.resource.display()).collect();
-        r.sort_unstable();
-        r.dedup();
-        r.len()
-    }
-
-    pub fn title(&self) -> &str {
-        self.members.first().map_or("", |f| f.title.display())
-    }
-}
-
-/// Groups keep the order of their first member, so grouping a sorted list
-/// gives sorted groups; a finding without a rule is a group of its own title.
-pub fn group_by_rule<'a>(findings: &[&'a Finding]) -> Vec<Group<'a>> {
-    let mut index: HashMap<(crate::model::Source, &str), usize> = HashMap::new();
-    let mut groups: Vec<Group<'a>> = Vec::new();
-    for f in findings {
+/// Groups the findings at `order` (indices into `findings`). Groups keep the
+/// order of their first member and are then ordered worst first, so grouping a
+/// sorted list gives sorted groups. A finding without a rule groups by title.
+pub fn group_by_rule(findings: &[Finding], order: &[usize]) -> Vec<Group> {
+    let mut index: HashMap<(Source, &str), usize> = HashMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    for &i in order {
+        let Some(f) = findings.get(i) else { continue };
         let key = if f.rule_id.is_empty() {
             f.title.display()
         } else {
             f.rule_id.display()
         };
         match index.get(&(f.source, key)) {
-            Some(&i) => {
-                let g = &mut groups[i];
+            Some(&g) => {
+                let g = &mut groups[g];
                 g.severity = g.severity.max(f.severity);
-                g.members.push(f);
+                g.members.push(i);
             }
             None => {
                 index.insert((f.source, key), groups.len());
                 groups.push(Group {
-                    rule_id: key,
+                    rule_id: key.to_string(),
+                    title: f.title.display().to_string(),
                     severity: f.severity,
-                    members: vec![f],
+                    members: vec![i],
+                    resources: 0,
                 });
             }
         }
+    }
+    for g in &mut groups {
+        let mut r: Vec<(&str, &str, &str)> = g
+            .members
+            .iter()
+            .map(|&i| {
+                let f = &findings[i];
+                (
+                    f.cluster.display(),
+                    f.account.display(),
+                    f.resource.display(),
+                )
+            })
+            .collect();
+        r.sort_unstable();
+        r.dedup();
+        g.resources = r.len();
     }
     groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
     groups

@@ -7,4 +7,4 @@ pub mod sort;
 
 pub use filter::Filter;
 pub use group::{Group, group_by_rule};
-pub use sort::{SortKey, sort_findings};
+pub use sort::{SortKey, sort_findings, sort_indices};

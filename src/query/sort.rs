@@ -71,3 +71,11 @@ pub fn sort_findings(v: &mut [&Finding], key: SortKey, reverse: bool) {
         if reverse { o.reverse() } else { o }
     });
 }
+
+/// Sorts indices into `findings`, as the dashboard keeps them.
+pub fn sort_indices(findings: &[Finding], order: &mut [usize], key: SortKey, reverse: bool) {
+    order.sort_by(|&a, &b| {
+        let o = compare(key, &findings[a], &findings[b]);
+        if reverse { o.reverse() } else { o }
+    });
+}

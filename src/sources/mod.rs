@@ -87,6 +87,8 @@ pub fn detect(v: &Value) -> Option<Format> {
 pub struct Loaded {
     pub path: PathBuf,
     pub findings: Vec<Finding>,
+    /// How many findings the input gave (kept when `findings` is moved out).
+    pub findings_count: usize,
     pub errors: Vec<SourceError>,
     pub warnings: Vec<SourceError>,
 }

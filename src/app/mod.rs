@@ -1,0 +1,7 @@
+//! The dashboard's state machine: events → actions → state. No drawing here.
+
+pub mod state;
+pub mod update;
+pub mod view;
+
+pub use state::{App, Mode, SourceStatus, TableLayout};

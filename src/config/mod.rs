@@ -1,0 +1,96 @@
+//! Configuration: `config.toml` in the config directory (or `--config`), key
+//! bindings and colour themes. Pure: reading the file is the only I/O.
+
+pub mod keymap;
+pub mod paths;
+pub mod theme;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The config file. Every key is optional; unknown keys are an error so that a
+/// typo is reported rather than ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Colour theme name: dark (default), light, high-contrast, or a user theme.
+    pub theme: Option<String>,
+    /// Input files or directories read when no --file is given.
+    #[serde(default)]
+    pub files: Vec<PathBuf>,
+    /// Show closed findings too (default false: open only).
+    #[serde(default)]
+    pub include_closed: bool,
+    /// Action name → keys, replacing that action's default keys.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Read { path: String, message: String },
+}
+
+impl Config {
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| {
+                    let loc = crate::sources::Location::of_offset(text, s.start);
+                    (loc.line, loc.column)
+                })
+                .unwrap_or((1, 1));
+            ConfigError::Invalid {
+                path: path.display().to_string(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
+        })
+    }
+
+    /// A missing file is the defaults; an unreadable or broken one is an error.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(ConfigError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    pub fn keymap(&self) -> Result<keymap::Keymap, keymap::KeymapError> {
+        keymap::Keymap::with_overrides(self.keys.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_locates_errors() {
+        let c = Config::parse(
+            Path::new("c.toml"),
+            "theme = \"light\"\n[keys]\nquit = [\"x\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.theme.as_deref(), Some("light"));
+        assert!(c.keymap().is_ok());
+        let e = Config::parse(Path::new("c.toml"), "theme = \"light\"\nthem = 1\n").unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:2:"), "{e}");
+    }
+}

@@ -1,0 +1,180 @@
+//! The detail pane: everything about the selected finding (or rule group), and
+//! the raw input record on request. Scrolls independently of the table.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::style::{Styles, severity_short};
+use crate::app::App;
+use crate::app::view::Row;
+use crate::model::timestamp::age;
+use crate::model::{Finding, SafeText};
+use crate::query::Group;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(st.border())
+        .title(Span::styled(
+            if app.raw {
+                " raw record (r: details, J/K scroll) "
+            } else {
+                " detail (r: raw record, J/K scroll) "
+            },
+            st.muted(),
+        ));
+    let lines = match app.view.selected_row() {
+        None => vec![Line::styled("Nothing selected.", st.muted())],
+        Some(Row::Finding(i)) => match app.findings.get(*i) {
+            Some(f) if app.raw => raw_lines(f, st),
+            Some(f) => finding_lines(app, f, st),
+            None => Vec::new(),
+        },
+        Some(Row::Group(g)) => group_lines(app, g, st),
+    };
+    let p = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((app.detail_scroll, 0));
+    frame.render_widget(p, area);
+}
+
+fn field(label: &str, value: String, st: &Styles) -> Option<Line<'static>> {
+    (!value.is_empty()).then(|| {
+        Line::from(vec![
+            Span::styled(format!("{label:<12}"), st.muted()),
+            Span::raw(value),
+        ])
+    })
+}
+
+fn finding_lines<'a>(app: &App, f: &'a Finding, st: &Styles) -> Vec<Line<'a>> {
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(
+                format!(" {} ", severity_short(f.severity)),
+                st.severity_badge(f.severity),
+            ),
+            Span::raw(" "),
+            Span::styled(f.title.display(), st.accent()),
+        ]),
+        Line::from(vec![
+            Span::styled(f.source.as_str(), st.muted()),
+            Span::styled(
+                if f.open { "  open" } else { "  closed" },
+                if f.open { st.error() } else { st.ok() },
+            ),
+        ]),
+        Line::raw(""),
+    ];
+    let ts = |t: Option<crate::model::Timestamp>| {
+        t.map(|t| format!("{t} ({} ago)", age(t, app.now)))
+            .unwrap_or_default()
+    };
+    let first = ts(f.first_seen);
+    let last = ts(f.last_seen);
+    let rows: Vec<(&str, String)> = vec![
+        ("Rule", f.rule_id.display().to_string()),
+        ("Resource", f.resource.display().to_string()),
+        ("Namespace", f.namespace.display().to_string()),
+        ("Account", f.account.display().to_string()),
+        ("Region", f.region.display().to_string()),
+        ("Cluster", f.cluster.display().to_string()),
+        ("First seen", first),
+        ("Last seen", last),
+        ("Fingerprint", f.fingerprint.to_string()),
+    ];
+    for (label, value) in rows {
+        out.extend(field(label, value, st));
+    }
+    if [&f.title, &f.resource, &f.description]
+        .iter()
+        .any(|t| t.was_altered())
+    {
+        out.push(Line::styled(
+            "⚠ this finding contained control or invisible characters; they are shown escaped",
+            st.error(),
+        ));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled("Description", st.accent()));
+    for l in f.description.display().lines() {
+        out.push(Line::raw(l));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled("Remediation", st.accent()));
+    for l in f.remediation.text.display().lines() {
+        out.push(Line::raw(l));
+    }
+    if let Some(url) = &f.remediation.url {
+        out.push(Line::styled(url.display(), st.accent()));
+    }
+    out
+}
+
+fn raw_lines<'a>(f: &Finding, st: &Styles) -> Vec<Line<'a>> {
+    let Some(raw) = f.raw.as_deref() else {
+        return vec![Line::styled(
+            "No raw record: this finding came from a snapshot saved without raw records.",
+            st.muted(),
+        )];
+    };
+    let pretty = serde_json::from_str::<serde_json::Value>(raw)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| raw.to_string());
+    // JSON escapes C0 controls but not C1 or BiDi characters.
+    let safe = SafeText::multi(&pretty);
+    safe.display()
+        .lines()
+        .map(|l| Line::raw(l.to_string()))
+        .collect()
+}
+
+fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(
+                format!(" {} ", severity_short(g.severity)),
+                st.severity_badge(g.severity),
+            ),
+            Span::raw(" "),
+            Span::styled(g.rule_id.as_str(), st.accent()),
+            Span::raw(" "),
+            Span::raw(g.title.as_str()),
+        ]),
+        Line::styled(
+            format!(
+                "{} findings on {} resources (worst severity {})",
+                g.members.len(),
+                g.resources,
+                g.severity
+            ),
+            st.muted(),
+        ),
+        Line::raw(""),
+    ];
+    if let Some(f) = g.members.first().and_then(|i| app.findings.get(*i)) {
+        out.push(Line::styled("Remediation", st.accent()));
+        for l in f.remediation.text.display().lines() {
+            out.push(Line::raw(l));
+        }
+        if let Some(url) = &f.remediation.url {
+            out.push(Line::styled(url.display(), st.accent()));
+        }
+        out.push(Line::raw(""));
+    }
+    out.push(Line::styled("Affected", st.accent()));
+    for f in g.members.iter().filter_map(|i| app.findings.get(*i)) {
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("{:<5}", severity_short(f.severity)),
+                st.severity(f.severity),
+            ),
+            Span::raw(f.resource.display()),
+            Span::styled(format!("  {}", f.scope()), st.muted()),
+        ]));
+    }
+    out
+}

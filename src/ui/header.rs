@@ -1,0 +1,93 @@
+//! The top lines: severity counts for what is shown, the loaded sources and their
+//! errors, and the demo banner.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::style::{Styles, severity_short};
+use crate::app::App;
+
+pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    let counts = app.view.severity_counts(&app.findings);
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let mut spans = vec![
+        Span::styled(" posture ", st.accent()),
+        Span::styled(format!("{total} shown "), st.header()),
+    ];
+    let narrow = area.width < 100;
+    for (sev, n) in counts {
+        if n == 0 && matches!(sev, crate::model::Severity::Unknown) {
+            continue;
+        }
+        let label = if narrow {
+            &severity_short(sev)[..1]
+        } else {
+            severity_short(sev)
+        };
+        spans.push(Span::styled(
+            format!(" {label} {n} "),
+            st.severity_badge(sev),
+        ));
+        spans.push(Span::styled(if narrow { "" } else { " " }, st.header()));
+    }
+    let f = &app.view.filter;
+    let mut scope = Vec::new();
+    if !f.include_closed {
+        scope.push("open".to_string());
+    } else {
+        scope.push("open+closed".to_string());
+    }
+    if let Some(s) = f.min_severity {
+        scope.push(format!("≥{s}"));
+    }
+    if let Some(src) = f.sources.first() {
+        scope.push(src.to_string());
+    }
+    if app.view.grouped {
+        scope.push("by rule".to_string());
+    }
+    scope.push(format!(
+        "sort:{}{}",
+        app.view.sort.name(),
+        if app.view.reverse { "↑" } else { "" }
+    ));
+    spans.push(Span::styled(format!(" [{}]", scope.join(" ")), st.muted()));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(st.header()), area);
+}
+
+pub fn sources_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    let mut spans = vec![Span::styled(" sources: ", st.muted())];
+    for (i, s) in app.sources.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", st.muted()));
+        }
+        match &s.error {
+            None => {
+                spans.push(Span::styled(s.label.clone(), st.ok()));
+                spans.push(Span::styled(format!(" ({})", s.findings), st.muted()));
+            }
+            Some(e) => {
+                let more = if s.error_count > 1 {
+                    format!(" (+{} more)", s.error_count - 1)
+                } else {
+                    String::new()
+                };
+                spans.push(Span::styled(format!("✗ {e}{more}"), st.error()));
+                if s.findings > 0 {
+                    spans.push(Span::styled(
+                        format!(" ({} loaded)", s.findings),
+                        st.muted(),
+                    ));
+                }
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn demo_banner(frame: &mut Frame, area: Rect, st: &Styles) {
+    let text = " DEMO DATA · see your own: posture --file PATH (Security Hub, Kubescape, Trivy-Operator output) ";
+    frame.render_widget(Paragraph::new(text).style(st.banner()), area);
+}

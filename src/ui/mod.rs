@@ -1,0 +1,118 @@
+//! Draws the dashboard from the app state. Nothing here changes state: `draw`
+//! returns where the table landed, for mouse clicks and page sizes.
+
+mod detail;
+mod header;
+mod help;
+pub mod style;
+mod table;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::app::{App, Mode, TableLayout};
+use crate::config::keymap::Action;
+use style::Styles;
+
+/// Below this width the detail pane goes under the table instead of beside it.
+const SIDE_BY_SIDE_MIN_WIDTH: u16 = 140;
+
+pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
+    let st = Styles { theme: &app.theme };
+    let area = frame.area();
+    frame.render_widget(Block::default().style(st.base()), area);
+    let banner = u16::from(app.demo);
+    let [bar, sources, banner_area, main, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(banner),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::severity_bar(frame, bar, app, &st);
+    header::sources_line(frame, sources, app, &st);
+    if app.demo {
+        header::demo_banner(frame, banner_area, &st);
+    }
+    let layout = if app.detail {
+        let (table_area, detail_area) = if main.width >= SIDE_BY_SIDE_MIN_WIDTH {
+            let [t, d] =
+                Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+                    .areas(main);
+            (t, d)
+        } else {
+            let [t, d] = Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)])
+                .areas(main);
+            (t, d)
+        };
+        let l = table::draw(frame, table_area, app, &st);
+        detail::draw(frame, detail_area, app, &st);
+        l
+    } else {
+        table::draw(frame, main, app, &st)
+    };
+    draw_footer(frame, footer, app, &st);
+    if app.mode == Mode::Help {
+        help::draw(frame, area, app, &st);
+    }
+    layout
+}
+
+fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &Styles) {
+    let line = match app.mode {
+        Mode::Filter => Line::from(vec![
+            Span::styled("/", st.accent()),
+            Span::raw(
+                crate::model::SafeText::line(&app.view.filter.text)
+                    .display()
+                    .to_string(),
+            ),
+            Span::styled("█", st.accent()),
+            Span::styled("   enter keeps · esc clears", st.muted()),
+        ]),
+        Mode::Command => Line::from(vec![
+            Span::styled(":", st.accent()),
+            Span::raw(
+                crate::model::SafeText::line(&app.command)
+                    .display()
+                    .to_string(),
+            ),
+            Span::styled("█", st.accent()),
+        ]),
+        _ => {
+            let mut spans = Vec::new();
+            if !app.view.filter.text.is_empty() {
+                spans.push(Span::styled(
+                    format!(
+                        "filter: {} ",
+                        crate::model::SafeText::line(&app.view.filter.text).display()
+                    ),
+                    st.accent(),
+                ));
+            }
+            if let Some(s) = &app.status {
+                spans.push(Span::styled(format!("{s}  "), st.muted()));
+            }
+            for (action, label) in [
+                (Action::Help, "help"),
+                (Action::Filter, "filter"),
+                (Action::ToggleDetail, "detail"),
+                (Action::ToggleGroup, "group"),
+                (Action::CycleSort, "sort"),
+                (Action::FloorCritical, "crit only"),
+                (Action::ToggleOpenOnly, "closed"),
+                (Action::Quit, "quit"),
+            ] {
+                if let Some(k) = app.keymap.keys(action).first() {
+                    spans.push(Span::styled(format!("{k}"), st.accent()));
+                    spans.push(Span::styled(format!(" {label}  "), st.muted()));
+                }
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

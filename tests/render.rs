@@ -1,0 +1,177 @@
+//! The dashboard drawn into ratatui's TestBackend: insta snapshots at 80×24,
+//! 120×40 and 200×60, and checks that hostile text stays inert on screen.
+
+use std::path::Path;
+
+use posture::app::update::{apply, on_key};
+use posture::app::{App, SourceStatus};
+use posture::config::keymap::{Action, Key, Keymap};
+use posture::config::theme;
+use posture::model::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn demo_app() -> App {
+    let mut loaded = posture::demo::load_current();
+    let sources = vec![SourceStatus {
+        label: "demo-2026-11-16.json".to_string(),
+        findings: loaded.findings.len(),
+        error: None,
+        error_count: 0,
+    }];
+    let mut app = App::new(
+        std::mem::take(&mut loaded.findings),
+        sources,
+        theme::load("dark", None).unwrap(),
+        Keymap::defaults(),
+    );
+    app.demo = true;
+    app.now = Timestamp::parse("2026-11-17T09:00:00Z").unwrap();
+    app
+}
+
+fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| app.layout = posture::ui::draw(f, app)).unwrap();
+    app.view.offset = app.layout.offset;
+    t
+}
+
+fn screen_text(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut s = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn main_table_at_three_sizes() {
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let mut app = demo_app();
+        let t = render(&mut app, w, h);
+        insta::assert_snapshot!(format!("main_{w}x{h}"), t.backend());
+        let text = screen_text(&t);
+        assert!(text.contains("DEMO DATA"));
+        // Critical findings first.
+        let first_row = text.lines().nth(5).unwrap();
+        assert!(first_row.starts_with("CRIT"), "{first_row}");
+    }
+}
+
+#[test]
+fn detail_pane_shows_remediation() {
+    let mut app = demo_app();
+    app.view.filter.text = "EC2.19".to_string();
+    app.refresh_view();
+    apply(&mut app, Action::ToggleDetail);
+    let t = render(&mut app, 160, 48);
+    insta::assert_snapshot!("detail_160x48", t.backend());
+    let text = screen_text(&t);
+    assert!(text.contains("Remediation"));
+    assert!(text.contains("securityhub/EC2.19/remediatio"));
+}
+
+#[test]
+fn grouped_view_and_help_overlay() {
+    let mut app = demo_app();
+    on_key(&mut app, Key::char('g'));
+    let t = render(&mut app, 120, 40);
+    insta::assert_snapshot!("grouped_120x40", t.backend());
+    assert!(screen_text(&t).contains("resources"));
+    on_key(&mut app, Key::char('?'));
+    let t = render(&mut app, 120, 40);
+    let text = screen_text(&t);
+    for a in posture::config::keymap::ACTIONS.iter().take(20) {
+        assert!(text.contains(a.help), "help lists {:?}", a.name);
+    }
+}
+
+#[test]
+fn tiny_and_resized_terminals_do_not_panic() {
+    let mut app = demo_app();
+    apply(&mut app, Action::ToggleDetail);
+    for (w, h) in [(1, 1), (10, 3), (20, 6), (80, 24), (33, 200), (300, 10)] {
+        render(&mut app, w, h);
+    }
+    apply(&mut app, Action::Bottom);
+    let t = render(&mut app, 80, 24);
+    assert!(screen_text(&t).contains(&format!("{}/{}", app.view.rows.len(), app.view.rows.len())));
+}
+
+#[test]
+fn hostile_strings_render_as_inert_text() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile/ansi-titles.json");
+    let loaded = posture::sources::load_file(&fixture);
+    assert!(loaded.errors.is_empty());
+    let mut app = App::new(
+        loaded.findings,
+        Vec::new(),
+        theme::load("dark", None).unwrap(),
+        Keymap::defaults(),
+    );
+    apply(&mut app, Action::ToggleDetail);
+    for raw in [false, true] {
+        app.raw = raw;
+        let t = render(&mut app, 200, 40);
+        let buf = t.backend().buffer();
+        for cell in buf.content() {
+            for c in cell.symbol().chars() {
+                assert!(
+                    !c.is_control()
+                        && !('\u{202a}'..='\u{202e}').contains(&c)
+                        && !('\u{2066}'..='\u{2069}').contains(&c)
+                        && c != '\u{200b}',
+                    "control or invisible character {c:?} reached the screen"
+                );
+            }
+        }
+        let text = screen_text(&t);
+        assert!(text.contains("\\x1b"), "escapes are shown visibly");
+        if !raw {
+            assert!(text.contains("shown escaped"), "the detail pane warns");
+        }
+    }
+}
+
+#[test]
+fn a_broken_input_shows_as_a_red_source_entry_and_the_rest_display() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let inputs = posture::cli::Inputs {
+        files: vec![
+            dir.join("hostile/truncated.json"),
+            dir.join("starboard/polaris-configaudit.json"),
+        ],
+        demo: false,
+    };
+    let set = posture::cli::load_quietly(&inputs);
+    let sources = posture::cli::source_statuses(&set);
+    let mut app = App::new(
+        set.findings,
+        sources,
+        theme::load("dark", None).unwrap(),
+        Keymap::defaults(),
+    );
+    let t = render(&mut app, 160, 20);
+    let text = screen_text(&t);
+    assert!(text.contains("✗"), "{text}");
+    assert!(text.contains("truncated.json:3:"), "{text}");
+    assert!(text.contains("polaris-configaudit.json (2)"), "{text}");
+    assert_eq!(app.view.rows.len(), 2);
+}
+
+#[test]
+fn no_color_theme_draws_without_colours() {
+    let mut app = demo_app();
+    app.theme = theme::Theme::monochrome();
+    let t = render(&mut app, 80, 24);
+    for cell in t.backend().buffer().content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset);
+        assert_eq!(cell.bg, ratatui::style::Color::Reset);
+    }
+}
