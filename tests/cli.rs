@@ -185,11 +185,9 @@ fn wrong_types_are_lenient_per_record() {
     let v = json_of(&out.stdout);
     let items = v.as_array().unwrap();
     assert_eq!(items.len(), 2);
-    let first = items.iter().find(|i| i["title"] == "").unwrap();
-    assert_eq!(
-        first["severity"], "high",
-        "Normalized \"75\" used when Label is not a word"
-    );
+    // Label 42 is no word: Normalized "75" decides; "Severity": "HIGH" is read as the label.
+    assert!(items.iter().all(|i| i["severity"] == "high"), "{items:?}");
+    assert!(items.iter().all(|i| i["title"] == "(untitled finding)"), "{items:?}");
 }
 
 #[test]

@@ -27,11 +27,16 @@ impl Draft {
     /// `identity` are the parts that name this finding across reloads.
     pub fn finish(self, source: Source, identity: &[&str]) -> Finding {
         let url = self.remediation_url.trim();
+        // A finding must be recognisable in a list even when its tool gave no title.
+        let title = [self.title.trim(), self.rule_id.trim(), self.resource.trim()]
+            .into_iter()
+            .find(|t| !t.is_empty())
+            .unwrap_or("(untitled finding)");
         Finding {
             fingerprint: Fingerprint::from_parts(source, identity),
             source,
             severity: self.severity,
-            title: SafeText::line(self.title.trim()),
+            title: SafeText::line(title),
             rule_id: SafeText::line(self.rule_id.trim()),
             resource: SafeText::line(self.resource.trim()),
             namespace: SafeText::line(self.namespace.trim()),

@@ -63,26 +63,35 @@ pub fn sources_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         if i > 0 {
             spans.push(Span::styled(" · ", st.muted()));
         }
-        match &s.error {
-            None => {
-                spans.push(Span::styled(s.label.clone(), st.ok()));
-                spans.push(Span::styled(format!(" ({})", s.findings), st.muted()));
+        if s.error.is_some() {
+            spans.push(Span::styled(format!("✗ {}", s.label), st.error()));
+            if s.findings > 0 {
+                spans.push(Span::styled(format!(" ({} loaded)", s.findings), st.muted()));
             }
-            Some(e) => {
-                let more = if s.error_count > 1 {
-                    format!(" (+{} more)", s.error_count - 1)
-                } else {
-                    String::new()
-                };
-                spans.push(Span::styled(format!("✗ {e}{more}"), st.error()));
-                if s.findings > 0 {
-                    spans.push(Span::styled(
-                        format!(" ({} loaded)", s.findings),
-                        st.muted(),
-                    ));
-                }
-            }
+        } else {
+            spans.push(Span::styled(s.label.clone(), st.ok()));
+            spans.push(Span::styled(format!(" ({})", s.findings), st.muted()));
         }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Lines needed for the input errors (0 when every input loaded).
+pub fn error_lines(app: &App) -> u16 {
+    u16::from(app.sources.iter().any(|s| s.error.is_some()))
+}
+
+/// The first error in full, and how many more there are.
+pub fn errors_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    let failed: Vec<_> = app.sources.iter().filter(|s| s.error.is_some()).collect();
+    let Some(first) = failed.first() else { return };
+    let total: usize = failed.iter().map(|s| s.error_count).sum();
+    let mut spans = vec![Span::styled(format!(" ✗ {}", first.error.as_deref().unwrap_or("")), st.error())];
+    if total > 1 {
+        spans.push(Span::styled(
+            format!("  (+{} more; `posture list` prints every one)", total - 1),
+            st.muted(),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

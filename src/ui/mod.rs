@@ -24,9 +24,10 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
     let area = frame.area();
     frame.render_widget(Block::default().style(st.base()), area);
     let banner = u16::from(app.demo);
-    let [bar, sources, banner_area, main, footer] = Layout::vertical([
+    let [bar, sources, errors, banner_area, main, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Length(header::error_lines(app)),
         Constraint::Length(banner),
         Constraint::Min(3),
         Constraint::Length(1),
@@ -34,6 +35,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
     .areas(area);
     header::severity_bar(frame, bar, app, &st);
     header::sources_line(frame, sources, app, &st);
+    header::errors_line(frame, errors, app, &st);
     if app.demo {
         header::demo_banner(frame, banner_area, &st);
     }
