@@ -212,7 +212,7 @@ fn run_dashboard(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     let mut inputs = cli.inputs.clone();
     if inputs.files.is_empty() {
-        inputs.files = config.files.clone();
+        inputs.files = config.files.iter().map(|p| expand_home(p)).collect();
     }
     let set = load_quietly(&inputs);
     let code = set.exit_code();
@@ -226,6 +226,14 @@ fn run_dashboard(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     crate::term::run(app)?;
     Ok(code)
+}
+
+/// `~/scans` in a config file means the home directory, as in a shell.
+fn expand_home(p: &std::path::Path) -> PathBuf {
+    match (p.strip_prefix("~"), directories::BaseDirs::new()) {
+        (Ok(rest), Some(b)) => b.home_dir().join(rest),
+        _ => p.to_path_buf(),
+    }
 }
 
 /// The header's source list: one entry per input, failed ones with their first error.

@@ -187,7 +187,10 @@ fn wrong_types_are_lenient_per_record() {
     assert_eq!(items.len(), 2);
     // Label 42 is no word: Normalized "75" decides; "Severity": "HIGH" is read as the label.
     assert!(items.iter().all(|i| i["severity"] == "high"), "{items:?}");
-    assert!(items.iter().all(|i| i["title"] == "(untitled finding)"), "{items:?}");
+    assert!(
+        items.iter().all(|i| i["title"] == "(untitled finding)"),
+        "{items:?}"
+    );
 }
 
 #[test]

@@ -28,10 +28,7 @@ impl View {
     /// Recomputes the rows, keeping the selection on the same finding or group
     /// when it is still shown.
     pub fn recompute(&mut self, findings: &[Finding]) {
-        let keep = self
-            .rows
-            .get(self.selected)
-            .map(|r| self.row_key(r, findings));
+        let keep = self.rows.get(self.selected).cloned();
         let mut shown: Vec<usize> = (0..findings.len())
             .filter(|&i| self.filter.matches(&findings[i]))
             .collect();
@@ -46,23 +43,9 @@ impl View {
             self.shown.iter().map(|&i| Row::Finding(i)).collect()
         };
         self.selected = keep
-            .and_then(|k| {
-                self.rows
-                    .iter()
-                    .position(|r| self.row_key(r, findings) == k)
-            })
+            .and_then(|k| self.rows.iter().position(|r| same_row(r, &k)))
             .unwrap_or(0)
             .min(self.rows.len().saturating_sub(1));
-    }
-
-    fn row_key(&self, r: &Row, findings: &[Finding]) -> String {
-        match r {
-            Row::Finding(i) => findings
-                .get(*i)
-                .map(|f| f.fingerprint.to_string())
-                .unwrap_or_default(),
-            Row::Group(g) => format!("group:{}", g.rule_id),
-        }
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
@@ -112,6 +95,14 @@ impl View {
             }
         }
         counts
+    }
+}
+
+fn same_row(a: &Row, b: &Row) -> bool {
+    match (a, b) {
+        (Row::Finding(x), Row::Finding(y)) => x == y,
+        (Row::Group(x), Row::Group(y)) => x.rule_id == y.rule_id,
+        _ => false,
     }
 }
 

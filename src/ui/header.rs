@@ -66,7 +66,10 @@ pub fn sources_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         if s.error.is_some() {
             spans.push(Span::styled(format!("✗ {}", s.label), st.error()));
             if s.findings > 0 {
-                spans.push(Span::styled(format!(" ({} loaded)", s.findings), st.muted()));
+                spans.push(Span::styled(
+                    format!(" ({} loaded)", s.findings),
+                    st.muted(),
+                ));
             }
         } else {
             spans.push(Span::styled(s.label.clone(), st.ok()));
@@ -86,7 +89,10 @@ pub fn errors_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     let failed: Vec<_> = app.sources.iter().filter(|s| s.error.is_some()).collect();
     let Some(first) = failed.first() else { return };
     let total: usize = failed.iter().map(|s| s.error_count).sum();
-    let mut spans = vec![Span::styled(format!(" ✗ {}", first.error.as_deref().unwrap_or("")), st.error())];
+    let mut spans = vec![Span::styled(
+        format!(" ✗ {}", first.error.as_deref().unwrap_or("")),
+        st.error(),
+    )];
     if total > 1 {
         spans.push(Span::styled(
             format!("  (+{} more; `posture list` prints every one)", total - 1),
