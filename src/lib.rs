@@ -14,4 +14,5 @@ pub mod query;
 pub mod sources;
 pub mod term;
 pub mod text;
+pub mod triage;
 pub mod ui;

@@ -49,6 +49,9 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Res
         if !event::poll(Duration::from_millis(500))? {
             continue;
         }
+        if !app.clock_fixed {
+            app.now = crate::model::Timestamp::now();
+        }
         match event::read()? {
             Event::Key(k) if k.kind != KeyEventKind::Release => {
                 if let Some(key) = translate_key(k.code, k.modifiers) {

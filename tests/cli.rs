@@ -14,7 +14,11 @@ fn fixture(rel: &str) -> PathBuf {
 
 fn posture() -> Command {
     let mut c = Command::cargo_bin("posture").unwrap();
-    c.env("NO_COLOR", "1");
+    // Hermetic: no user config, and a triage file that does not exist (read as empty).
+    let nowhere = std::env::temp_dir().join("posture-tests-nonexistent");
+    c.env("NO_COLOR", "1")
+        .env("POSTURE_CONFIG", nowhere.join("config.toml"))
+        .env("POSTURE_TRIAGE_FILE", nowhere.join("triage.toml"));
     c
 }
 

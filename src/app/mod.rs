@@ -1,6 +1,7 @@
 //! The dashboard's state machine: events → actions → state. No drawing here.
 
 pub mod state;
+pub mod triage;
 pub mod update;
 pub mod view;
 

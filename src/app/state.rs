@@ -1,9 +1,13 @@
 //! Everything the dashboard shows, as plain data. The UI draws it; `update`
 //! changes it; neither knows about the other.
 
+use std::collections::BTreeSet;
+
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::model::{Finding, Timestamp};
+use crate::query::{Facts, triage_facts};
+use crate::triage::{Marks, Store};
 
 use super::view::{Row, View};
 
@@ -25,6 +29,24 @@ pub enum Mode {
     /// Typing a `:` command.
     Command,
     Help,
+    /// Choosing a triage status for the targets.
+    StatusPick,
+    /// Editing the note of the targets.
+    Note,
+    /// Accepting a risk: the reason, then the expiry date.
+    RiskReason,
+    RiskExpiry,
+    /// Setting the JIRA key of the targets.
+    Jira,
+    /// Marks whose finding is no longer in the inputs.
+    Gone,
+}
+
+/// Where triage marks are kept, and what went wrong with them.
+pub struct Triage {
+    pub store: Option<Store>,
+    /// Who marks are by.
+    pub user: String,
 }
 
 /// Where the table was drawn last, so that mouse clicks and page keys match
@@ -53,14 +75,26 @@ pub struct App {
     pub help_scroll: u16,
     pub status: Option<String>,
     pub quit: bool,
-    /// The clock for ages; fixed in tests.
+    /// The clock for ages, expiries and mark times; the event loop advances
+    /// it unless it is fixed (tests, POSTURE_NOW).
     pub now: Timestamp,
+    pub clock_fixed: bool,
     pub keymap: Keymap,
     pub theme: Theme,
     /// Themes can be switched unless NO_COLOR asked for none.
     pub color_allowed: bool,
     pub user_theme_dir: Option<std::path::PathBuf>,
     pub layout: TableLayout,
+    /// One per finding: triage status (and later owner), for filters and columns.
+    pub facts: Vec<Facts>,
+    pub triage: Triage,
+    /// Findings picked with space / `v` for a bulk triage action.
+    pub picked: BTreeSet<usize>,
+    /// The text being typed in a triage prompt (note, reason, expiry, JIRA key).
+    pub input: String,
+    /// The reason typed before the expiry date, while accepting a risk.
+    pub risk_reason: String,
+    pub gone_scroll: u16,
 }
 
 impl App {
@@ -84,6 +118,7 @@ impl App {
             status: None,
             quit: false,
             now: Timestamp::now(),
+            clock_fixed: false,
             color_allowed: !theme.monochrome,
             theme,
             keymap,
@@ -95,14 +130,47 @@ impl App {
                 x: 0,
                 width: 80,
             },
+            facts: Vec::new(),
+            triage: Triage {
+                store: None,
+                user: "unknown".to_string(),
+            },
+            picked: BTreeSet::new(),
+            input: String::new(),
+            risk_reason: String::new(),
+            gone_scroll: 0,
         };
-        app.view.recompute(&app.findings);
+        app.refresh_facts();
         app
     }
 
+    /// Connects the triage file (None: nowhere to save, e.g. no home directory).
+    pub fn attach_triage(&mut self, store: Option<Store>, user: String) {
+        self.triage = Triage { store, user };
+        self.refresh_facts();
+    }
+
+    pub fn marks(&self) -> Option<&Marks> {
+        self.triage.store.as_ref().map(Store::marks)
+    }
+
+    /// Recomputes each finding's triage facts (after marks change) and the view.
+    pub fn refresh_facts(&mut self) {
+        let today = crate::triage::mark::day_of(self.now);
+        self.facts = match self.triage.store.as_ref() {
+            Some(s) => triage_facts(&self.findings, s.marks(), today),
+            None => vec![Facts::default(); self.findings.len()],
+        };
+        self.view.recompute(&self.findings, &self.facts);
+    }
+
     pub fn refresh_view(&mut self) {
-        self.view.recompute(&self.findings);
+        self.view.recompute(&self.findings, &self.facts);
         self.detail_scroll = 0;
+    }
+
+    pub fn facts_of(&self, i: usize) -> Facts {
+        self.facts.get(i).copied().unwrap_or_default()
     }
 
     /// The finding under the cursor (a group's first, most severe member).

@@ -6,6 +6,8 @@ use crate::model::{Severity, Source};
 use crate::query::SortKey;
 
 use super::state::{App, Mode};
+use super::triage;
+use crate::triage::Status;
 
 /// Mouse input, already translated from the terminal's events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +27,9 @@ pub fn on_key(app: &mut App, key: Key) {
         Mode::Help => on_help_key(app, key),
         Mode::Filter => on_filter_key(app, key),
         Mode::Command => on_command_key(app, key),
+        Mode::StatusPick => on_status_key(app, key),
+        Mode::Note | Mode::Jira | Mode::RiskReason | Mode::RiskExpiry => on_prompt_key(app, key),
+        Mode::Gone => on_gone_key(app, key),
         Mode::Normal => {
             if let Some(action) = app.keymap.action(&key) {
                 apply(app, action);
@@ -64,6 +69,107 @@ fn on_help_key(app: &mut App, key: Key) {
         Some(Action::PageDown) => app.help_scroll = app.help_scroll.saturating_add(10),
         Some(Action::PageUp) => app.help_scroll = app.help_scroll.saturating_sub(10),
         _ => app.mode = Mode::Normal,
+    }
+}
+
+/// The status picker: the first letter of a status (`d` for resolved: done),
+/// or its number; anything else cancels.
+fn on_status_key(app: &mut App, key: Key) {
+    app.mode = Mode::Normal;
+    let chosen = match key.code {
+        KeyCode::Char(c) if !key.ctrl && !key.alt => status_for_key(c),
+        _ => None,
+    };
+    match chosen {
+        Some(st) => triage::choose_status(app, st),
+        None => app.status = Some("status unchanged".to_string()),
+    }
+}
+
+/// Keys of the status picker, shown by the UI beside each status.
+pub const STATUS_KEYS: [(char, Status); 6] = [
+    ('n', Status::New),
+    ('a', Status::Acknowledged),
+    ('p', Status::InProgress),
+    ('r', Status::AcceptedRisk),
+    ('f', Status::FalsePositive),
+    ('d', Status::Resolved),
+];
+
+fn status_for_key(c: char) -> Option<Status> {
+    STATUS_KEYS
+        .iter()
+        .find(|(k, _)| *k == c)
+        .map(|(_, s)| *s)
+        .or_else(|| {
+            c.to_digit(10)
+                .and_then(|d| Status::ALL.get((d as usize).checked_sub(1)?).copied())
+        })
+}
+
+/// Text prompts (note, JIRA key, risk reason and expiry). Alt-Enter or
+/// Ctrl-J starts a new line in a note.
+fn on_prompt_key(app: &mut App, key: Key) {
+    match key.code {
+        KeyCode::Enter if key.alt && app.mode == Mode::Note => app.input.push('\n'),
+        KeyCode::Char('j') if key.ctrl && app.mode == Mode::Note => app.input.push('\n'),
+        KeyCode::Enter => triage::submit(app),
+        KeyCode::Esc => {
+            app.input.clear();
+            app.risk_reason.clear();
+            app.mode = Mode::Normal;
+            app.status = Some("cancelled".to_string());
+        }
+        KeyCode::Backspace => {
+            app.input.pop();
+        }
+        KeyCode::Char('u') if key.ctrl => app.input.clear(),
+        KeyCode::Char(c) if !key.ctrl && !key.alt => app.input.push(c),
+        _ => {}
+    }
+}
+
+fn on_gone_key(app: &mut App, key: Key) {
+    match app.keymap.action(&key) {
+        Some(Action::Down | Action::DetailDown) => {
+            app.gone_scroll = app.gone_scroll.saturating_add(1)
+        }
+        Some(Action::Up | Action::DetailUp) => app.gone_scroll = app.gone_scroll.saturating_sub(1),
+        Some(Action::PageDown) => app.gone_scroll = app.gone_scroll.saturating_add(10),
+        Some(Action::PageUp) => app.gone_scroll = app.gone_scroll.saturating_sub(10),
+        _ => app.mode = Mode::Normal,
+    }
+}
+
+/// The status filter's steps: everything, what still needs work, then each status.
+const STATUS_FILTERS: &[&[Status]] = &[
+    &[],
+    &[Status::New, Status::Acknowledged, Status::InProgress],
+    &[Status::New],
+    &[Status::Acknowledged],
+    &[Status::InProgress],
+    &[Status::AcceptedRisk],
+    &[Status::FalsePositive],
+    &[Status::Resolved],
+];
+
+fn set_status_filter(app: &mut App, statuses: Vec<Status>) {
+    app.status = Some(format!("triage: {}", status_filter_label(&statuses)));
+    app.view.filter.statuses = statuses;
+    app.refresh_view();
+}
+
+pub fn status_filter_label(statuses: &[Status]) -> String {
+    if statuses.is_empty() {
+        "all".to_string()
+    } else if statuses == STATUS_FILTERS[1] {
+        "to do".to_string()
+    } else {
+        statuses
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -132,7 +238,10 @@ pub fn apply(app: &mut App, action: Action) {
         Action::Bottom => move_selection(app, isize::MAX / 2),
         Action::Filter => app.mode = Mode::Filter,
         Action::ClearFilter => {
-            if app.detail {
+            if !app.picked.is_empty() {
+                app.picked.clear();
+                app.status = Some("unpicked all".to_string());
+            } else if app.detail {
                 app.detail = false;
             } else {
                 app.view.filter.text.clear();
@@ -216,6 +325,23 @@ pub fn apply(app: &mut App, action: Action) {
             let next = theme::next_builtin(&app.theme.name);
             set_theme(app, next);
         }
+        Action::TogglePick => triage::toggle_pick(app),
+        Action::PickAll => triage::pick_all(app),
+        Action::SetStatus => triage::begin(app, Mode::StatusPick),
+        Action::EditNote => triage::begin(app, Mode::Note),
+        Action::EditJira => triage::begin(app, Mode::Jira),
+        Action::CycleStatusFilter => {
+            let current = &app.view.filter.statuses;
+            let next = STATUS_FILTERS
+                .iter()
+                .position(|f| *f == current.as_slice())
+                .map_or(0, |i| (i + 1) % STATUS_FILTERS.len());
+            set_status_filter(app, STATUS_FILTERS[next].to_vec());
+        }
+        Action::ShowGone => {
+            app.gone_scroll = 0;
+            app.mode = Mode::Gone;
+        }
     }
 }
 
@@ -282,6 +408,38 @@ pub fn run_command(app: &mut App, line: &str) {
             app.refresh_view();
         }
         ("theme", name) if !name.is_empty() => set_theme(app, name),
+        ("status-filter", s) if !s.is_empty() => {
+            if s == "all" {
+                set_status_filter(app, Vec::new());
+            } else {
+                match crate::triage::status::parse_list(s) {
+                    Ok(list) => set_status_filter(app, list),
+                    Err(e) => app.status = Some(e.to_string()),
+                }
+            }
+        }
+        ("mark", s) if !s.is_empty() => match s.parse::<Status>() {
+            Ok(st) => {
+                triage::begin(app, Mode::StatusPick);
+                if app.mode == Mode::StatusPick {
+                    app.mode = Mode::Normal;
+                    triage::choose_status(app, st);
+                }
+            }
+            Err(e) => app.status = Some(e.to_string()),
+        },
+        ("note" | "jira", text) if !text.is_empty() => {
+            let mode = if cmd == "note" {
+                Mode::Note
+            } else {
+                Mode::Jira
+            };
+            triage::begin(app, mode.clone());
+            if app.mode == mode {
+                app.input = text.to_string();
+                triage::submit(app);
+            }
+        }
         (name, "") => match keymap::by_name(name) {
             Some(action) => apply(app, action),
             None => app.status = Some(format!("unknown command {name:?}: press ? for the list")),

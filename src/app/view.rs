@@ -2,7 +2,7 @@
 //! Plain data over indices into the findings, tested without a terminal.
 
 use crate::model::{Finding, Severity};
-use crate::query::{Filter, Group, SortKey, group_by_rule, sort_indices};
+use crate::query::{Facts, Filter, Group, SortKey, group_by_rule, sort_indices};
 
 /// One table row: a finding, or a rule with every finding it covers.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,10 +27,13 @@ pub struct View {
 impl View {
     /// Recomputes the rows, keeping the selection on the same finding or group
     /// when it is still shown.
-    pub fn recompute(&mut self, findings: &[Finding]) {
+    pub fn recompute(&mut self, findings: &[Finding], facts: &[Facts]) {
         let keep = self.rows.get(self.selected).cloned();
         let mut shown: Vec<usize> = (0..findings.len())
-            .filter(|&i| self.filter.matches(&findings[i]))
+            .filter(|&i| {
+                let fx = facts.get(i).copied().unwrap_or_default();
+                self.filter.matches(&findings[i], &fx)
+            })
             .collect();
         sort_indices(findings, &mut shown, self.sort, self.reverse);
         self.shown = shown;
@@ -144,7 +147,7 @@ mod tests {
     fn default_view_is_open_findings_critical_first() {
         let f = demo();
         let mut v = View::default();
-        v.recompute(&f);
+        v.recompute(&f, &[]);
         assert_eq!(v.rows.len(), f.iter().filter(|x| x.open).count());
         let Some(Row::Finding(i)) = v.rows.first() else {
             panic!()
@@ -156,13 +159,13 @@ mod tests {
     fn filter_narrows_and_keeps_the_selection() {
         let f = demo();
         let mut v = View::default();
-        v.recompute(&f);
+        v.recompute(&f, &[]);
         v.move_by(3);
         let Some(Row::Finding(sel)) = v.selected_row().cloned() else {
             panic!()
         };
         v.filter.text = f[sel].rule_id.display().to_string();
-        v.recompute(&f);
+        v.recompute(&f, &[]);
         assert!(v.rows.len() < f.len());
         assert_eq!(v.selected_row(), Some(&Row::Finding(sel)));
     }
@@ -174,7 +177,7 @@ mod tests {
             grouped: true,
             ..View::default()
         };
-        v.recompute(&f);
+        v.recompute(&f, &[]);
         let members: usize = v
             .rows
             .iter()
@@ -196,7 +199,7 @@ mod tests {
     fn scrolling_window_follows_the_selection() {
         let f = demo();
         let mut v = View::default();
-        v.recompute(&f);
+        v.recompute(&f, &[]);
         v.move_by(50);
         v.ensure_visible(10);
         assert_eq!(v.offset, 41);

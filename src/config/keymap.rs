@@ -34,6 +34,13 @@ pub enum Action {
     Help,
     Command,
     CycleTheme,
+    TogglePick,
+    PickAll,
+    SetStatus,
+    EditNote,
+    EditJira,
+    CycleStatusFilter,
+    ShowGone,
 }
 
 /// One row of the action table.
@@ -195,6 +202,48 @@ pub const ACTIONS: &[ActionInfo] = &[
         name: "command",
         help: "command line (:sort title, :severity high, :theme light, ...)",
         keys: &[":"],
+    },
+    ActionInfo {
+        action: Action::TogglePick,
+        name: "pick",
+        help: "pick / unpick the row for a bulk triage action",
+        keys: &["space"],
+    },
+    ActionInfo {
+        action: Action::PickAll,
+        name: "pick-all",
+        help: "pick every finding shown (again: unpick all)",
+        keys: &["v"],
+    },
+    ActionInfo {
+        action: Action::SetStatus,
+        name: "mark",
+        help: "set triage status of the picked findings or the row",
+        keys: &["m"],
+    },
+    ActionInfo {
+        action: Action::EditNote,
+        name: "note",
+        help: "edit the triage note",
+        keys: &["n"],
+    },
+    ActionInfo {
+        action: Action::EditJira,
+        name: "jira",
+        help: "set the JIRA issue key",
+        keys: &["i"],
+    },
+    ActionInfo {
+        action: Action::CycleStatusFilter,
+        name: "status-filter",
+        help: "cycle triage status filter: all, to do, each status",
+        keys: &["x"],
+    },
+    ActionInfo {
+        action: Action::ShowGone,
+        name: "gone",
+        help: "marks whose finding no longer appears",
+        keys: &["X"],
     },
     ActionInfo {
         action: Action::Help,

@@ -23,6 +23,10 @@ pub struct Config {
     /// Show closed findings too (default false: open only).
     #[serde(default)]
     pub include_closed: bool,
+    /// The triage file (default: triage.toml in the XDG data directory).
+    pub triage_file: Option<PathBuf>,
+    /// Who triage marks are by (default: $USER).
+    pub user: Option<String>,
     /// Action name → keys, replacing that action's default keys.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,

@@ -38,6 +38,16 @@ pub struct FindingRecord {
     pub first_seen: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<Timestamp>,
+    /// The triage decision, where posture knows it (`posture list`, snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::triage::Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira: Option<String>,
+    /// An accepted risk past its expiry date (the status is `new` again).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub risk_expired: bool,
     /// The original input record, only where asked for (`--raw`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<Box<RawValue>>,
@@ -64,6 +74,10 @@ impl FindingRecord {
             remediation_url: f.remediation.url.as_ref().map(|u| u.original().to_string()),
             first_seen: f.first_seen,
             last_seen: f.last_seen,
+            status: None,
+            note: None,
+            jira: None,
+            risk_expired: false,
             raw: if with_raw {
                 f.raw
                     .as_deref()
@@ -72,6 +86,19 @@ impl FindingRecord {
                 None
             },
         }
+    }
+
+    /// Adds the triage decision: `status` and `note` always, `jira` when set.
+    pub fn with_triage(
+        mut self,
+        facts: &crate::query::Facts,
+        mark: Option<&crate::triage::Mark>,
+    ) -> FindingRecord {
+        self.status = Some(facts.status);
+        self.note = Some(mark.map(|m| m.note.clone()).unwrap_or_default());
+        self.jira = mark.map(|m| m.jira.clone()).filter(|j| !j.is_empty());
+        self.risk_expired = facts.expired;
+        self
     }
 
     pub fn into_finding(self) -> Finding {

@@ -1,6 +1,9 @@
 //! Which findings are shown.
 
 use crate::model::{Finding, Severity, Source};
+use crate::triage::Status;
+
+use super::facts::Facts;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
@@ -12,11 +15,14 @@ pub struct Filter {
     pub sources: Vec<Source>,
     /// Case-insensitive substring over title, resource, rule, account, namespace.
     pub text: String,
+    /// Triage statuses shown; empty means every status.
+    pub statuses: Vec<Status>,
 }
 
 impl Filter {
-    pub fn matches(&self, f: &Finding) -> bool {
-        (self.include_closed || f.open)
+    pub fn matches(&self, f: &Finding, facts: &Facts) -> bool {
+        (self.statuses.is_empty() || self.statuses.contains(&facts.status))
+            && (self.include_closed || f.open)
             && self.min_severity.is_none_or(|min| f.severity >= min)
             && (self.sources.is_empty() || self.sources.contains(&f.source))
             && self.matches_text(f)
@@ -40,8 +46,19 @@ impl Filter {
         .any(|t| contains_ci(t.display(), &needle))
     }
 
-    pub fn apply<'a>(&self, findings: &'a [Finding]) -> Vec<&'a Finding> {
-        findings.iter().filter(|f| self.matches(f)).collect()
+    /// The matching findings with their facts; `facts` is parallel to
+    /// `findings` (a missing entry counts as untriaged).
+    pub fn apply<'a>(
+        &self,
+        findings: &'a [Finding],
+        facts: &'a [Facts],
+    ) -> Vec<(&'a Finding, Facts)> {
+        findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f, facts.get(i).copied().unwrap_or_default()))
+            .filter(|(f, facts)| self.matches(f, facts))
+            .collect()
     }
 }
 

@@ -1,10 +1,12 @@
 //! Filtering, sorting and grouping: plain functions over findings, shared by the
 //! CLI and the dashboard.
 
+pub mod facts;
 pub mod filter;
 pub mod group;
 pub mod sort;
 
+pub use facts::{Facts, triage_facts};
 pub use filter::Filter;
 pub use group::{Group, group_by_rule};
-pub use sort::{SortKey, sort_findings, sort_indices};
+pub use sort::{SortKey, compare, sort_findings, sort_indices};

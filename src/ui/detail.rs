@@ -98,6 +98,7 @@ fn finding_lines<'a>(app: &App, f: &'a Finding, st: &Styles) -> Vec<Line<'a>> {
             st.error(),
         ));
     }
+    out.extend(triage_lines(app, f, st));
     out.push(Line::raw(""));
     out.push(Line::styled("Description", st.accent()));
     for l in f.description.display().lines() {
@@ -110,6 +111,66 @@ fn finding_lines<'a>(app: &App, f: &'a Finding, st: &Styles) -> Vec<Line<'a>> {
     }
     if let Some(url) = &f.remediation.url {
         out.push(Line::styled(url.display(), st.accent()));
+    }
+    out
+}
+
+/// The finding's triage mark and its history, newest change first.
+fn triage_lines(app: &App, f: &Finding, st: &Styles) -> Vec<Line<'static>> {
+    let mut out = vec![Line::raw(""), Line::styled("Triage", st.accent())];
+    let Some(store) = app.triage.store.as_ref() else {
+        out.push(Line::styled("not saved: no triage file", st.muted()));
+        return out;
+    };
+    let fp = f.fingerprint.as_str();
+    let Some(m) = store.get(fp) else {
+        out.push(Line::styled(
+            "new — not triaged yet (m: set status, n: note)",
+            st.muted(),
+        ));
+        return out;
+    };
+    let today = crate::triage::mark::day_of(app.now);
+    let eff = m.effective(today);
+    let date = |d: Option<time::Date>| d.map(crate::triage::mark::format_date).unwrap_or_default();
+    if eff.expired {
+        out.push(Line::styled(
+            format!(
+                "new — risk acceptance expired on {} (decide again)",
+                date(m.expires)
+            ),
+            st.error(),
+        ));
+    } else {
+        out.extend(field("Status", m.status.to_string(), st));
+    }
+    let text = |s: &str| SafeText::multi(s).display().to_string();
+    out.extend(field("Reason", text(&m.reason), st));
+    out.extend(field("Expires", date(m.expires), st));
+    out.extend(field("JIRA", text(&m.jira), st));
+    out.extend(field(
+        "Marked",
+        format!("by {} at {}", text(&m.by), m.at),
+        st,
+    ));
+    if !m.note.is_empty() {
+        out.push(Line::styled("Note", st.muted()));
+        for l in text(&m.note).lines() {
+            out.push(Line::raw(format!("  {l}")));
+        }
+    }
+    let history = store.history(fp);
+    if !history.is_empty() {
+        out.push(Line::styled("History", st.muted()));
+        for h in history.iter().rev().take(20) {
+            out.push(Line::raw(format!(
+                "  {}  {}  {} → {}",
+                h.at,
+                SafeText::line(&h.by).display(),
+                h.from.map_or("(none)", |s| s.as_str()),
+                h.status
+            )));
+        }
     }
     out
 }
@@ -165,6 +226,25 @@ fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
         }
         out.push(Line::raw(""));
     }
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for i in &g.members {
+        let fx = app.facts_of(*i);
+        let label = if fx.expired {
+            "risk expired".to_string()
+        } else {
+            fx.status.to_string()
+        };
+        *counts.entry(label).or_default() += 1;
+    }
+    out.push(Line::styled("Triage", st.accent()));
+    out.push(Line::raw(
+        counts
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    ));
+    out.push(Line::raw(""));
     out.push(Line::styled("Affected", st.accent()));
     for f in g.members.iter().filter_map(|i| app.findings.get(*i)) {
         out.push(Line::from(vec![

@@ -45,6 +45,12 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     if let Some(src) = f.sources.first() {
         scope.push(src.to_string());
     }
+    if !f.statuses.is_empty() {
+        scope.push(format!(
+            "triage:{}",
+            crate::app::update::status_filter_label(&f.statuses)
+        ));
+    }
     if app.view.grouped {
         scope.push("by rule".to_string());
     }
@@ -79,13 +85,31 @@ pub fn sources_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Lines needed for the input errors (0 when every input loaded).
+/// Lines needed for the input errors and a broken triage file (0 when all is well).
 pub fn error_lines(app: &App) -> u16 {
     u16::from(app.sources.iter().any(|s| s.error.is_some()))
+        + u16::from(triage_problem(app).is_some())
+}
+
+fn triage_problem(app: &App) -> Option<String> {
+    let e = app.triage.store.as_ref()?.broken()?;
+    Some(format!(
+        " ✗ triage file: {e} — marks are not saved until it is fixed (or `posture triage recover`)"
+    ))
 }
 
 /// The first error in full, and how many more there are.
 pub fn errors_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    let mut area = area;
+    if let Some(problem) = triage_problem(app) {
+        let line = Rect { height: 1, ..area };
+        frame.render_widget(Paragraph::new(Span::styled(problem, st.error())), line);
+        area.y += 1;
+        area.height = area.height.saturating_sub(1);
+    }
+    if area.height == 0 {
+        return;
+    }
     let failed: Vec<_> = app.sources.iter().filter(|s| s.error.is_some()).collect();
     let Some(first) = failed.first() else { return };
     let total: usize = failed.iter().map(|s| s.error_count).sum();

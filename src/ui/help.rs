@@ -36,17 +36,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         st.muted(),
     ));
     lines.push(Line::styled(
+        ":mark STATUS  :note TEXT  :jira KEY  :status-filter new,acknowledged|all",
+        st.muted(),
+    ));
+    lines.push(Line::styled(
         "Mouse: wheel scrolls, click selects.",
         st.muted(),
     ));
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 96.min(area.width);
-    let [v] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(v);
+    let popup = centered(area, 96, lines.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -59,4 +56,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
             .scroll((app.help_scroll, 0)),
         popup,
     );
+}
+
+/// A popup of at most `width` × `height`, centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    popup
 }

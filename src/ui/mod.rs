@@ -6,6 +6,7 @@ mod header;
 mod help;
 pub mod style;
 mod table;
+mod triage;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
@@ -57,8 +58,14 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
         table::draw(frame, main, app, &st)
     };
     draw_footer(frame, footer, app, &st);
-    if app.mode == Mode::Help {
-        help::draw(frame, area, app, &st);
+    match app.mode {
+        Mode::Help => help::draw(frame, area, app, &st),
+        Mode::StatusPick => triage::draw_status_picker(frame, area, app, &st),
+        Mode::Note | Mode::Jira | Mode::RiskReason | Mode::RiskExpiry => {
+            triage::draw_prompt(frame, area, app, &st)
+        }
+        Mode::Gone => triage::draw_gone(frame, area, app, &st),
+        Mode::Normal | Mode::Filter | Mode::Command => {}
     }
     layout
 }
@@ -98,9 +105,16 @@ fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &S
             if let Some(s) = &app.status {
                 spans.push(Span::styled(format!("{s}  "), st.muted()));
             }
+            if !app.picked.is_empty() {
+                spans.push(Span::styled(
+                    format!("{} picked ", app.picked.len()),
+                    st.accent(),
+                ));
+            }
             for (action, label) in [
                 (Action::Help, "help"),
                 (Action::Filter, "filter"),
+                (Action::SetStatus, "mark"),
                 (Action::ToggleDetail, "detail"),
                 (Action::ToggleGroup, "group"),
                 (Action::CycleSort, "sort"),

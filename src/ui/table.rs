@@ -10,9 +10,12 @@ use super::style::{Styles, severity_short};
 use crate::app::view::Row;
 use crate::app::{App, TableLayout};
 use crate::model::timestamp::age;
+use crate::query::Facts;
+use crate::triage::Status;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Col {
+    Pick,
     Severity,
     Source,
     Title,
@@ -26,6 +29,7 @@ enum Col {
 impl Col {
     fn header(self) -> &'static str {
         match self {
+            Col::Pick => "",
             Col::Severity => "SEV",
             Col::Source => "SOURCE",
             Col::Title => "TITLE",
@@ -40,7 +44,10 @@ impl Col {
 
 /// Columns that fit the width, most important first; narrow terminals drop the rest.
 fn columns(width: u16) -> Vec<(Col, Constraint)> {
-    let mut cols = vec![(Col::Severity, Constraint::Length(4))];
+    let mut cols = vec![
+        (Col::Pick, Constraint::Length(1)),
+        (Col::Severity, Constraint::Length(4)),
+    ];
     if width >= 100 {
         cols.push((Col::Source, Constraint::Length(11)));
     }
@@ -52,9 +59,8 @@ fn columns(width: u16) -> Vec<(Col, Constraint)> {
     if width >= 140 {
         cols.push((Col::Owner, Constraint::Length(10)));
     }
-    if width >= 120 {
-        cols.push((Col::Status, Constraint::Length(8)));
-    }
+    // Triage is why people open posture: the status stays at every width.
+    cols.push((Col::Status, Constraint::Length(9)));
     cols.push((Col::Age, Constraint::Length(4)));
     cols
 }
@@ -128,6 +134,7 @@ fn build_row<'a>(
                 return Cell::from("");
             };
             match c {
+                Col::Pick => pick_cell(app.picked.contains(i), st),
                 Col::Severity => Cell::from(Span::styled(
                     severity_short(f.severity),
                     st.severity(f.severity),
@@ -148,11 +155,24 @@ fn build_row<'a>(
                 }
                 Col::Scope => Cell::from(f.scope()),
                 Col::Owner => Cell::from(""),
-                Col::Status => Cell::from(Span::styled("new", st.muted())),
+                Col::Status => status_cell(Some(app.facts_of(*i)), st),
                 Col::Age => Cell::from(f.first_seen.map(|t| age(t, app.now)).unwrap_or_default()),
             }
         }
         Row::Group(g) => match c {
+            Col::Pick => pick_cell(
+                !g.members.is_empty() && g.members.iter().all(|i| app.picked.contains(i)),
+                st,
+            ),
+            Col::Status => {
+                let mut facts = g.members.iter().map(|i| app.facts_of(*i));
+                let first = facts.next();
+                if facts.all(|f| Some(f) == first) {
+                    status_cell(first, st)
+                } else {
+                    Cell::from(Span::styled("mixed", st.muted()))
+                }
+            }
             Col::Severity => Cell::from(Span::styled(
                 severity_short(g.severity),
                 st.severity(g.severity),
@@ -174,13 +194,15 @@ fn build_row<'a>(
                     Span::raw(rest.unwrap_or(&g.title).to_string()),
                 ]))
             }
-            Col::Resource => Cell::from(format!(
-                "{} finding{} on {} resource{}",
-                g.members.len(),
-                if g.members.len() == 1 { "" } else { "s" },
-                g.resources,
-                if g.resources == 1 { "" } else { "s" }
-            )),
+            Col::Resource => Cell::from(if g.members.len() == g.resources {
+                format!(
+                    "{} resource{}",
+                    g.resources,
+                    if g.resources == 1 { "" } else { "s" }
+                )
+            } else {
+                format!("{} findings on {} resources", g.members.len(), g.resources)
+            }),
             Col::Scope => {
                 let mut scopes: Vec<String> = g
                     .members
@@ -196,7 +218,7 @@ fn build_row<'a>(
                     format!("{} scopes", scopes.len())
                 })
             }
-            Col::Owner | Col::Status => Cell::from(""),
+            Col::Owner => Cell::from(""),
             Col::Age => Cell::from(
                 g.members
                     .iter()
@@ -208,4 +230,31 @@ fn build_row<'a>(
         },
     });
     TRow::new(cells)
+}
+
+fn pick_cell<'a>(picked: bool, st: &Styles) -> Cell<'a> {
+    if picked {
+        Cell::from(Span::styled("●", st.accent()))
+    } else {
+        Cell::from("")
+    }
+}
+
+/// Short labels: the column is narrow and the detail pane spells them out.
+fn status_cell<'a>(facts: Option<Facts>, st: &Styles) -> Cell<'a> {
+    let Some(facts) = facts else {
+        return Cell::from("");
+    };
+    if facts.expired {
+        return Cell::from(Span::styled("expired!", st.error()));
+    }
+    let (label, style) = match facts.status {
+        Status::New => ("new", st.muted()),
+        Status::Acknowledged => ("ack", st.accent()),
+        Status::InProgress => ("in-prog", st.accent()),
+        Status::AcceptedRisk => ("risk-ok", st.ok()),
+        Status::FalsePositive => ("false-pos", st.ok()),
+        Status::Resolved => ("resolved", st.ok()),
+    };
+    Cell::from(Span::styled(label, style))
 }

@@ -1,0 +1,103 @@
+//! Reading the inputs for a command, and reporting their problems.
+
+use std::io::{IsTerminal, Write};
+
+use crate::model::Finding;
+use crate::sources::{self, Loaded};
+
+use super::{EXIT_INPUT_ERROR, Inputs};
+use std::process::ExitCode;
+
+/// The header's source list: one entry per input, failed ones with their first error.
+pub fn source_statuses(set: &InputSet) -> Vec<crate::app::SourceStatus> {
+    set.files
+        .iter()
+        .map(|f| {
+            let label = f.path.file_name().map_or_else(
+                || f.path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            crate::app::SourceStatus {
+                label: crate::model::SafeText::line(&label).display().to_string(),
+                findings: f.findings_count,
+                error: f.errors.first().map(ToString::to_string),
+                error_count: f.errors.len(),
+            }
+        })
+        .collect()
+}
+
+/// Everything loaded for one command.
+pub struct InputSet {
+    pub findings: Vec<Finding>,
+    pub files: Vec<Loaded>,
+    pub demo: bool,
+}
+
+impl InputSet {
+    pub fn exit_code(&self) -> ExitCode {
+        if self.files.iter().any(Loaded::failed) {
+            ExitCode::from(EXIT_INPUT_ERROR)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Loads the inputs, reporting every problem on stderr as `path:line:column: message`.
+pub fn load(inputs: &Inputs) -> InputSet {
+    let set = load_quietly(inputs);
+    report(&set);
+    set
+}
+
+/// Loads without printing: the dashboard shows problems in its header instead,
+/// where they cannot corrupt the screen.
+pub fn load_quietly(inputs: &Inputs) -> InputSet {
+    let demo = inputs.demo || inputs.files.is_empty();
+    let mut files = if inputs.files.is_empty() {
+        Vec::new()
+    } else {
+        sources::load_all(&inputs.files)
+    };
+    if demo {
+        files.push(crate::demo::load_current());
+    }
+    for f in &mut files {
+        f.findings_count = f.findings.len();
+    }
+    let findings = files
+        .iter_mut()
+        .flat_map(|f| std::mem::take(&mut f.findings))
+        .collect();
+    InputSet {
+        findings,
+        files,
+        demo,
+    }
+}
+
+fn report(set: &InputSet) {
+    let mut err = std::io::stderr().lock();
+    if set.demo && err.is_terminal() {
+        let _ = writeln!(
+            err,
+            "posture: showing the shipped demo data (pass --file PATH for your own)"
+        );
+    }
+    for f in &set.files {
+        for e in &f.errors {
+            let _ = writeln!(err, "{e}");
+        }
+        for w in &f.warnings {
+            let _ = writeln!(
+                err,
+                "{}:{}:{}: warning: {}",
+                w.path.display(),
+                w.location.line,
+                w.location.column,
+                crate::model::SafeText::line(&w.message).display()
+            );
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The command line: argument parsing and the headless commands. Loading and
+//! printing live here; the logic they use lives in the core modules.
+
+mod context;
+mod dashboard;
+mod load;
+mod output;
+mod triage;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::{Severity, Source};
+use crate::query::{Filter, SortKey, compare, triage_facts};
+use crate::triage::Status;
+
+pub use context::Context;
+pub use load::{InputSet, load, load_quietly, source_statuses};
+pub use output::Summary;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "posture",
+    version,
+    about = "One severity-sorted view of Security Hub, Kubescape and Starboard/Trivy-Operator findings",
+    long_about = "posture reads AWS Security Hub findings (ASFF or OCSF), Kubescape scan results and \
+Starboard / Trivy-Operator reports, recognises each file by its content, and shows them as one \
+severity-sorted list. Without --file it shows the shipped demo data."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Colour theme: dark, light, high-contrast, or NAME.toml in the config dir's themes/.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub theme: Option<String>,
+    /// Config file (default: config.toml in the XDG config directory).
+    #[arg(long, value_name = "PATH", env = "POSTURE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Triage file (default: triage.toml in the XDG data directory, or `triage_file` in the config).
+    #[arg(long, value_name = "PATH", env = "POSTURE_TRIAGE_FILE", global = true)]
+    pub triage_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct Inputs {
+    /// An input file or directory (every file below it); repeatable. JSON, JSON Lines or YAML.
+    #[arg(long = "file", short = 'f', value_name = "PATH", global = true)]
+    pub files: Vec<PathBuf>,
+    /// Use the shipped demo data (the default when no --file is given).
+    #[arg(long, global = true)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print findings, most severe first, then most recently seen.
+    List(ListArgs),
+    /// Count findings by severity and source.
+    Summary(SummaryArgs),
+    /// Set, show, share and recover triage marks.
+    #[command(subcommand)]
+    Triage(triage::TriageCommand),
+    /// Write the demo snapshots (maintainers: regenerates snapshots/).
+    #[command(hide = true)]
+    DemoSnapshots {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct Selection {
+    /// Include closed findings (archived, resolved, suppressed, passed).
+    #[arg(long)]
+    pub all: bool,
+    /// Only this severity and above (critical, high, medium, low, info).
+    #[arg(long, value_name = "SEVERITY")]
+    pub severity: Option<Severity>,
+    /// Only these sources (securityhub, kubescape, starboard); repeatable.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Vec<Source>,
+    /// Only these triage statuses (new, acknowledged, in-progress, accepted-risk,
+    /// false-positive, resolved); comma-separated or repeated.
+    #[arg(long, value_name = "STATUS", value_delimiter = ',')]
+    pub status: Vec<Status>,
+}
+
+impl Selection {
+    pub fn filter(&self) -> Filter {
+        Filter {
+            include_closed: self.all,
+            min_severity: self.severity,
+            sources: self.source.clone(),
+            text: String::new(),
+            statuses: self.status.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum ListFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum SummaryFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ListFormat,
+    /// With --format json: include each finding's original input record.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: SummaryFormat,
+}
+
+/// Exit status when any input could not be read or parsed (the others still load).
+pub const EXIT_INPUT_ERROR: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        // `posture list | head` closing the pipe is not an error.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "posture: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Some(Command::DemoSnapshots { out }) => {
+            write_demo_snapshots(out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::List(args)) => {
+            let ctx = Context::load(&cli)?;
+            let set = load(&cli.inputs);
+            let store = ctx.open_store()?;
+            warn_broken(&store);
+            let today = crate::triage::mark::day_of(ctx.now);
+            let facts = triage_facts(&set.findings, store.marks(), today);
+            let mut shown = args.selection.filter().apply(&set.findings, &facts);
+            shown.sort_by(|a, b| compare(SortKey::Severity, a.0, b.0));
+            let mut out = std::io::stdout().lock();
+            match args.format {
+                ListFormat::Json => output::print_json(&mut out, &shown, store.marks(), args.raw)?,
+                ListFormat::Csv => output::print_csv(&mut out, &shown, store.marks())?,
+                ListFormat::Table => output::print_table(&mut out, &shown, ctx.now)?,
+            }
+            Ok(set.exit_code())
+        }
+        Some(Command::Summary(args)) => {
+            let ctx = Context::load(&cli)?;
+            let set = load(&cli.inputs);
+            let store = ctx.open_store()?;
+            warn_broken(&store);
+            let today = crate::triage::mark::day_of(ctx.now);
+            let facts = triage_facts(&set.findings, store.marks(), today);
+            let summary = Summary::of(&set.findings, &facts, &args.selection);
+            let mut out = std::io::stdout().lock();
+            match args.format {
+                SummaryFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &summary)?;
+                    writeln!(out)?;
+                }
+                SummaryFormat::Table => summary.print_table(&mut out, &set)?,
+            }
+            Ok(set.exit_code())
+        }
+        Some(Command::Triage(cmd)) => triage::run(&cli, cmd),
+        None => dashboard::run(&cli),
+    }
+}
+
+/// Reading commands still work with a broken triage file (as if nothing were
+/// marked), but say so.
+fn warn_broken(store: &crate::triage::Store) {
+    if let Some(e) = store.broken() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "posture: warning: triage marks not read: {e}"
+        );
+    }
+}
+
+fn write_demo_snapshots(dir: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (week, (file, _, _)) in crate::demo::WEEKS.iter().enumerate() {
+        let snap = crate::demo::generate(week);
+        let path = dir.join(file);
+        std::fs::write(&path, snap.to_json())
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!(
+            "wrote {} ({} findings)",
+            path.display(),
+            snap.findings.len()
+        );
+    }
+    Ok(())
+}

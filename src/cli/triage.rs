@@ -1,0 +1,437 @@
+//! `posture triage ...`: set, show, list, export, import and recover marks.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::model::{Finding, SafeText};
+use crate::triage::file::{self, Marks};
+use crate::triage::mark::{day_of, format_date, parse_date};
+use crate::triage::store::{Store, history_path, read_marks, write_atomic};
+use crate::triage::{Mark, Status};
+
+use super::{Cli, Context, load};
+
+#[derive(Debug, Subcommand)]
+pub enum TriageCommand {
+    /// Mark findings: status, note, risk acceptance, JIRA key. Fields not given are kept.
+    Set(SetArgs),
+    /// A finding's mark and its history.
+    Show {
+        /// Fingerprints (as `posture list` prints them).
+        #[arg(required = true)]
+        fingerprints: Vec<String>,
+    },
+    /// Every mark; with --gone, only those whose finding is not in the inputs.
+    List {
+        /// Only marks whose finding no longer appears in the loaded inputs.
+        #[arg(long)]
+        gone: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: MarksFormat,
+    },
+    /// Write the marks in the triage file format, for a teammate to import.
+    Export {
+        /// Output file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Merge marks from triage files: the newest decision per finding wins; conflicts are listed.
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Replace a broken triage file with its last good backup (the broken file is kept beside it).
+    Recover,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum MarksFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// Fingerprints to mark; `-` reads them from standard input (one per line).
+    #[arg(required = true)]
+    pub fingerprints: Vec<String>,
+    /// new, acknowledged, in-progress, accepted-risk, false-positive or resolved.
+    #[arg(long)]
+    pub status: Option<Status>,
+    /// Free text; an empty string clears it.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Why a risk is accepted (default for accepted-risk: the note).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Last day a risk acceptance holds: YYYY-MM-DD, or days/weeks from today (90d, 12w).
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// JIRA issue key (e.g. SEC-123); an empty string clears it.
+    #[arg(long, value_name = "KEY")]
+    pub jira: Option<String>,
+}
+
+pub fn run(cli: &Cli, cmd: &TriageCommand) -> anyhow::Result<ExitCode> {
+    let ctx = Context::load(cli)?;
+    match cmd {
+        TriageCommand::Set(args) => set(cli, &ctx, args),
+        TriageCommand::Show { fingerprints } => show(&ctx, fingerprints),
+        TriageCommand::List { gone, format } => list(cli, &ctx, *gone, *format),
+        TriageCommand::Export { out } => export(&ctx, out.as_ref()),
+        TriageCommand::Import { files } => import(&ctx, files),
+        TriageCommand::Recover => {
+            let path = ctx.triage_path()?;
+            let stamp = ctx.now.to_rfc3339().replace(':', "");
+            let aside = Store::recover(path, &stamp)?;
+            println!(
+                "restored {} from its backup; the broken file is kept as {}",
+                path.display(),
+                aside.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn open_writable(ctx: &Context) -> anyhow::Result<Store> {
+    let store = ctx.open_store()?;
+    if let Some(e) = store.broken() {
+        return Err(crate::triage::StoreError::Broken(e.clone()).into());
+    }
+    Ok(store)
+}
+
+fn read_fingerprints(args: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for a in args {
+        if a == "-" {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("reading fingerprints from standard input")?;
+            out.extend(s.split_whitespace().map(str::to_string));
+        } else {
+            out.push(a.trim().to_string());
+        }
+    }
+    if let Some(bad) = out.iter().find(|f| !is_fingerprint_like(f)) {
+        bail!(
+            "{:?} is not a fingerprint (they look like sh-0123abcd…; see `posture list`)",
+            SafeText::line(bad).display()
+        );
+    }
+    Ok(out)
+}
+
+/// Fingerprints are ours (`sh-`/`ks-`/`sb-` + hex) but a triage file from
+/// elsewhere may use any printable key; refuse only what cannot be one.
+fn is_fingerprint_like(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 200
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+}
+
+fn set(cli: &Cli, ctx: &Context, args: &SetArgs) -> anyhow::Result<ExitCode> {
+    let fps = read_fingerprints(&args.fingerprints)?;
+    if args.status.is_none()
+        && args.note.is_none()
+        && args.reason.is_none()
+        && args.expires.is_none()
+        && args.jira.is_none()
+    {
+        bail!("nothing to set: give --status, --note, --reason, --expires or --jira");
+    }
+    let today = day_of(ctx.now);
+    let expires = args
+        .expires
+        .as_deref()
+        .map(|s| parse_date(s, today))
+        .transpose()?;
+    if let Some(d) = expires
+        && d < today
+    {
+        bail!(crate::triage::MarkError::ExpiryInPast(d));
+    }
+    // Inputs, when given, name what was marked (kept for the "gone" view).
+    let known: HashMap<String, Finding> = if cli.inputs.files.is_empty() {
+        HashMap::new()
+    } else {
+        load(&cli.inputs)
+            .findings
+            .into_iter()
+            .map(|f| (f.fingerprint.to_string(), f))
+            .collect()
+    };
+    let mut store = open_writable(ctx)?;
+    let user = ctx.user();
+    let mut changes = Vec::new();
+    for fp in &fps {
+        let mut m = store
+            .get(fp)
+            .cloned()
+            .unwrap_or_else(|| Mark::new(Status::New, &user, ctx.now));
+        if let Some(st) = args.status {
+            m.status = st;
+        }
+        if let Some(n) = &args.note {
+            m.note = n.clone();
+        }
+        if let Some(r) = &args.reason {
+            m.reason = r.clone();
+        }
+        if m.status == Status::AcceptedRisk && m.reason.is_empty() {
+            m.reason = m.note.clone();
+        }
+        if expires.is_some() {
+            m.expires = expires;
+        }
+        if m.status != Status::AcceptedRisk {
+            m.reason.clear();
+            m.expires = None;
+        }
+        if let Some(j) = &args.jira {
+            m.jira = j.trim().to_string();
+        }
+        m.by = user.clone();
+        m.at = ctx.now;
+        match known.get(fp) {
+            Some(f) => {
+                m.title = f.title.original().to_string();
+                m.resource = f.resource.original().to_string();
+            }
+            None if !cli.inputs.files.is_empty() => {
+                eprintln!("posture: warning: {fp} is not in the loaded inputs; marking it anyway")
+            }
+            None => {}
+        }
+        m.validate().with_context(|| fp.clone())?;
+        changes.push((fp.clone(), m));
+    }
+    let n = changes.len();
+    store.apply(changes, "cli")?;
+    eprintln!(
+        "marked {n} finding{} in {}",
+        if n == 1 { "" } else { "s" },
+        store.path().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(ctx: &Context, fps: &[String]) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store()?;
+    if let Some(e) = store.broken() {
+        bail!("{e}");
+    }
+    let today = day_of(ctx.now);
+    let mut out = std::io::stdout().lock();
+    let mut missing = 0;
+    for fp in fps {
+        writeln!(out, "{}", SafeText::line(fp).display())?;
+        match store.get(fp).cloned() {
+            None => {
+                missing += 1;
+                writeln!(out, "  status: new (not marked)")?;
+            }
+            Some(m) => write_mark(&mut out, &m, today)?,
+        }
+        let hist = store.history(fp);
+        if !hist.is_empty() {
+            writeln!(out, "  history:")?;
+            for h in hist {
+                writeln!(
+                    out,
+                    "    {}  {:<12} {} → {}{}",
+                    h.at,
+                    SafeText::line(&h.by).display(),
+                    h.from.map_or("(none)", |s| s.as_str()),
+                    h.status,
+                    if h.via.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  via {}", SafeText::line(&h.via).display())
+                    }
+                )?;
+            }
+        }
+    }
+    Ok(if missing == fps.len() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_mark(out: &mut impl Write, m: &Mark, today: time::Date) -> anyhow::Result<()> {
+    let eff = m.effective(today);
+    if eff.expired {
+        writeln!(
+            out,
+            "  status: new — risk acceptance expired (was accepted-risk until {})",
+            m.expires.map(format_date).unwrap_or_default()
+        )?;
+    } else {
+        writeln!(out, "  status: {}", m.status)?;
+    }
+    let line = |k: &str, v: &str, out: &mut dyn Write| -> std::io::Result<()> {
+        if v.is_empty() {
+            Ok(())
+        } else {
+            writeln!(out, "  {k}: {}", SafeText::multi(v).display())
+        }
+    };
+    line("reason", &m.reason, out)?;
+    if let Some(d) = m.expires {
+        writeln!(out, "  expires: {}", format_date(d))?;
+    }
+    line("note", &m.note, out)?;
+    line("jira", &m.jira, out)?;
+    line("title", &m.title, out)?;
+    line("resource", &m.resource, out)?;
+    writeln!(out, "  by: {} at {}", SafeText::line(&m.by).display(), m.at)?;
+    Ok(())
+}
+
+fn list(cli: &Cli, ctx: &Context, gone: bool, format: MarksFormat) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store()?;
+    if let Some(e) = store.broken() {
+        bail!("{e}");
+    }
+    let present: std::collections::HashSet<String> = if gone {
+        let set = load(&cli.inputs);
+        set.findings
+            .iter()
+            .map(|f| f.fingerprint.to_string())
+            .collect()
+    } else {
+        Default::default()
+    };
+    let today = day_of(ctx.now);
+    let marks: Vec<(&String, &Mark)> = store
+        .marks()
+        .iter()
+        .filter(|(fp, _)| !gone || !present.contains(*fp))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    match format {
+        MarksFormat::Json => {
+            let rows: Vec<serde_json::Value> = marks
+                .iter()
+                .map(|(fp, m)| {
+                    let eff = m.effective(today);
+                    serde_json::json!({
+                        "fingerprint": fp,
+                        "status": eff.status,
+                        "risk_expired": eff.expired,
+                        "note": m.note,
+                        "reason": m.reason,
+                        "expires": m.expires.map(format_date),
+                        "jira": m.jira,
+                        "by": m.by,
+                        "at": m.at,
+                        "title": m.title,
+                        "resource": m.resource,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        }
+        MarksFormat::Table => {
+            writeln!(
+                out,
+                "{:<24} {:<24} {:<12} {:<20} TITLE",
+                "FINGERPRINT", "STATUS", "BY", "AT"
+            )?;
+            for (fp, m) in marks {
+                let eff = m.effective(today);
+                let status = if eff.expired {
+                    "new (risk expired)".to_string()
+                } else {
+                    eff.status.to_string()
+                };
+                writeln!(
+                    out,
+                    "{:<24} {:<24} {:<12} {:<20} {}",
+                    SafeText::line(fp).display(),
+                    status,
+                    crate::text::fit(SafeText::line(&m.by).display(), 12),
+                    m.at,
+                    crate::text::fit(SafeText::line(&m.title).display(), 60),
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(ctx: &Context, out: Option<&PathBuf>) -> anyhow::Result<ExitCode> {
+    let path = ctx.triage_path()?;
+    let marks = read_marks(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = file::render(&marks);
+    match out {
+        Some(p) => {
+            write_atomic(p, text.as_bytes()).with_context(|| format!("writing {}", p.display()))?;
+            eprintln!("exported {} marks to {}", marks.len(), p.display());
+        }
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut store = open_writable(ctx)?;
+    // Read every file first: one broken file imports nothing.
+    let mut all: Vec<(PathBuf, Marks)> = Vec::new();
+    for f in files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        let marks = file::parse(&text, f).map_err(|e| anyhow::anyhow!("{e}"))?;
+        all.push((f.clone(), marks));
+    }
+    let mut err = std::io::stderr().lock();
+    for (f, marks) in all {
+        let report = store.import(marks)?;
+        writeln!(
+            err,
+            "{}: {} added, {} updated, {} unchanged, {} conflict{}",
+            f.display(),
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.conflicts.len(),
+            if report.conflicts.len() == 1 { "" } else { "s" }
+        )?;
+        for c in &report.conflicts {
+            let (kept, dropped) = if c.took_theirs {
+                (&c.theirs, &c.ours)
+            } else {
+                (&c.ours, &c.theirs)
+            };
+            writeln!(
+                err,
+                "  conflict {}: kept {} ({} at {}), over {} ({} at {})",
+                SafeText::line(&c.fingerprint).display(),
+                kept.status,
+                SafeText::line(&kept.by).display(),
+                kept.at,
+                dropped.status,
+                SafeText::line(&dropped.by).display(),
+                dropped.at,
+            )?;
+        }
+    }
+    writeln!(
+        err,
+        "history of the changes: {}",
+        history_path(store.path()).display()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,36 @@
+//! What posture knows about a finding beyond its input file: the triage
+//! decision (and, with routing, its owner). Kept beside the findings, one per
+//! finding, so that filters and tables read it without lookups.
+
+use time::Date;
+
+use crate::model::Finding;
+use crate::triage::{Marks, Status};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The status today (an expired risk acceptance is `new` again).
+    pub status: Status,
+    /// A risk acceptance that has run out: flagged until someone decides again.
+    pub expired: bool,
+    /// Someone has marked it (a note or JIRA key may be there even when `new`).
+    pub marked: bool,
+}
+
+/// One `Facts` per finding, in the same order.
+pub fn triage_facts(findings: &[Finding], marks: &Marks, today: Date) -> Vec<Facts> {
+    findings
+        .iter()
+        .map(|f| match marks.get(f.fingerprint.as_str()) {
+            Some(m) => {
+                let e = m.effective(today);
+                Facts {
+                    status: e.status,
+                    expired: e.expired,
+                    marked: true,
+                }
+            }
+            None => Facts::default(),
+        })
+        .collect()
+}

@@ -1,0 +1,13 @@
+//! Triage: the decision on each finding (status, note, JIRA key), who took
+//! it and when, kept in a file that survives crashes and concurrent writers.
+
+pub mod file;
+pub mod history;
+pub mod mark;
+pub mod status;
+pub mod store;
+
+pub use file::Marks;
+pub use mark::{Effective, Mark, MarkError};
+pub use status::Status;
+pub use store::{Store, StoreError};

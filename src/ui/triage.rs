@@ -1,0 +1,159 @@
+//! Triage popups: the status picker, the text prompts and the list of marks
+//! whose finding has gone.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::help::centered;
+use super::style::Styles;
+use crate::app::update::STATUS_KEYS;
+use crate::app::{App, Mode};
+use crate::model::SafeText;
+use crate::triage::mark::{day_of, format_date};
+
+fn popup_block<'a>(title: String, st: &Styles) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(st.border())
+        .title(Span::styled(title, st.accent()))
+}
+
+fn target_label(app: &App) -> String {
+    let n = crate::app::triage::targets(app).len();
+    format!("{n} finding{}", if n == 1 { "" } else { "s" })
+}
+
+pub fn draw_status_picker(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    let mut lines = Vec::new();
+    for (i, (key, status)) in STATUS_KEYS.iter().enumerate() {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {key} "), st.accent()),
+            Span::styled(format!("{} ", i + 1), st.muted()),
+            Span::raw(status.as_str()),
+            Span::styled(
+                if *status == crate::triage::Status::AcceptedRisk {
+                    "  (asks reason and expiry)"
+                } else {
+                    ""
+                },
+                st.muted(),
+            ),
+        ]));
+    }
+    lines.push(Line::styled(" any other key cancels", st.muted()));
+    let popup = centered(area, 46, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup_block(
+                format!(" status of {} ", target_label(app)),
+                st,
+            ))
+            .style(st.base()),
+        popup,
+    );
+}
+
+pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    let (title, help) = match app.mode {
+        Mode::Note => (
+            "note",
+            "enter saves · alt-enter / ctrl-j new line · ctrl-u clears · esc cancels",
+        ),
+        Mode::Jira => ("JIRA key", "e.g. SEC-123 · empty clears · esc cancels"),
+        Mode::RiskReason => (
+            "accept risk: why?",
+            "enter: next (expiry date) · esc cancels",
+        ),
+        Mode::RiskExpiry => (
+            "accept risk until",
+            "YYYY-MM-DD, or 30d / 12w from today · enter saves · esc cancels",
+        ),
+        _ => return,
+    };
+    let shown = SafeText::multi(&app.input).display().to_string();
+    let mut lines: Vec<Line> = shown
+        .split('\n')
+        .map(|l| Line::raw(l.to_string()))
+        .collect();
+    if let Some(last) = lines.last_mut() {
+        last.spans.push(Span::styled("█", st.accent()));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(help, st.muted()));
+    if let Some(s) = &app.status
+        && matches!(app.mode, Mode::Jira | Mode::RiskReason | Mode::RiskExpiry)
+    {
+        lines.push(Line::styled(s.clone(), st.error()));
+    }
+    let popup = centered(area, 76, lines.len() as u16 + 4);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup_block(
+                format!(" {title} — {} ", target_label(app)),
+                st,
+            ))
+            .style(st.base())
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+pub fn draw_gone(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    let gone = crate::app::triage::gone(app);
+    let today = day_of(app.now);
+    let mut lines = vec![
+        Line::styled(
+            "Marked findings not in the current inputs (fixed, or not loaded). Kept, never dropped.",
+            st.muted(),
+        ),
+        Line::raw(""),
+    ];
+    if gone.is_empty() {
+        lines.push(Line::raw("None: every mark's finding is loaded."));
+    }
+    for (fp, m) in &gone {
+        let eff = m.effective(today);
+        let status = if eff.expired {
+            format!(
+                "risk expired {}",
+                m.expires.map(format_date).unwrap_or_default()
+            )
+        } else {
+            m.status.to_string()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<16}", status), st.accent()),
+            Span::raw(SafeText::line(&m.title).display().to_string()),
+        ]));
+        lines.push(Line::styled(
+            format!(
+                "  {}  {}  by {} at {}",
+                SafeText::line(fp).display(),
+                SafeText::line(&m.resource).display(),
+                SafeText::line(&m.by).display(),
+                m.at
+            ),
+            st.muted(),
+        ));
+    }
+    let popup = centered(area, 110, area.height.saturating_sub(4));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup_block(
+                format!(
+                    " gone: {} mark{} (j/k scroll, any key closes) ",
+                    gone.len(),
+                    if gone.len() == 1 { "" } else { "s" }
+                ),
+                st,
+            ))
+            .style(st.base())
+            .scroll((app.gone_scroll, 0)),
+        popup,
+    );
+}

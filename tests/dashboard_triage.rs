@@ -1,0 +1,246 @@
+//! Triage in the dashboard, driven by keys as a user types them: marks land
+//! in the triage file, survive a restart and a re-load of changed inputs,
+//! apply to picked rows and to every member of a group.
+
+use std::path::Path;
+
+use posture::app::update::on_key;
+use posture::app::{App, Mode};
+use posture::config::keymap::{Key, KeyCode, Keymap};
+use posture::config::theme;
+use posture::model::{Finding, Timestamp};
+use posture::triage::Status;
+use posture::triage::store::{Store, read_marks};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const NOW: &str = "2026-11-24T09:00:00Z";
+
+fn app_with(findings: Vec<Finding>, triage: &Path) -> App {
+    let mut app = App::new(
+        findings,
+        Vec::new(),
+        theme::load("dark", None).unwrap(),
+        Keymap::defaults(),
+    );
+    app.now = Timestamp::parse(NOW).unwrap();
+    app.clock_fixed = true;
+    app.attach_triage(Some(Store::open(triage)), "carol".to_string());
+    app
+}
+
+fn demo_findings() -> Vec<Finding> {
+    posture::demo::load_current().findings
+}
+
+fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        on_key(app, Key::char(c));
+    }
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    on_key(app, Key::plain(code));
+}
+
+fn selected_fp(app: &App) -> String {
+    app.selected_finding().unwrap().fingerprint.to_string()
+}
+
+fn status_in_file(path: &Path, fp: &str) -> Option<Status> {
+    read_marks(path).unwrap().get(fp).map(|m| m.status)
+}
+
+#[test]
+fn mark_the_row_then_restart_and_reload_changed_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("triage.toml");
+    let mut app = app_with(demo_findings(), &file);
+    let fp = selected_fp(&app);
+    typed(&mut app, "ma");
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(status_in_file(&file, &fp), Some(Status::Acknowledged));
+    typed(&mut app, "n");
+    assert_eq!(app.mode, Mode::Note);
+    typed(&mut app, "payments team owns this");
+    press(&mut app, KeyCode::Enter);
+    let marks = read_marks(&file).unwrap();
+    assert_eq!(marks[&fp].note, "payments team owns this");
+    assert_eq!(
+        marks[&fp].status,
+        Status::Acknowledged,
+        "a note keeps the status"
+    );
+    assert_eq!(marks[&fp].by, "carol");
+
+    // Restart: a new app on the same file shows the mark.
+    let app2 = app_with(demo_findings(), &file);
+    let i = app2
+        .findings
+        .iter()
+        .position(|f| f.fingerprint.as_str() == fp)
+        .unwrap();
+    assert_eq!(app2.facts_of(i).status, Status::Acknowledged);
+
+    // Re-load with changed inputs: the marked finding is gone, the mark is kept.
+    let fewer: Vec<Finding> = demo_findings()
+        .into_iter()
+        .filter(|f| f.fingerprint.as_str() != fp)
+        .collect();
+    let mut app3 = app_with(fewer, &file);
+    let gone = posture::app::triage::gone(&app3);
+    assert_eq!(gone.len(), 1);
+    assert_eq!(gone[0].0, &fp);
+    typed(&mut app3, "ma");
+    assert!(
+        read_marks(&file).unwrap().contains_key(&fp),
+        "never dropped"
+    );
+}
+
+#[test]
+fn picked_rows_and_groups_are_marked_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("triage.toml");
+    let mut app = app_with(demo_findings(), &file);
+    let first = selected_fp(&app);
+    typed(&mut app, " ");
+    let second = selected_fp(&app);
+    typed(&mut app, " ");
+    assert_eq!(app.picked.len(), 2);
+    typed(&mut app, "mf");
+    assert!(app.picked.is_empty(), "picks are cleared after the action");
+    assert_eq!(status_in_file(&file, &first), Some(Status::FalsePositive));
+    assert_eq!(status_in_file(&file, &second), Some(Status::FalsePositive));
+
+    // Grouped: one keystroke marks every member of the rule.
+    typed(&mut app, "g");
+    let members = match app.view.selected_row().unwrap() {
+        posture::app::view::Row::Group(g) => g.members.clone(),
+        _ => panic!("grouped"),
+    };
+    assert!(members.len() > 1);
+    typed(&mut app, "md");
+    let marks = read_marks(&file).unwrap();
+    for i in members {
+        let fp = app.findings[i].fingerprint.to_string();
+        assert_eq!(marks[&fp].status, Status::Resolved);
+    }
+
+    // `v` picks everything shown.
+    typed(&mut app, "g1v");
+    assert_eq!(app.picked.len(), app.view.shown.len());
+    press(&mut app, KeyCode::Esc);
+    assert!(app.picked.is_empty());
+}
+
+#[test]
+fn accepting_a_risk_asks_reason_and_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("triage.toml");
+    let mut app = app_with(demo_findings(), &file);
+    let fp = selected_fp(&app);
+    typed(&mut app, "mr");
+    assert_eq!(app.mode, Mode::RiskReason);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::RiskReason, "a reason is required");
+    typed(&mut app, "compensating WAF rule");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::RiskExpiry);
+    on_key(&mut app, Key::ctrl('u'));
+    typed(&mut app, "2020-01-01");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::RiskExpiry, "a past date is refused");
+    on_key(&mut app, Key::ctrl('u'));
+    typed(&mut app, "30d");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    let m = &read_marks(&file).unwrap()[&fp];
+    assert_eq!(m.status, Status::AcceptedRisk);
+    assert_eq!(m.reason, "compensating WAF rule");
+    assert_eq!(
+        m.expires.map(posture::triage::mark::format_date).as_deref(),
+        Some("2026-12-24")
+    );
+
+    // A month later the acceptance has run out: new again, flagged.
+    let mut later = app_with(demo_findings(), &file);
+    later.now = Timestamp::parse("2026-12-25T09:00:00Z").unwrap();
+    later.refresh_facts();
+    let i = later
+        .findings
+        .iter()
+        .position(|f| f.fingerprint.as_str() == fp)
+        .unwrap();
+    let fx = later.facts_of(i);
+    assert_eq!((fx.status, fx.expired), (Status::New, true));
+}
+
+#[test]
+fn the_status_filter_narrows_to_what_needs_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("triage.toml");
+    let mut app = app_with(demo_findings(), &file);
+    let all = app.view.rows.len();
+    typed(&mut app, "md");
+    typed(&mut app, "x");
+    assert_eq!(app.view.rows.len(), all - 1, "to do hides the resolved one");
+    typed(&mut app, ":status-filter resolved");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view.rows.len(), 1);
+}
+
+#[test]
+fn a_broken_triage_file_is_not_overwritten_from_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("triage.toml");
+    let broken = "version = 1\n[marks.x\n";
+    std::fs::write(&file, broken).unwrap();
+    let mut app = app_with(demo_findings(), &file);
+    typed(&mut app, "m");
+    assert_eq!(app.mode, Mode::Normal, "the picker does not open");
+    assert!(app.status.as_deref().unwrap_or("").contains("broken"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);
+    let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    t.draw(|f| {
+        posture::ui::draw(f, &app);
+    })
+    .unwrap();
+    let text = format!("{:?}", t.backend());
+    assert!(text.contains("triage file:"), "shown in the header");
+}
+
+#[test]
+fn statuses_picker_and_detail_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("triage.toml");
+    let mut app = app_with(demo_findings(), &file);
+    typed(&mut app, "ma");
+    typed(&mut app, "jmp");
+    typed(&mut app, "j ");
+    typed(&mut app, "n");
+    typed(&mut app, "rotate the key \u{1b}[31m today");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    typed(&mut app, "k");
+    let mut t = Terminal::new(TestBackend::new(160, 40)).unwrap();
+    t.draw(|f| {
+        posture::ui::draw(f, &app);
+    })
+    .unwrap();
+    insta::assert_snapshot!("triage_detail_160x40", t.backend());
+    let text = format!("{:?}", t.backend());
+    assert!(
+        text.contains("rotate the key \\x1b[31m today"),
+        "the note, inert"
+    );
+    typed(&mut app, "m");
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| {
+        posture::ui::draw(f, &app);
+    })
+    .unwrap();
+    insta::assert_snapshot!("triage_picker_80x24", t.backend());
+    let text = format!("{:?}", t.backend());
+    assert!(text.contains("accepted-risk") && text.contains("false-positive"));
+}
