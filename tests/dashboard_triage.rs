@@ -128,7 +128,7 @@ fn picked_rows_and_groups_are_marked_together() {
     }
 
     // `v` picks everything shown.
-    typed(&mut app, "g1v");
+    typed(&mut app, "gg1v");
     assert_eq!(app.picked.len(), app.view.shown.len());
     press(&mut app, KeyCode::Esc);
     assert!(app.picked.is_empty());

@@ -1,5 +1,6 @@
 //! The dashboard's state machine: events → actions → state. No drawing here.
 
+pub mod export;
 pub mod state;
 pub mod triage;
 pub mod update;

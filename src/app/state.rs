@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::model::{Finding, Timestamp};
-use crate::query::{Facts, triage_facts};
+use crate::query::{Facts, compute_facts};
+use crate::routing::{RouteTable, Router};
 use crate::triage::{Marks, Store};
 
 use super::view::{Row, View};
@@ -95,6 +96,11 @@ pub struct App {
     /// The reason typed before the expiry date, while accepting a risk.
     pub risk_reason: String,
     pub gone_scroll: u16,
+    pub router: Router,
+    /// Every finding's owner and JIRA routing.
+    pub routes: RouteTable,
+    /// Where `E` writes JIRA CSVs (default: the current directory).
+    pub export_dir: std::path::PathBuf,
 }
 
 impl App {
@@ -139,7 +145,11 @@ impl App {
             input: String::new(),
             risk_reason: String::new(),
             gone_scroll: 0,
+            router: Router::default(),
+            routes: RouteTable::default(),
+            export_dir: std::path::PathBuf::from("."),
         };
+        app.routes = RouteTable::build(&app.router, &app.findings);
         app.refresh_facts();
         app
     }
@@ -150,6 +160,13 @@ impl App {
         self.refresh_facts();
     }
 
+    /// Routing rules from the config or `--routing`.
+    pub fn attach_routing(&mut self, router: Router) {
+        self.routes = RouteTable::build(&router, &self.findings);
+        self.router = router;
+        self.refresh_facts();
+    }
+
     pub fn marks(&self) -> Option<&Marks> {
         self.triage.store.as_ref().map(Store::marks)
     }
@@ -157,15 +174,16 @@ impl App {
     /// Recomputes each finding's triage facts (after marks change) and the view.
     pub fn refresh_facts(&mut self) {
         let today = crate::triage::mark::day_of(self.now);
-        self.facts = match self.triage.store.as_ref() {
-            Some(s) => triage_facts(&self.findings, s.marks(), today),
-            None => vec![Facts::default(); self.findings.len()],
-        };
-        self.view.recompute(&self.findings, &self.facts);
+        let empty = Marks::new();
+        let marks = self.triage.store.as_ref().map_or(&empty, Store::marks);
+        self.facts = compute_facts(&self.findings, marks, &self.routes, today);
+        self.view
+            .recompute(&self.findings, &self.facts, &self.routes);
     }
 
     pub fn refresh_view(&mut self) {
-        self.view.recompute(&self.findings, &self.facts);
+        self.view
+            .recompute(&self.findings, &self.facts, &self.routes);
         self.detail_scroll = 0;
     }
 

@@ -289,12 +289,19 @@ pub fn apply(app: &mut App, action: Action) {
             app.refresh_view();
         }
         Action::ToggleGroup => {
-            app.view.grouped = !app.view.grouped;
+            // Off → by rule → by owner → off.
+            (app.view.grouped, app.view.by_owner) = match (app.view.grouped, app.view.by_owner) {
+                (false, _) => (true, false),
+                (true, false) => (true, true),
+                (true, true) => (false, false),
+            };
             app.view.selected = 0;
             app.view.offset = 0;
             app.refresh_view();
             app.status = Some(
-                if app.view.grouped {
+                if app.view.grouped && app.view.by_owner {
+                    "grouped by owner"
+                } else if app.view.grouped {
                     "grouped by rule"
                 } else {
                     "one row per finding"
@@ -338,6 +345,7 @@ pub fn apply(app: &mut App, action: Action) {
                 .map_or(0, |i| (i + 1) % STATUS_FILTERS.len());
             set_status_filter(app, STATUS_FILTERS[next].to_vec());
         }
+        Action::ExportJira => super::export::export_jira(app),
         Action::ShowGone => {
             app.gone_scroll = 0;
             app.mode = Mode::Gone;
@@ -417,6 +425,25 @@ pub fn run_command(app: &mut App, line: &str) {
                     Err(e) => app.status = Some(e.to_string()),
                 }
             }
+        }
+        ("owner", s) if !s.is_empty() => {
+            if s == "all" {
+                app.view.filter.routes = None;
+                app.status = Some("every owner".to_string());
+            } else {
+                let names: Vec<String> = s.split(',').map(|n| n.trim().to_string()).collect();
+                let ids = app.routes.ids_of_owners(&names);
+                app.status = Some(if ids.is_empty() {
+                    format!(
+                        "no finding is owned by {s:?}; owners: {}",
+                        app.routes.owners().join(", ")
+                    )
+                } else {
+                    format!("owner: {s}")
+                });
+                app.view.filter.routes = Some(ids);
+            }
+            app.refresh_view();
         }
         ("mark", s) if !s.is_empty() => match s.parse::<Status>() {
             Ok(st) => {

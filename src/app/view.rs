@@ -2,7 +2,8 @@
 //! Plain data over indices into the findings, tested without a terminal.
 
 use crate::model::{Finding, Severity};
-use crate::query::{Facts, Filter, Group, SortKey, group_by_rule, sort_indices};
+use crate::query::{Facts, Filter, Group, SortKey, group_by_owner, group_by_rule, sort_indices};
+use crate::routing::RouteTable;
 
 /// One table row: a finding, or a rule with every finding it covers.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +18,8 @@ pub struct View {
     pub sort: SortKey,
     pub reverse: bool,
     pub grouped: bool,
+    /// With `grouped`: by owner instead of by rule.
+    pub by_owner: bool,
     pub rows: Vec<Row>,
     /// Findings behind the rows (all members when grouped), for the header counts.
     pub shown: Vec<usize>,
@@ -27,7 +30,7 @@ pub struct View {
 impl View {
     /// Recomputes the rows, keeping the selection on the same finding or group
     /// when it is still shown.
-    pub fn recompute(&mut self, findings: &[Finding], facts: &[Facts]) {
+    pub fn recompute(&mut self, findings: &[Finding], facts: &[Facts], routes: &RouteTable) {
         let keep = self.rows.get(self.selected).cloned();
         let mut shown: Vec<usize> = (0..findings.len())
             .filter(|&i| {
@@ -37,7 +40,12 @@ impl View {
             .collect();
         sort_indices(findings, &mut shown, self.sort, self.reverse);
         self.shown = shown;
-        self.rows = if self.grouped {
+        self.rows = if self.grouped && self.by_owner {
+            group_by_owner(findings, &self.shown, |i| routes.owner(i).to_string())
+                .into_iter()
+                .map(Row::Group)
+                .collect()
+        } else if self.grouped {
             group_by_rule(findings, &self.shown)
                 .into_iter()
                 .map(Row::Group)
@@ -147,7 +155,7 @@ mod tests {
     fn default_view_is_open_findings_critical_first() {
         let f = demo();
         let mut v = View::default();
-        v.recompute(&f, &[]);
+        v.recompute(&f, &[], &RouteTable::default());
         assert_eq!(v.rows.len(), f.iter().filter(|x| x.open).count());
         let Some(Row::Finding(i)) = v.rows.first() else {
             panic!()
@@ -159,13 +167,13 @@ mod tests {
     fn filter_narrows_and_keeps_the_selection() {
         let f = demo();
         let mut v = View::default();
-        v.recompute(&f, &[]);
+        v.recompute(&f, &[], &RouteTable::default());
         v.move_by(3);
         let Some(Row::Finding(sel)) = v.selected_row().cloned() else {
             panic!()
         };
         v.filter.text = f[sel].rule_id.display().to_string();
-        v.recompute(&f, &[]);
+        v.recompute(&f, &[], &RouteTable::default());
         assert!(v.rows.len() < f.len());
         assert_eq!(v.selected_row(), Some(&Row::Finding(sel)));
     }
@@ -177,7 +185,7 @@ mod tests {
             grouped: true,
             ..View::default()
         };
-        v.recompute(&f, &[]);
+        v.recompute(&f, &[], &RouteTable::default());
         let members: usize = v
             .rows
             .iter()
@@ -199,7 +207,7 @@ mod tests {
     fn scrolling_window_follows_the_selection() {
         let f = demo();
         let mut v = View::default();
-        v.recompute(&f, &[]);
+        v.recompute(&f, &[], &RouteTable::default());
         v.move_by(50);
         v.ensure_visible(10);
         assert_eq!(v.offset, 41);

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use crate::config::Config;
 use crate::config::paths::Paths;
 use crate::model::Timestamp;
+use crate::routing::Router;
 use crate::triage::Store;
 
 use super::Cli;
@@ -52,6 +53,7 @@ impl Context {
             .user
             .clone()
             .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| "unknown".to_string())
@@ -66,6 +68,23 @@ impl Context {
 
     pub fn open_store(&self) -> anyhow::Result<Store> {
         Ok(Store::open(self.triage_path()?))
+    }
+
+    /// Routing rules: `--routing FILE`, else `[routing]` in the config, else
+    /// the built-in default. Invalid rules stop the command at start.
+    pub fn router(&self, cli: &Cli) -> anyhow::Result<Router> {
+        if let Some(p) = &cli.routing {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading routing rules {}", p.display()))?;
+            let spec = crate::routing::parse_file(&text, p).map_err(|e| anyhow::anyhow!("{e}"))?;
+            return Ok(Router::new(spec));
+        }
+        Ok(self
+            .config
+            .routing
+            .clone()
+            .map(Router::new)
+            .unwrap_or_default())
     }
 }
 

@@ -41,6 +41,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     if inputs.files.is_empty() {
         inputs.files = config.files.iter().map(|p| expand_home(p)).collect();
     }
+    let router = ctx.router(cli)?;
     let set = load_quietly(&inputs);
     let code = set.exit_code();
     let sources = source_statuses(&set);
@@ -49,6 +50,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     app.user_theme_dir = user_themes;
     app.now = ctx.now;
     app.clock_fixed = ctx.clock_fixed;
+    app.attach_routing(router);
     app.attach_triage(ctx.triage_file.as_deref().map(Store::open), ctx.user());
     if config.include_closed {
         app.view.filter.include_closed = true;

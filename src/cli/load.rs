@@ -101,3 +101,76 @@ fn report(set: &InputSet) {
         }
     }
 }
+
+/// Inputs with everything posture knows about them: triage marks and routes.
+pub struct Posture {
+    pub set: InputSet,
+    pub store: crate::triage::Store,
+    pub router: crate::routing::Router,
+    pub routes: crate::routing::RouteTable,
+    pub facts: Vec<crate::query::Facts>,
+    pub now: crate::model::Timestamp,
+}
+
+impl Posture {
+    /// Loads the inputs (reporting their problems), the triage file and the routing rules.
+    pub fn load(cli: &super::Cli, ctx: &super::Context) -> anyhow::Result<Posture> {
+        let router = ctx.router(cli)?;
+        let set = load(&cli.inputs);
+        let store = ctx.open_store()?;
+        if let Some(e) = store.broken() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "posture: warning: triage marks not read: {e}"
+            );
+        }
+        let routes = crate::routing::RouteTable::build(&router, &set.findings);
+        let facts = crate::query::compute_facts(
+            &set.findings,
+            store.marks(),
+            &routes,
+            crate::triage::mark::day_of(ctx.now),
+        );
+        Ok(Posture {
+            set,
+            store,
+            router,
+            routes,
+            facts,
+            now: ctx.now,
+        })
+    }
+
+    pub fn today(&self) -> time::Date {
+        crate::triage::mark::day_of(self.now)
+    }
+
+    pub fn findings(&self) -> &[Finding] {
+        &self.set.findings
+    }
+
+    /// Indices of the selected findings, most severe first, then most recent.
+    pub fn select(&self, sel: &super::Selection) -> Vec<usize> {
+        let filter = sel.filter(&self.routes);
+        let f = &self.set.findings;
+        let mut idx: Vec<usize> = (0..f.len())
+            .filter(|&i| filter.matches(&f[i], &self.facts[i]))
+            .collect();
+        crate::query::sort_indices(f, &mut idx, crate::query::SortKey::Severity, false);
+        idx
+    }
+
+    pub fn mark(&self, i: usize) -> Option<&crate::triage::Mark> {
+        self.store
+            .get(self.set.findings.get(i)?.fingerprint.as_str())
+    }
+
+    /// The finding's JSON record with triage status, note and owner.
+    pub fn record(&self, i: usize, raw: bool) -> crate::model::FindingRecord {
+        let f = &self.set.findings[i];
+        let mut rec = crate::model::FindingRecord::from_finding(f, raw)
+            .with_triage(&self.facts[i], self.mark(i));
+        rec.owner = Some(self.routes.owner(i).to_string());
+        rec
+    }
+}

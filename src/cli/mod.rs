@@ -3,6 +3,7 @@
 
 mod context;
 mod dashboard;
+mod export;
 mod load;
 mod output;
 mod triage;
@@ -14,11 +15,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::{Severity, Source};
-use crate::query::{Filter, SortKey, compare, triage_facts};
+use crate::query::Filter;
 use crate::triage::Status;
 
 pub use context::Context;
-pub use load::{InputSet, load, load_quietly, source_statuses};
+pub use load::{InputSet, Posture, load, load_quietly, source_statuses};
 pub use output::Summary;
 
 #[derive(Debug, Parser)]
@@ -42,6 +43,9 @@ pub struct Cli {
     /// Triage file (default: triage.toml in the XDG data directory, or `triage_file` in the config).
     #[arg(long, value_name = "PATH", env = "POSTURE_TRIAGE_FILE", global = true)]
     pub triage_file: Option<PathBuf>,
+    /// Routing rules file (`[[rules]]`, `[sla]`); default: `[routing]` in the config, else built-in.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub routing: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -65,6 +69,12 @@ pub enum Command {
     /// Set, show, share and recover triage marks.
     #[command(subcommand)]
     Triage(triage::TriageCommand),
+    /// Which team owns a finding, and why.
+    #[command(subcommand)]
+    Route(RouteCommand),
+    /// JIRA-ready CSV, and the weekly tracking sheet.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Write the demo snapshots (maintainers: regenerates snapshots/).
     #[command(hide = true)]
     DemoSnapshots {
@@ -88,16 +98,29 @@ pub struct Selection {
     /// false-positive, resolved); comma-separated or repeated.
     #[arg(long, value_name = "STATUS", value_delimiter = ',')]
     pub status: Vec<Status>,
+    /// Only findings routed to these owners (teams); comma-separated or repeated.
+    #[arg(long, value_name = "OWNER", value_delimiter = ',')]
+    pub owner: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RouteCommand {
+    /// Show each rule tried for a finding and the one that matched.
+    Explain {
+        #[arg(required = true)]
+        fingerprints: Vec<String>,
+    },
 }
 
 impl Selection {
-    pub fn filter(&self) -> Filter {
+    pub fn filter(&self, routes: &crate::routing::RouteTable) -> Filter {
         Filter {
             include_closed: self.all,
             min_severity: self.severity,
             sources: self.source.clone(),
             text: String::new(),
             statuses: self.status.clone(),
+            routes: (!self.owner.is_empty()).then(|| routes.ids_of_owners(&self.owner)),
         }
     }
 }
@@ -134,6 +157,14 @@ pub struct SummaryArgs {
     pub selection: Selection,
     #[arg(long, value_enum, default_value_t)]
     pub format: SummaryFormat,
+    /// Also count severity × owner (`by_owner` in JSON).
+    #[arg(long, value_enum)]
+    pub by: Option<SummaryBy>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SummaryBy {
+    Owner,
 }
 
 /// Exit status when any input could not be read or parsed (the others still load).
@@ -167,52 +198,38 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::List(args)) => {
             let ctx = Context::load(&cli)?;
-            let set = load(&cli.inputs);
-            let store = ctx.open_store()?;
-            warn_broken(&store);
-            let today = crate::triage::mark::day_of(ctx.now);
-            let facts = triage_facts(&set.findings, store.marks(), today);
-            let mut shown = args.selection.filter().apply(&set.findings, &facts);
-            shown.sort_by(|a, b| compare(SortKey::Severity, a.0, b.0));
+            let p = Posture::load(&cli, &ctx)?;
+            let shown = p.select(&args.selection);
             let mut out = std::io::stdout().lock();
             match args.format {
-                ListFormat::Json => output::print_json(&mut out, &shown, store.marks(), args.raw)?,
-                ListFormat::Csv => output::print_csv(&mut out, &shown, store.marks())?,
-                ListFormat::Table => output::print_table(&mut out, &shown, ctx.now)?,
+                ListFormat::Json => output::print_json(&mut out, &p, &shown, args.raw)?,
+                ListFormat::Csv => output::print_csv(&mut out, &p, &shown)?,
+                ListFormat::Table => output::print_table(&mut out, &p, &shown)?,
             }
-            Ok(set.exit_code())
+            Ok(p.set.exit_code())
         }
         Some(Command::Summary(args)) => {
             let ctx = Context::load(&cli)?;
-            let set = load(&cli.inputs);
-            let store = ctx.open_store()?;
-            warn_broken(&store);
-            let today = crate::triage::mark::day_of(ctx.now);
-            let facts = triage_facts(&set.findings, store.marks(), today);
-            let summary = Summary::of(&set.findings, &facts, &args.selection);
+            let p = Posture::load(&cli, &ctx)?;
+            let summary = Summary::of(&p, &args.selection, args.by);
             let mut out = std::io::stdout().lock();
             match args.format {
                 SummaryFormat::Json => {
                     serde_json::to_writer_pretty(&mut out, &summary)?;
                     writeln!(out)?;
                 }
-                SummaryFormat::Table => summary.print_table(&mut out, &set)?,
+                SummaryFormat::Table => summary.print_table(&mut out, &p.set)?,
             }
-            Ok(set.exit_code())
+            Ok(p.set.exit_code())
         }
+        Some(Command::Route(RouteCommand::Explain { fingerprints })) => {
+            let ctx = Context::load(&cli)?;
+            let p = Posture::load(&cli, &ctx)?;
+            output::explain_routes(&mut std::io::stdout().lock(), &p, fingerprints)
+        }
+        Some(Command::Export(cmd)) => export::run(&cli, cmd),
         Some(Command::Triage(cmd)) => triage::run(&cli, cmd),
         None => dashboard::run(&cli),
-    }
-}
-
-/// Reading commands still work with a broken triage file (as if nothing were
-/// marked), but say so.
-fn warn_broken(store: &crate::triage::Store) {
-    if let Some(e) = store.broken() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "posture: warning: triage marks not read: {e}"
-        );
     }
 }
 

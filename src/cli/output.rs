@@ -1,36 +1,33 @@
-//! Printing findings and summaries for the headless commands.
+//! Printing findings, summaries and route explanations for the headless commands.
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::process::ExitCode;
 
 use crate::export::csv_safe::SafeCsvWriter;
-use crate::model::{Finding, FindingRecord, Severity, Source, Timestamp};
+use crate::model::{SafeText, Severity, Source, Timestamp};
 use crate::query::{Facts, Filter};
-use crate::triage::{Marks, Status};
+use crate::triage::Status;
 
-use super::{InputSet, Selection};
-
-type Shown<'a> = [(&'a Finding, Facts)];
+use super::{InputSet, Posture, Selection, SummaryBy};
 
 pub fn print_json(
     out: &mut impl Write,
-    shown: &Shown,
-    marks: &Marks,
+    p: &Posture,
+    shown: &[usize],
     raw: bool,
 ) -> anyhow::Result<()> {
     // Streamed: a million findings need not exist twice in memory.
     out.write_all(b"[")?;
-    for (i, (f, facts)) in shown.iter().enumerate() {
-        out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-        let rec = FindingRecord::from_finding(f, raw)
-            .with_triage(facts, marks.get(f.fingerprint.as_str()));
-        serde_json::to_writer(&mut *out, &rec)?;
+    for (n, &i) in shown.iter().enumerate() {
+        out.write_all(if n == 0 { b"\n  " } else { b",\n  " })?;
+        serde_json::to_writer(&mut *out, &p.record(i, raw))?;
     }
     out.write_all(if shown.is_empty() { b"]\n" } else { b"\n]\n" })?;
     Ok(())
 }
 
-pub fn print_csv(out: &mut impl Write, shown: &Shown, marks: &Marks) -> anyhow::Result<()> {
+pub fn print_csv(out: &mut impl Write, p: &Posture, shown: &[usize]) -> anyhow::Result<()> {
     let mut w = SafeCsvWriter::new(out, false)?;
     w.row([
         "fingerprint",
@@ -46,13 +43,15 @@ pub fn print_csv(out: &mut impl Write, shown: &Shown, marks: &Marks) -> anyhow::
         "open",
         "first_seen",
         "last_seen",
+        "owner",
         "status",
         "note",
         "jira",
     ])?;
     let ts = |t: Option<Timestamp>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
-    for (f, facts) in shown {
-        let mark = marks.get(f.fingerprint.as_str());
+    for &i in shown {
+        let f = &p.findings()[i];
+        let mark = p.mark(i);
         w.row([
             f.fingerprint.as_str(),
             f.source.as_str(),
@@ -67,7 +66,8 @@ pub fn print_csv(out: &mut impl Write, shown: &Shown, marks: &Marks) -> anyhow::
             if f.open { "true" } else { "false" },
             &ts(f.first_seen),
             &ts(f.last_seen),
-            facts.status.as_str(),
+            p.routes.owner(i),
+            p.facts[i].status.as_str(),
             mark.map_or("", |m| m.note.as_str()),
             mark.map_or("", |m| m.jira.as_str()),
         ])?;
@@ -76,22 +76,24 @@ pub fn print_csv(out: &mut impl Write, shown: &Shown, marks: &Marks) -> anyhow::
     Ok(())
 }
 
-pub fn print_table(out: &mut impl Write, shown: &Shown, now: Timestamp) -> anyhow::Result<()> {
+pub fn print_table(out: &mut impl Write, p: &Posture, shown: &[usize]) -> anyhow::Result<()> {
     let cols = [
         ("SEVERITY", 8),
         ("SOURCE", 11),
-        ("TITLE", 52),
-        ("RESOURCE", 44),
-        ("SCOPE", 24),
+        ("TITLE", 50),
+        ("RESOURCE", 40),
+        ("SCOPE", 22),
+        ("OWNER", 10),
         ("STATUS", 14),
         ("AGE", 5),
     ];
     let header: Vec<String> = cols.iter().map(|(h, w)| crate::text::fit(h, *w)).collect();
     writeln!(out, "{}", header.join(" ").trim_end())?;
-    for (f, facts) in shown {
+    for &i in shown {
+        let f = &p.findings()[i];
         let age = f
             .first_seen
-            .map(|t| crate::model::timestamp::age(t, now))
+            .map(|t| crate::model::timestamp::age(t, p.now))
             .unwrap_or_default();
         let cells = [
             f.severity.as_str().to_string(),
@@ -99,7 +101,8 @@ pub fn print_table(out: &mut impl Write, shown: &Shown, now: Timestamp) -> anyho
             f.title.display().to_string(),
             f.resource.display().to_string(),
             f.scope(),
-            status_label(facts),
+            SafeText::line(p.routes.owner(i)).display().to_string(),
+            status_label(&p.facts[i]),
             age,
         ];
         let line: Vec<String> = cells
@@ -113,7 +116,8 @@ pub fn print_table(out: &mut impl Write, shown: &Shown, now: Timestamp) -> anyho
 }
 
 /// `posture summary`: `total` and `open` count every selected finding;
-/// `by_severity` and `by_source` count the open ones (with `--all`, all of them).
+/// `by_severity`, `by_source`, `by_status` (and `by_owner`: owner → severity →
+/// count) count the open ones (with `--all`, all of them).
 #[derive(Debug, serde::Serialize)]
 pub struct Summary {
     pub total: usize,
@@ -121,33 +125,42 @@ pub struct Summary {
     pub by_severity: BTreeMap<Severity, usize>,
     pub by_source: BTreeMap<Source, usize>,
     pub by_status: BTreeMap<Status, usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_owner: Option<BTreeMap<String, BTreeMap<Severity, usize>>>,
 }
 
 impl Summary {
-    pub fn of(findings: &[Finding], facts: &[Facts], sel: &Selection) -> Summary {
+    pub fn of(p: &Posture, sel: &Selection, by: Option<SummaryBy>) -> Summary {
+        let counted = sel.filter(&p.routes);
         let everything = Filter {
             include_closed: true,
-            ..sel.filter()
+            ..counted.clone()
         };
-        let counted = sel.filter();
         let mut s = Summary {
             total: 0,
             open: 0,
             by_severity: BTreeMap::new(),
             by_source: BTreeMap::new(),
             by_status: BTreeMap::new(),
+            by_owner: (by == Some(SummaryBy::Owner)).then(BTreeMap::new),
         };
-        for (i, f) in findings.iter().enumerate() {
-            let fx = facts.get(i).copied().unwrap_or_default();
-            if !everything.matches(f, &fx) {
+        for (i, f) in p.findings().iter().enumerate() {
+            let fx = &p.facts[i];
+            if !everything.matches(f, fx) {
                 continue;
             }
             s.total += 1;
             s.open += usize::from(f.open);
-            if counted.matches(f, &fx) {
+            if counted.matches(f, fx) {
                 *s.by_status.entry(fx.status).or_default() += 1;
                 *s.by_severity.entry(f.severity).or_default() += 1;
                 *s.by_source.entry(f.source).or_default() += 1;
+                if let Some(o) = &mut s.by_owner {
+                    *o.entry(p.routes.owner(i).to_string())
+                        .or_default()
+                        .entry(f.severity)
+                        .or_default() += 1;
+                }
             }
         }
         s
@@ -191,6 +204,25 @@ impl Summary {
         for (st, n) in &self.by_status {
             writeln!(out, "{:<15} {:>7}", st.as_str(), n)?;
         }
+        if let Some(by_owner) = &self.by_owner {
+            writeln!(out)?;
+            write!(out, "{:<20}", "OWNER")?;
+            for sev in Severity::ALL_DESC {
+                write!(out, " {:>8}", sev.as_str())?;
+            }
+            writeln!(out, " {:>8}", "total")?;
+            for (owner, counts) in by_owner {
+                write!(
+                    out,
+                    "{:<20}",
+                    crate::text::fit(SafeText::line(owner).display(), 20)
+                )?;
+                for sev in Severity::ALL_DESC {
+                    write!(out, " {:>8}", counts.get(&sev).copied().unwrap_or(0))?;
+                }
+                writeln!(out, " {:>8}", counts.values().sum::<usize>())?;
+            }
+        }
         Ok(())
     }
 }
@@ -202,4 +234,68 @@ pub fn status_label(facts: &Facts) -> String {
     } else {
         facts.status.as_str().to_string()
     }
+}
+
+/// `posture route explain`: each rule tried, why it did not match, the result.
+pub fn explain_routes(
+    out: &mut impl Write,
+    p: &Posture,
+    fingerprints: &[String],
+) -> anyhow::Result<ExitCode> {
+    let mut missing = 0;
+    for fp in fingerprints {
+        let Some(f) = p.findings().iter().find(|f| f.fingerprint.as_str() == fp) else {
+            writeln!(
+                out,
+                "{}: not in the loaded inputs",
+                SafeText::line(fp).display()
+            )?;
+            missing += 1;
+            continue;
+        };
+        writeln!(out, "{}  {}", f.fingerprint, f.title.display())?;
+        let (steps, route) = p.router.explain(f);
+        for s in &steps {
+            match &s.miss {
+                None => writeln!(out, "  ✓ {}: matches", SafeText::line(&s.rule).display())?,
+                Some(why) => writeln!(
+                    out,
+                    "  ✗ {}: {}",
+                    SafeText::line(&s.rule).display(),
+                    SafeText::line(why).display()
+                )?,
+            }
+        }
+        if route.rule.is_none() {
+            writeln!(
+                out,
+                "  → {} ({})",
+                route.owner,
+                crate::routing::router::DEFAULT_RULE_TEXT
+            )?;
+        } else {
+            writeln!(out, "  → owner {}", SafeText::line(&route.owner).display())?;
+        }
+        for (k, v) in [
+            ("project", route.project.as_deref()),
+            ("component", route.component.as_deref()),
+            ("assignee", route.assignee.as_deref()),
+        ] {
+            if let Some(v) = v {
+                writeln!(out, "    {k}: {}", SafeText::line(v).display())?;
+            }
+        }
+        if !route.labels.is_empty() {
+            writeln!(
+                out,
+                "    labels: {}",
+                SafeText::line(&route.labels.join(" ")).display()
+            )?;
+        }
+    }
+    Ok(if missing == fingerprints.len() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

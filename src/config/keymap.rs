@@ -41,6 +41,7 @@ pub enum Action {
     EditJira,
     CycleStatusFilter,
     ShowGone,
+    ExportJira,
 }
 
 /// One row of the action table.
@@ -164,7 +165,7 @@ pub const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::ToggleGroup,
         name: "group",
-        help: "group by rule (one row per rule)",
+        help: "group: by rule (one row per CVE/control), by owner, off",
         keys: &["g"],
     },
     ActionInfo {
@@ -244,6 +245,12 @@ pub const ACTIONS: &[ActionInfo] = &[
         name: "gone",
         help: "marks whose finding no longer appears",
         keys: &["X"],
+    },
+    ActionInfo {
+        action: Action::ExportJira,
+        name: "export-jira",
+        help: "export the picked findings (or all shown) as JIRA-ready CSV",
+        keys: &["E"],
     },
     ActionInfo {
         action: Action::Help,

@@ -27,6 +27,10 @@ pub struct Config {
     pub triage_file: Option<PathBuf>,
     /// Who triage marks are by (default: $USER).
     pub user: Option<String>,
+    /// Your JIRA site (`https://acme.atlassian.net`), for issue links in sheets.
+    pub jira_url: Option<String>,
+    /// Ownership rules and SLA days (`[[routing.rules]]`, `[routing.sla]`).
+    pub routing: Option<crate::routing::RoutingSpec>,
     /// Action name → keys, replacing that action's default keys.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,

@@ -1,3 +1,5 @@
 //! Writers for spreadsheets and JIRA. Every CSV goes through [`csv_safe`].
 
 pub mod csv_safe;
+pub mod jira;
+pub mod sheet;

@@ -124,12 +124,25 @@ pub struct Finding {
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
     pub open: bool,
+    /// AWS resource tags or Kubernetes labels of the workload, where the input
+    /// carries them (for routing rules). Empty for most findings: costs 16 bytes.
+    pub tags: Tags,
     /// The input record as compact JSON, for the detail view. Not part of the
     /// identity; absent for demo data and snapshots saved without raw records.
     pub raw: Option<Box<str>>,
 }
 
+/// Key/value pairs, sorted by key.
+pub type Tags = Box<[(Box<str>, Box<str>)]>;
+
 impl Finding {
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|(k, _)| k.as_ref() == key)
+            .map(|(_, v)| v.as_ref())
+    }
+
     /// "account/region" for cloud findings, the cluster for Kubernetes ones.
     pub fn scope(&self) -> String {
         if !self.cluster.is_empty() {

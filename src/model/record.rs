@@ -1,6 +1,8 @@
 //! The documented JSON form of a finding: what `posture list --format json`
 //! prints and what snapshot files store. Field names are a public contract.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -48,6 +50,12 @@ pub struct FindingRecord {
     /// An accepted risk past its expiry date (the status is `new` again).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub risk_expired: bool,
+    /// AWS resource tags or Kubernetes workload labels, where known.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// The owner from routing, where posture computed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     /// The original input record, only where asked for (`--raw`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<Box<RawValue>>,
@@ -78,6 +86,12 @@ impl FindingRecord {
             note: None,
             jira: None,
             risk_expired: false,
+            tags: f
+                .tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            owner: None,
             raw: if with_raw {
                 f.raw
                     .as_deref()
@@ -122,6 +136,7 @@ impl FindingRecord {
             last_seen: self.last_seen,
             open: self.open,
             raw: self.raw.map(|r| r.get().into()),
+            tags: crate::sources::draft::into_tags(self.tags.into_iter().collect()),
         }
     }
 }

@@ -5,6 +5,7 @@
 use time::Date;
 
 use crate::model::Finding;
+use crate::routing::RouteTable;
 use crate::triage::{Marks, Status};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -15,9 +16,24 @@ pub struct Facts {
     pub expired: bool,
     /// Someone has marked it (a note or JIRA key may be there even when `new`).
     pub marked: bool,
+    /// Index into the [`RouteTable`]'s routes: who owns it.
+    pub route: u32,
 }
 
 /// One `Facts` per finding, in the same order.
+pub fn compute_facts(
+    findings: &[Finding],
+    marks: &Marks,
+    routes: &RouteTable,
+    today: Date,
+) -> Vec<Facts> {
+    let mut facts = triage_facts(findings, marks, today);
+    for (f, r) in facts.iter_mut().zip(&routes.of) {
+        f.route = *r;
+    }
+    facts
+}
+
 pub fn triage_facts(findings: &[Finding], marks: &Marks, today: Date) -> Vec<Facts> {
     findings
         .iter()
@@ -28,6 +44,7 @@ pub fn triage_facts(findings: &[Finding], marks: &Marks, today: Date) -> Vec<Fac
                     status: e.status,
                     expired: e.expired,
                     marked: true,
+                    route: 0,
                 }
             }
             None => Facts::default(),

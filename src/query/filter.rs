@@ -17,11 +17,17 @@ pub struct Filter {
     pub text: String,
     /// Triage statuses shown; empty means every status.
     pub statuses: Vec<Status>,
+    /// Route ids (see `RouteTable::ids_of_owners`) shown; `None` means every owner.
+    pub routes: Option<Vec<u32>>,
 }
 
 impl Filter {
     pub fn matches(&self, f: &Finding, facts: &Facts) -> bool {
         (self.statuses.is_empty() || self.statuses.contains(&facts.status))
+            && self
+                .routes
+                .as_ref()
+                .is_none_or(|r| r.contains(&facts.route))
             && (self.include_closed || f.open)
             && self.min_severity.is_none_or(|min| f.severity >= min)
             && (self.sources.is_empty() || self.sources.contains(&f.source))

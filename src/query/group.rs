@@ -47,7 +47,54 @@ pub fn group_by_rule(findings: &[Finding], order: &[usize]) -> Vec<Group> {
             }
         }
     }
+    count_resources(findings, &mut groups);
+    groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
+    groups
+}
+
+/// Groups by owner (the route's owner of each finding), worst first.
+pub fn group_by_owner(
+    findings: &[Finding],
+    order: &[usize],
+    owner_of: impl Fn(usize) -> String,
+) -> Vec<Group> {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    for &i in order {
+        let Some(f) = findings.get(i) else { continue };
+        let owner = owner_of(i);
+        match index.get(&owner) {
+            Some(&g) => {
+                let g = &mut groups[g];
+                g.severity = g.severity.max(f.severity);
+                g.members.push(i);
+            }
+            None => {
+                index.insert(owner.clone(), groups.len());
+                groups.push(Group {
+                    rule_id: owner,
+                    title: String::new(),
+                    severity: f.severity,
+                    members: vec![i],
+                    resources: 0,
+                });
+            }
+        }
+    }
+    count_resources(findings, &mut groups);
     for g in &mut groups {
+        g.title = format!(
+            "{} finding{} owned",
+            g.members.len(),
+            if g.members.len() == 1 { "" } else { "s" }
+        );
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
+    groups
+}
+
+fn count_resources(findings: &[Finding], groups: &mut [Group]) {
+    for g in groups.iter_mut() {
         let mut r: Vec<(&str, &str, &str)> = g
             .members
             .iter()
@@ -64,6 +111,4 @@ pub fn group_by_rule(findings: &[Finding], order: &[usize]) -> Vec<Group> {
         r.dedup();
         g.resources = r.len();
     }
-    groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
-    groups
 }

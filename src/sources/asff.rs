@@ -69,6 +69,7 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
         last_seen: time(v, &["LastObservedAt"]).or_else(|| time(v, &["UpdatedAt"])),
         open,
         raw: Some(compact(v)),
+        tags: super::draft::string_map(crate::sources::json::at(v, &["Resources", "0", "Tags"])),
     };
     sink.push(draft.finish(Source::Securityhub, &[&product, &id]));
     Ok(())

@@ -21,6 +21,8 @@ pub struct Draft {
     pub last_seen: Option<Timestamp>,
     pub open: bool,
     pub raw: Option<Box<str>>,
+    /// AWS resource tags or Kubernetes workload labels.
+    pub tags: Vec<(String, String)>,
 }
 
 impl Draft {
@@ -52,7 +54,27 @@ impl Draft {
             last_seen: self.last_seen,
             open: self.open,
             raw: self.raw,
+            tags: into_tags(self.tags),
         }
+    }
+}
+
+pub fn into_tags(mut tags: Vec<(String, String)>) -> crate::model::finding::Tags {
+    tags.sort();
+    tags.dedup_by(|a, b| a.0 == b.0);
+    tags.into_iter()
+        .map(|(k, v)| (k.into_boxed_str(), v.into_boxed_str()))
+        .collect()
+}
+
+/// String values of a JSON object (`{"team":"payments"}`), others skipped.
+pub fn string_map(v: Option<&serde_json::Value>) -> Vec<(String, String)> {
+    match v {
+        Some(serde_json::Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

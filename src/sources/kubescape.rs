@@ -160,6 +160,16 @@ fn resource_of(object: Option<&Value>, resource_id: &str) -> Scanned {
     }
 }
 
+/// A workload's own labels, else its pod template's.
+fn workload_labels(object: &Value) -> Vec<(String, String)> {
+    let own = super::draft::string_map(at(object, &["metadata", "labels"]));
+    if own.is_empty() {
+        super::draft::string_map(at(object, &["spec", "template", "metadata", "labels"]))
+    } else {
+        own
+    }
+}
+
 pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
     let empty = Map::new();
     let summary = match at(v, &["summaryDetails", "controls"]) {
@@ -236,6 +246,10 @@ pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
                 last_seen: generated,
                 open: true,
                 raw: Some(compact(control)),
+                tags: objects
+                    .get(resource_id.as_ref())
+                    .map(|o| workload_labels(o))
+                    .unwrap_or_default(),
                 ..Draft::default()
             };
             sink.push(draft.finish(Source::Kubescape, &[&cluster, &key, &id]));

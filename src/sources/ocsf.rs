@@ -70,6 +70,7 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
             .or_else(|| time(v, &["time_dt"])),
         open: is_open(v),
         raw: Some(compact(v)),
+        tags: ocsf_tags(v),
     };
     sink.push(draft.finish(Source::Securityhub, &[&product, &uid]));
     Ok(())
@@ -107,4 +108,17 @@ fn is_open(v: &Value) -> bool {
     });
     let passed = text(v, &["compliance", "status"]).is_some_and(|s| s.eq_ignore_ascii_case("pass"));
     !(status_closed || passed)
+}
+
+/// OCSF resource tags: `[{"name": "team", "value": "payments"}]`.
+fn ocsf_tags(v: &Value) -> Vec<(String, String)> {
+    crate::sources::json::array(v, &["resources", "0", "tags"])
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.get("name")?.as_str()?.to_string(),
+                t.get("value")?.as_str()?.to_string(),
+            ))
+        })
+        .collect()
 }

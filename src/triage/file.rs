@@ -67,6 +67,10 @@ struct MarkIn {
     title: String,
     #[serde(default)]
     resource: String,
+    #[serde(default)]
+    exported: String,
+    #[serde(default)]
+    exported_at: Option<Spanned<String>>,
 }
 
 #[derive(Serialize)]
@@ -92,6 +96,10 @@ struct MarkOut<'a> {
     title: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     resource: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    exported: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exported_at: Option<String>,
 }
 
 /// Reads a triage file's text; every problem names the line and column.
@@ -131,6 +139,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Marks, SourceError> {
                 )
             })?),
         };
+        let exported_at = match &m.exported_at {
+            None => None,
+            Some(e) => Some(Timestamp::parse(e.get_ref()).ok_or_else(|| {
+                at_offset(
+                    e.span().start,
+                    format!("`exported_at` is not an RFC 3339 time: {:?}", e.get_ref()),
+                )
+            })?),
+        };
         let mark = Mark {
             status: m.status,
             note: m.note,
@@ -141,6 +158,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Marks, SourceError> {
             at,
             title: m.title,
             resource: m.resource,
+            exported: m.exported,
+            exported_at,
         };
         mark.validate()
             .map_err(|e| at_offset(start, format!("mark {fp}: {e}")))?;
@@ -176,6 +195,8 @@ pub fn render(marks: &Marks) -> String {
                         at: m.at.to_rfc3339(),
                         title: &m.title,
                         resource: &m.resource,
+                        exported: &m.exported,
+                        exported_at: m.exported_at.map(|t| t.to_rfc3339()),
                     },
                 )
             })

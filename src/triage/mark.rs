@@ -23,6 +23,10 @@ pub struct Mark {
     /// whose finding has gone still says what it was about.
     pub title: String,
     pub resource: String,
+    /// The JIRA CSV this finding was last exported to, and when: exports skip
+    /// it afterwards, so that no ticket is created twice.
+    pub exported: String,
+    pub exported_at: Option<Timestamp>,
 }
 
 /// The status a finding has today.
@@ -59,6 +63,8 @@ impl Mark {
             at,
             title: String::new(),
             resource: String::new(),
+            exported: String::new(),
+            exported_at: None,
         }
     }
 

@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         None => vec![Line::styled("Nothing selected.", st.muted())],
         Some(Row::Finding(i)) => match app.findings.get(*i) {
             Some(f) if app.raw => raw_lines(f, st),
-            Some(f) => finding_lines(app, f, st),
+            Some(f) => finding_lines(app, *i, f, st),
             None => Vec::new(),
         },
         Some(Row::Group(g)) => group_lines(app, g, st),
@@ -50,7 +50,7 @@ fn field(label: &str, value: String, st: &Styles) -> Option<Line<'static>> {
     })
 }
 
-fn finding_lines<'a>(app: &App, f: &'a Finding, st: &Styles) -> Vec<Line<'a>> {
+fn finding_lines<'a>(app: &App, i: usize, f: &'a Finding, st: &Styles) -> Vec<Line<'a>> {
     let mut out = vec![
         Line::from(vec![
             Span::styled(
@@ -85,6 +85,7 @@ fn finding_lines<'a>(app: &App, f: &'a Finding, st: &Styles) -> Vec<Line<'a>> {
         ("First seen", first),
         ("Last seen", last),
         ("Fingerprint", f.fingerprint.to_string()),
+        ("Owner", owner_text(app, i)),
     ];
     for (label, value) in rows {
         out.extend(field(label, value, st));
@@ -113,6 +114,25 @@ fn finding_lines<'a>(app: &App, f: &'a Finding, st: &Styles) -> Vec<Line<'a>> {
         out.push(Line::styled(url.display(), st.accent()));
     }
     out
+}
+
+/// The owner and the rule that decided it (`posture route explain` has the details).
+fn owner_text(app: &App, i: usize) -> String {
+    let Some(route) = app.routes.get(i) else {
+        return String::new();
+    };
+    let why = match route.rule {
+        Some(r) => format!("rule \"{}\"", app.router.rule_name(r)),
+        None => "built-in default".to_string(),
+    };
+    let mut s = format!("{} — {why}", route.owner);
+    if let Some(p) = &route.project {
+        s.push_str(&format!(", JIRA {p}"));
+    }
+    if let Some(a) = &route.assignee {
+        s.push_str(&format!(", {a}"));
+    }
+    SafeText::line(&s).display().to_string()
 }
 
 /// The finding's triage mark and its history, newest change first.

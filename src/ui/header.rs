@@ -52,7 +52,14 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         ));
     }
     if app.view.grouped {
-        scope.push("by rule".to_string());
+        scope.push(
+            if app.view.by_owner {
+                "by owner"
+            } else {
+                "by rule"
+            }
+            .to_string(),
+        );
     }
     scope.push(format!(
         "sort:{}{}",

@@ -56,7 +56,7 @@ fn columns(width: u16) -> Vec<(Col, Constraint)> {
     if width >= 110 {
         cols.push((Col::Scope, Constraint::Length(24)));
     }
-    if width >= 140 {
+    if width >= 120 {
         cols.push((Col::Owner, Constraint::Length(10)));
     }
     // Triage is why people open posture: the status stays at every width.
@@ -154,7 +154,11 @@ fn build_row<'a>(
                     Cell::from(crate::text::keep_tail(f.resource.display(), resource_width))
                 }
                 Col::Scope => Cell::from(f.scope()),
-                Col::Owner => Cell::from(""),
+                Col::Owner => Cell::from(
+                    crate::model::SafeText::line(app.routes.owner(*i))
+                        .display()
+                        .to_string(),
+                ),
                 Col::Status => status_cell(Some(app.facts_of(*i)), st),
                 Col::Age => Cell::from(f.first_seen.map(|t| age(t, app.now)).unwrap_or_default()),
             }
@@ -218,7 +222,21 @@ fn build_row<'a>(
                     format!("{} scopes", scopes.len())
                 })
             }
-            Col::Owner => Cell::from(""),
+            Col::Owner => {
+                let first = g.members.first().map(|i| app.routes.owner(*i));
+                if g.members
+                    .iter()
+                    .all(|i| Some(app.routes.owner(*i)) == first)
+                {
+                    Cell::from(
+                        crate::model::SafeText::line(first.unwrap_or(""))
+                            .display()
+                            .to_string(),
+                    )
+                } else {
+                    Cell::from(Span::styled("several", st.muted()))
+                }
+            }
             Col::Age => Cell::from(
                 g.members
                     .iter()

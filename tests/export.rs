@@ -1,0 +1,517 @@
+//! Routing and exports as a user runs them: default and custom owners, route
+//! explanations, JIRA CSV read back with a CSV parser and checked against the
+//! importer's conventions, tracking sheets, and OWASP CSV-injection payloads
+//! that must come out inert.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let out = Command::cargo_bin("posture")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .env("POSTURE_CONFIG", self.path("config.toml"))
+            .env("POSTURE_TRIAGE_FILE", self.path("triage.toml"))
+            .env("POSTURE_NOW", "2026-11-24T09:00:00Z")
+            .env("USER", "alice")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn list(&self, extra: &[&str]) -> Vec<Value> {
+        let input = fixture("export").display().to_string();
+        let mut args = vec!["list", "--format", "json", "--file", &input];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = self.run(&args);
+        assert!(ok, "{err}");
+        serde_json::from_str::<Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+fn rules() -> String {
+    fixture("export/rules.toml").display().to_string()
+}
+
+fn owner_by_title(rows: &[Value]) -> Vec<(String, String, String)> {
+    rows.iter()
+        .map(|r| {
+            (
+                r["severity"].as_str().unwrap().to_string(),
+                r["account"].as_str().unwrap().to_string(),
+                r["owner"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes.as_slice());
+    let headers = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (headers, rows)
+}
+
+#[test]
+fn default_routing_critical_to_sre_high_to_product_rest_to_backlog() {
+    let env = Env::new();
+    for (sev, _, owner) in owner_by_title(&env.list(&[])) {
+        let want = match sev.as_str() {
+            "critical" => "SRE",
+            "high" => "product",
+            _ => "backlog",
+        };
+        assert_eq!(owner, want, "{sev}");
+    }
+}
+
+#[test]
+fn custom_rules_route_first_match_and_explain_why() {
+    let env = Env::new();
+    let rows = env.list(&["--routing", &rules()]);
+    let owners = owner_by_title(&rows);
+    let expect = [
+        ("critical", "444455556666", "team-payments"),
+        ("critical", "111122223333", "SRE"),
+        ("high", "111122223333", "product"),
+        ("high", "444455556666", "team-payments"),
+        ("medium", "444455556666", "platform"),
+        ("medium", "111122223333", "backlog"),
+        ("low", "111122223333", "backlog"),
+        ("low", "444455556666", "platform"),
+        ("info", "111122223333", "backlog"),
+        ("info", "444455556666", "platform"),
+    ];
+    let got: Vec<(&str, &str, &str)> = owners
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(got, expect);
+
+    // --owner filters; summary --by owner counts severity × owner.
+    let platform = env.list(&["--routing", &rules(), "--owner", "platform"]);
+    assert_eq!(platform.len(), 3);
+    let input = fixture("export").display().to_string();
+    let (ok, out, err) = env.run(&[
+        "summary",
+        "--format",
+        "json",
+        "--by",
+        "owner",
+        "--routing",
+        &rules(),
+        "--file",
+        &input,
+    ]);
+    assert!(ok, "{err}");
+    let s: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["by_owner"]["team-payments"]["critical"], 1);
+    assert_eq!(s["by_owner"]["team-payments"]["high"], 1);
+    assert_eq!(s["by_owner"]["platform"]["info"], 1);
+    let total: u64 = s["by_owner"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|m| m.as_object().unwrap().values())
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, s["open"].as_u64().unwrap());
+
+    let fp = rows[1]["fingerprint"].as_str().unwrap();
+    let (ok, out, err) = env.run(&[
+        "route",
+        "explain",
+        fp,
+        "--routing",
+        &rules(),
+        "--file",
+        &input,
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("✗ payments-tagged: tag team=\"search\" does not match pay*"),
+        "{out}"
+    );
+    assert!(
+        out.contains("✗ prod account: account \"111122223333\" does not match 4444*"),
+        "{out}"
+    );
+    assert!(out.contains("→ SRE (built-in default"), "{out}");
+}
+
+#[test]
+fn invalid_rules_are_an_error_with_the_line() {
+    let env = Env::new();
+    let bad = env.path("bad.toml");
+    std::fs::write(&bad, "[[rules]]\nowner = \"x\"\nnamespace = \"pay[\"\n").unwrap();
+    let (ok, _, err) = env.run(&["list", "--routing", bad.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("bad.toml:3:"), "{err}");
+    assert!(err.contains("bad glob"), "{err}");
+    std::fs::write(
+        env.path("config.toml"),
+        "[routing]\n[[routing.rules]]\nseverity = \"urgent\"\nowner = \"x\"\n",
+    )
+    .unwrap();
+    let (ok, _, err) = env.run(&["list"]);
+    assert!(!ok);
+    assert!(
+        err.contains("config.toml:3:") && err.contains("urgent"),
+        "{err}"
+    );
+}
+
+#[test]
+fn jira_csv_follows_the_importer_conventions() {
+    let env = Env::new();
+    let out = env.path("tickets.csv");
+    let input = fixture("export").display().to_string();
+    let (ok, _, err) = env.run(&[
+        "export",
+        "jira",
+        "--out",
+        out.to_str().unwrap(),
+        "--routing",
+        &rules(),
+        "--file",
+        &input,
+    ]);
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(!bytes.starts_with(b"\xef\xbb\xbf"), "no BOM");
+    assert!(String::from_utf8(bytes.clone()).is_ok(), "UTF-8");
+    assert!(bytes.windows(2).any(|w| w == b"\r\n"), "CRLF records");
+    let (headers, rows) = read_csv(&out);
+    assert_eq!(
+        &headers[..8],
+        [
+            "Summary",
+            "Description",
+            "Issue Type",
+            "Priority",
+            "Component",
+            "Assignee",
+            "Due Date",
+            "Project Key"
+        ]
+    );
+    assert!(headers[8..].iter().all(|h| h == "Labels") && headers.len() > 9);
+    assert_eq!(rows.len(), 10);
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let first = &rows[0];
+    assert_eq!(first[col("Priority")], "Highest");
+    assert_eq!(first[col("Project Key")], "PAY");
+    assert_eq!(first[col("Assignee")], "lead@payments.example");
+    assert_eq!(first[col("Component")], "storage");
+    // First seen 2026-11-01 + critical SLA of 3 days from the rules file.
+    assert_eq!(first[col("Due Date")], "2026-11-04");
+    let labels: Vec<&String> = first[8..].iter().filter(|l| !l.is_empty()).collect();
+    assert!(
+        labels.iter().any(|l| *l == "account-444455556666"),
+        "{labels:?}"
+    );
+    for row in &rows {
+        assert!(row[0].chars().count() <= 255);
+        for l in &row[8..] {
+            assert!(!l.contains(' '), "label {l:?}");
+        }
+        assert!(
+            row[col("Description")].contains("second line with \"quotes\", commas\nthird"),
+            "multi-line description in one field"
+        );
+    }
+    let priorities: Vec<&str> = rows.iter().map(|r| r[col("Priority")].as_str()).collect();
+    assert_eq!(
+        priorities,
+        [
+            "Highest", "Highest", "High", "High", "Medium", "Medium", "Low", "Low", "Lowest",
+            "Lowest"
+        ]
+    );
+    // The importer configuration maps every column and sets the date format.
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(out.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(config["config.date.format"], "yyyy-MM-dd");
+    assert_eq!(config["config.encoding"], "UTF-8");
+    assert_eq!(config["config.project.from.csv"], "true");
+    for h in &headers {
+        assert!(
+            config["config.field.mappings"][h]["jira.field"].is_string(),
+            "{h} mapped"
+        );
+    }
+    assert_eq!(
+        config["config.field.mappings"]["Due Date"]["jira.field"],
+        "duedate"
+    );
+
+    // Exported findings are marked, and the next export skips them.
+    let (ok, out2, _) = env.run(&["triage", "list", "--format", "json"]);
+    assert!(ok);
+    let marks: Value = serde_json::from_str(&out2).unwrap();
+    assert_eq!(marks.as_array().unwrap().len(), 10);
+    let again = env.path("again.csv");
+    let (ok, _, err) = env.run(&[
+        "export",
+        "jira",
+        "--out",
+        again.to_str().unwrap(),
+        "--file",
+        &input,
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("skipped 10"), "{err}");
+    assert_eq!(read_csv(&again).1.len(), 0);
+    let (ok, _, _) = env.run(&[
+        "export",
+        "jira",
+        "--include-ticketed",
+        "--out",
+        again.to_str().unwrap(),
+        "--file",
+        &input,
+    ]);
+    assert!(ok);
+    assert_eq!(read_csv(&again).1.len(), 10);
+}
+
+#[test]
+fn jira_group_by_rule_split_and_the_row_limit_warning() {
+    let env = Env::new();
+    let out = env.path("rules.csv");
+    let input = fixture("export").display().to_string();
+    let (ok, _, err) = env.run(&[
+        "export",
+        "jira",
+        "--group-by",
+        "rule",
+        "--out",
+        out.to_str().unwrap(),
+        "--file",
+        &input,
+    ]);
+    assert!(ok, "{err}");
+    let (headers, rows) = read_csv(&out);
+    assert!(
+        !headers.contains(&"Project Key".to_string()),
+        "no routing project: no column"
+    );
+    assert!(rows.len() < 10, "{} tickets", rows.len());
+    let s3 = rows.iter().find(|r| r[0].contains("S3.0")).unwrap();
+    assert!(s3[1].contains("Affected:\n- "), "{}", s3[1]);
+
+    // The demo has more than 250 open findings: a warning, and --split.
+    let big = env.path("demo.csv");
+    let (ok, _, err) = env.run(&["export", "jira", "--out", big.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(err.contains("--split 250"), "{err}");
+    let env2 = Env::new();
+    let split = env2.path("demo.csv");
+    let (ok, _, err) = env2.run(&[
+        "export",
+        "jira",
+        "--split",
+        "200",
+        "--out",
+        split.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let (_, a) = read_csv(&env2.path("demo-1.csv"));
+    let (_, b) = read_csv(&env2.path("demo-2.csv"));
+    assert_eq!(a.len(), 200);
+    assert!(!b.is_empty() && b.len() <= 200);
+    assert!(env2.path("demo-2.json").exists());
+}
+
+/// OWASP CSV injection: every payload cell starts with `'` or is otherwise
+/// inert, in every export path, and no control character survives.
+fn assert_inert(path: &Path) {
+    let (_, rows) = read_csv(path);
+    assert!(!rows.is_empty());
+    for row in rows {
+        for cell in row {
+            let first = cell.trim_start_matches([' ', '\u{a0}']).chars().next();
+            assert!(
+                !matches!(
+                    first,
+                    Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\0' | '＝')
+                ),
+                "live formula in {cell:?}"
+            );
+            assert!(
+                !cell.chars().any(|c| c.is_control() && c != '\n'),
+                "control character in {cell:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn hostile_titles_stay_inert_in_every_export() {
+    let env = Env::new();
+    let input = fixture("export").display().to_string();
+    let hostile = fixture("hostile/ansi-titles.json").display().to_string();
+    let jira = env.path("j.csv");
+    let sheet = env.path("s.csv");
+    let list = env.path("l.csv");
+    assert!(
+        env.run(&[
+            "export",
+            "jira",
+            "--out",
+            jira.to_str().unwrap(),
+            "--file",
+            &input,
+            "--file",
+            &hostile
+        ])
+        .0
+    );
+    assert!(
+        env.run(&[
+            "export",
+            "sheet",
+            "--out",
+            sheet.to_str().unwrap(),
+            "--file",
+            &input,
+            "--file",
+            &hostile
+        ])
+        .0
+    );
+    let (ok, out, _) = env.run(&[
+        "list", "--format", "csv", "--file", &input, "--file", &hostile,
+    ]);
+    assert!(ok);
+    std::fs::write(&list, out).unwrap();
+    for p in [&jira, &sheet, &list] {
+        assert_inert(p);
+    }
+    // The payload is still readable as text, just not executable.
+    let (_, rows) = read_csv(&jira);
+    assert!(
+        rows.iter()
+            .any(|r| r[0].contains("'=") || r[0].contains("=1+2"))
+    );
+}
+
+#[test]
+fn tracking_sheet_has_the_review_columns_bom_and_splits() {
+    let env = Env::new();
+    let input = fixture("export").display().to_string();
+    let fp = env.list(&[])[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.run(&[
+        "triage",
+        "set",
+        &fp,
+        "--status",
+        "in-progress",
+        "--note",
+        "rotating",
+        "--jira",
+        "SEC-7",
+    ]);
+    std::fs::write(
+        env.path("config.toml"),
+        "jira_url = \"https://acme.atlassian.net/\"\n",
+    )
+    .unwrap();
+    let out = env.path("review.csv");
+    let (ok, _, err) = env.run(&[
+        "export",
+        "sheet",
+        "--out",
+        out.to_str().unwrap(),
+        "--file",
+        &input,
+    ]);
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"\xef\xbb\xbf"), "BOM by default");
+    let (headers, rows) = read_csv(&out);
+    assert_eq!(headers[0].trim_start_matches('\u{feff}'), "Account/Cluster");
+    for h in [
+        "Severity",
+        "Title",
+        "Resource",
+        "Suggested fix",
+        "Owner",
+        "Triage status",
+        "Note",
+        "JIRA key",
+        "JIRA URL",
+        "First seen",
+        "Last seen",
+    ] {
+        assert!(headers.iter().any(|x| x == h), "{h}");
+    }
+    let marked = rows.iter().find(|r| r.last().unwrap() == &fp).unwrap();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert_eq!(marked[col("Triage status")], "in-progress");
+    assert_eq!(marked[col("Note")], "rotating");
+    assert_eq!(
+        marked[col("JIRA URL")],
+        "https://acme.atlassian.net/browse/SEC-7"
+    );
+    assert_eq!(marked[col("First seen")], "2026-11-01");
+
+    let (ok, _, _) = env.run(&[
+        "export",
+        "sheet",
+        "--no-bom",
+        "--split-by",
+        "owner",
+        "--out",
+        out.to_str().unwrap(),
+        "--file",
+        &input,
+    ]);
+    assert!(ok);
+    for owner in ["SRE", "product", "backlog"] {
+        let p = env.path(&format!("review-{owner}.csv"));
+        assert!(!std::fs::read(&p).unwrap().starts_with(b"\xef\xbb\xbf"));
+        assert!(!read_csv(&p).1.is_empty(), "{owner}");
+    }
+}
