@@ -181,12 +181,18 @@ fn build_row<'a>(
                 severity_short(g.severity),
                 st.severity(g.severity),
             )),
-            Col::Source => Cell::from(
-                g.members
-                    .first()
-                    .and_then(|i| app.findings.get(*i))
-                    .map_or("", |f| f.source.as_str()),
-            ),
+            Col::Source => {
+                let mut sources = g
+                    .members
+                    .iter()
+                    .filter_map(|i| app.findings.get(*i).map(|f| f.source));
+                let first = sources.next();
+                if sources.all(|s| Some(s) == first) {
+                    Cell::from(first.map_or("", |s| s.as_str()))
+                } else {
+                    Cell::from(Span::styled("several", st.muted()))
+                }
+            }
             Col::Title => {
                 // Vulnerability titles usually start with their CVE already.
                 let rest = g
@@ -205,7 +211,7 @@ fn build_row<'a>(
                     if g.resources == 1 { "" } else { "s" }
                 )
             } else {
-                format!("{} findings on {} resources", g.members.len(), g.resources)
+                format!("{} on {} resources", g.members.len(), g.resources)
             }),
             Col::Scope => {
                 let mut scopes: Vec<String> = g
