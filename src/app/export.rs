@@ -16,17 +16,11 @@ pub fn export_jira(app: &mut App) {
     };
     // Same rule as `posture export jira`: no second ticket for what has one.
     let handled = |i: usize| {
-        let fx = app.facts_of(i);
-        let closed = matches!(
-            fx.status,
-            Status::AcceptedRisk | Status::FalsePositive | Status::Resolved
-        );
-        closed
-            || app
-                .findings
-                .get(i)
-                .and_then(|f| app.marks()?.get(f.fingerprint.as_str()))
-                .is_some_and(|m| !m.jira.is_empty() || !m.exported.is_empty())
+        let mark = app
+            .findings
+            .get(i)
+            .and_then(|f| app.marks()?.get(f.fingerprint.as_str()));
+        jira::already_handled(&app.facts_of(i), mark)
     };
     let idx: Vec<usize> = idx.into_iter().filter(|&i| !handled(i)).collect();
     if idx.is_empty() {

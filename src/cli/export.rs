@@ -82,15 +82,8 @@ pub fn run(cli: &Cli, cmd: &ExportCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Findings that already have a ticket, or need none.
 fn already_handled(p: &Posture, i: usize) -> bool {
-    let closed = matches!(
-        p.facts[i].status,
-        Status::AcceptedRisk | Status::FalsePositive | Status::Resolved
-    );
-    closed
-        || p.mark(i)
-            .is_some_and(|m| !m.jira.is_empty() || !m.exported.is_empty())
+    jira::already_handled(&p.facts[i], p.mark(i))
 }
 
 /// The tickets for the selected findings: one each, or one per rule and owner.

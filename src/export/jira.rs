@@ -32,6 +32,17 @@ pub struct Ticket {
     pub fingerprints: Vec<String>,
 }
 
+/// A finding that already has a ticket (a JIRA key, or an earlier export) or
+/// needs none (closed by triage) is not exported again by default.
+pub fn already_handled(facts: &crate::query::Facts, mark: Option<&crate::triage::Mark>) -> bool {
+    use crate::triage::Status;
+    let closed = matches!(
+        facts.status,
+        Status::AcceptedRisk | Status::FalsePositive | Status::Resolved
+    );
+    closed || mark.is_some_and(|m| !m.jira.is_empty() || !m.exported.is_empty())
+}
+
 pub fn priority(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "Highest",
