@@ -3,8 +3,8 @@
 
 use crate::export::jira::{self, Item, TicketDefaults};
 use crate::model::SafeText;
+use crate::triage::Mark;
 use crate::triage::store::write_atomic;
-use crate::triage::{Mark, Status};
 
 use super::state::App;
 
@@ -85,16 +85,10 @@ pub fn export_jira(app: &mut App) {
             .filter_map(|&i| {
                 let f = app.findings.get(i)?;
                 let fp = f.fingerprint.to_string();
-                let mut m = store
-                    .get(&fp)
-                    .cloned()
-                    .unwrap_or_else(|| Mark::new(Status::New, &user, now));
+                let mut m = store.mark_or_new(&fp, &user, now);
                 m.exported = file.clone();
                 m.exported_at = Some(now);
-                m.by = user.clone();
-                m.at = now;
-                m.title = f.title.original().to_string();
-                m.resource = f.resource.original().to_string();
+                m.stamp(&user, now, Some(f));
                 Some((fp, m))
             })
             .collect();

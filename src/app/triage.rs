@@ -196,15 +196,9 @@ fn update_marks(app: &mut App, done: &str, change: impl Fn(&mut Mark)) {
             continue;
         };
         let fp = f.fingerprint.to_string();
-        let mut m = store
-            .get(&fp)
-            .cloned()
-            .unwrap_or_else(|| Mark::new(Status::New, &user, now));
+        let mut m = store.mark_or_new(&fp, &user, now);
         change(&mut m);
-        m.by = user.clone();
-        m.at = now;
-        m.title = f.title.original().to_string();
-        m.resource = f.resource.original().to_string();
+        m.stamp(&user, now, Some(f));
         changes.push((fp, m));
     }
     let n = changes.len();

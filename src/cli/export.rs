@@ -12,7 +12,6 @@ use clap::{Args, Subcommand, ValueEnum};
 use crate::export::jira::{self, IMPORTER_ROW_LIMIT, Item, Ticket, TicketDefaults};
 use crate::export::sheet::{self, SheetRow};
 use crate::triage::store::write_atomic;
-use crate::triage::{Mark, Status};
 
 use super::output::status_label;
 use super::{Cli, Context, Posture, Selection};
@@ -177,24 +176,20 @@ fn export_jira(ctx: &Context, mut p: Posture, args: &JiraArgs) -> anyhow::Result
     }
     // Remember what went out, so the next export does not create it again.
     let user = ctx.user();
+    let by_fp: std::collections::HashMap<&str, &crate::model::Finding> = p
+        .findings()
+        .iter()
+        .map(|f| (f.fingerprint.as_str(), f))
+        .collect();
     let mut changes = Vec::new();
     for (path, part) in &written {
         let file = path.display().to_string();
         for t in part.iter() {
             for fp in &t.fingerprints {
-                let mut m = p
-                    .store
-                    .get(fp)
-                    .cloned()
-                    .unwrap_or_else(|| Mark::new(Status::New, &user, p.now));
-                if let Some(f) = p.findings().iter().find(|f| f.fingerprint.as_str() == fp) {
-                    m.title = f.title.original().to_string();
-                    m.resource = f.resource.original().to_string();
-                }
+                let mut m = p.store.mark_or_new(fp, &user, p.now);
                 m.exported = file.clone();
                 m.exported_at = Some(p.now);
-                m.by = user.clone();
-                m.at = p.now;
+                m.stamp(&user, p.now, by_fp.get(fp.as_str()).copied());
                 changes.push((fp.clone(), m));
             }
         }

@@ -174,10 +174,7 @@ fn set(cli: &Cli, ctx: &Context, args: &SetArgs) -> anyhow::Result<ExitCode> {
     let user = ctx.user();
     let mut changes = Vec::new();
     for fp in &fps {
-        let mut m = store
-            .get(fp)
-            .cloned()
-            .unwrap_or_else(|| Mark::new(Status::New, &user, ctx.now));
+        let mut m = store.mark_or_new(fp, &user, ctx.now);
         if let Some(st) = args.status {
             m.status = st;
         }
@@ -200,13 +197,9 @@ fn set(cli: &Cli, ctx: &Context, args: &SetArgs) -> anyhow::Result<ExitCode> {
         if let Some(j) = &args.jira {
             m.jira = j.trim().to_string();
         }
-        m.by = user.clone();
-        m.at = ctx.now;
+        m.stamp(&user, ctx.now, known.get(fp));
         match known.get(fp) {
-            Some(f) => {
-                m.title = f.title.original().to_string();
-                m.resource = f.resource.original().to_string();
-            }
+            Some(_) => {}
             None if !cli.inputs.files.is_empty() => {
                 eprintln!("posture: warning: {fp} is not in the loaded inputs; marking it anyway")
             }

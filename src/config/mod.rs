@@ -51,19 +51,12 @@ pub enum ConfigError {
 
 impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| {
-                    let loc = crate::sources::Location::of_offset(text, s.start);
-                    (loc.line, loc.column)
-                })
-                .unwrap_or((1, 1));
+        crate::sources::error::SourceError::parse_toml(text, path).map_err(|e| {
             ConfigError::Invalid {
                 path: path.display().to_string(),
-                line,
-                column,
-                message: e.message().to_string(),
+                line: e.location.line,
+                column: e.location.column,
+                message: e.message,
             }
         })
     }

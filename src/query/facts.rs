@@ -14,8 +14,6 @@ pub struct Facts {
     pub status: Status,
     /// A risk acceptance that has run out: flagged until someone decides again.
     pub expired: bool,
-    /// Someone has marked it (a note or JIRA key may be there even when `new`).
-    pub marked: bool,
     /// Index into the [`RouteTable`]'s routes: who owns it.
     pub route: u32,
 }
@@ -34,7 +32,7 @@ pub fn compute_facts(
     facts
 }
 
-pub fn triage_facts(findings: &[Finding], marks: &Marks, today: Date) -> Vec<Facts> {
+fn triage_facts(findings: &[Finding], marks: &Marks, today: Date) -> Vec<Facts> {
     findings
         .iter()
         .map(|f| match marks.get(f.fingerprint.as_str()) {
@@ -43,7 +41,6 @@ pub fn triage_facts(findings: &[Finding], marks: &Marks, today: Date) -> Vec<Fac
                 Facts {
                     status: e.status,
                     expired: e.expired,
-                    marked: true,
                     route: 0,
                 }
             }

@@ -9,18 +9,11 @@ use std::path::Path;
 pub use router::{Route, RouteTable, Router, default_route};
 pub use spec::{RoutingSpec, SlaSpec};
 
-use crate::sources::error::{Location, SourceError};
+use crate::sources::error::SourceError;
 
 /// Reads a `--routing FILE`: top-level `[[rules]]` and `[sla]`.
 pub fn parse_file(text: &str, path: &Path) -> Result<RoutingSpec, SourceError> {
-    toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        SourceError::new(
-            path,
-            Location::of_offset(text, offset),
-            e.message().trim().to_string(),
-        )
-    })
+    SourceError::parse_toml(text, path)
 }
 
 /// The due date: `first_seen` (else `today`) plus the severity's SLA days.

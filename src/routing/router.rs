@@ -41,10 +41,6 @@ impl Router {
         }
     }
 
-    pub fn has_rules(&self) -> bool {
-        !self.rules.is_empty()
-    }
-
     pub fn rule_name(&self, i: usize) -> String {
         self.rules
             .get(i)

@@ -236,10 +236,6 @@ impl Template {
         }
         Ok(Template(pieces))
     }
-
-    pub fn literal(s: &str) -> Template {
-        Template(vec![Piece::Text(s.to_string())])
-    }
 }
 
 impl<'de> Deserialize<'de> for Template {

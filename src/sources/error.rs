@@ -50,6 +50,23 @@ impl SourceError {
     }
 }
 
+impl SourceError {
+    /// Parses TOML, locating the error (the serde message says what was expected).
+    pub fn parse_toml<T: serde::de::DeserializeOwned>(
+        text: &str,
+        path: &Path,
+    ) -> Result<T, SourceError> {
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let offset = e.span().map_or(0, |s| s.start);
+            SourceError::new(
+                path,
+                Location::of_offset(text, offset),
+                e.message().trim().to_string(),
+            )
+        })
+    }
+}
+
 impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The message may quote hostile input; keep it on one safe line.

@@ -106,10 +106,7 @@ struct MarkOut<'a> {
 pub fn parse(text: &str, path: &Path) -> Result<Marks, SourceError> {
     let at_offset =
         |offset: usize, msg: String| SourceError::new(path, Location::of_offset(text, offset), msg);
-    let file: FileIn = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        at_offset(offset, e.message().trim().to_string())
-    })?;
+    let file: FileIn = SourceError::parse_toml(text, path)?;
     if *file.version.get_ref() != FORMAT_VERSION {
         return Err(at_offset(
             file.version.span().start,

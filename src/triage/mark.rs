@@ -68,6 +68,17 @@ impl Mark {
         }
     }
 
+    /// Records who changed the mark and when, and what the finding was (kept
+    /// for the "gone" view) when it is loaded.
+    pub fn stamp(&mut self, by: &str, at: Timestamp, finding: Option<&crate::model::Finding>) {
+        self.by = by.to_string();
+        self.at = at;
+        if let Some(f) = finding {
+            self.title = f.title.original().to_string();
+            self.resource = f.resource.original().to_string();
+        }
+    }
+
     pub fn effective(&self, today: Date) -> Effective {
         match (self.status, self.expires) {
             (Status::AcceptedRisk, Some(last_day)) if today > last_day => Effective {

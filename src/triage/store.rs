@@ -81,6 +81,13 @@ impl Store {
         self.marks.get(fingerprint)
     }
 
+    /// The mark to change for a finding: its current one, or a fresh `new` one.
+    pub fn mark_or_new(&self, fingerprint: &str, by: &str, at: crate::model::Timestamp) -> Mark {
+        self.get(fingerprint)
+            .cloned()
+            .unwrap_or_else(|| Mark::new(super::Status::New, by, at))
+    }
+
     pub fn broken(&self) -> Option<&SourceError> {
         self.broken.as_ref()
     }
