@@ -160,11 +160,12 @@ impl App {
         self.refresh_facts();
     }
 
-    /// Routing rules from the config or `--routing`.
-    pub fn attach_routing(&mut self, router: Router) {
+    /// Routing rules and the triage file together: one recomputation of the
+    /// facts and the view instead of one per part.
+    pub fn attach(&mut self, router: Router, store: Option<Store>, user: String) {
         self.routes = RouteTable::build(&router, &self.findings);
         self.router = router;
-        self.refresh_facts();
+        self.attach_triage(store, user);
     }
 
     pub fn marks(&self) -> Option<&Marks> {

@@ -50,8 +50,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     app.user_theme_dir = user_themes;
     app.now = ctx.now;
     app.clock_fixed = ctx.clock_fixed;
-    app.attach_routing(router);
-    app.attach_triage(ctx.triage_file.as_deref().map(Store::open), ctx.user());
+    app.attach(
+        router,
+        ctx.triage_file.as_deref().map(Store::open),
+        ctx.user(),
+    );
     if config.include_closed {
         app.view.filter.include_closed = true;
         app.refresh_view();
