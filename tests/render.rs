@@ -148,6 +148,7 @@ fn a_broken_input_shows_as_a_red_source_entry_and_the_rest_display() {
             dir.join("starboard/polaris-configaudit.json"),
         ],
         demo: false,
+        live: Default::default(),
     };
     let set = posture::cli::load_quietly(&inputs);
     let sources = posture::cli::source_statuses(&set);

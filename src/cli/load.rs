@@ -45,8 +45,15 @@ impl InputSet {
 }
 
 /// Loads the inputs, reporting every problem on stderr as `path:line:column: message`.
+/// Live sources are pulled to the end first (progress on stderr).
 pub fn load(inputs: &Inputs) -> InputSet {
-    let set = load_quietly(inputs);
+    let live = super::live::pull_blocking(&inputs.live);
+    let mut set = load_quietly(inputs);
+    for mut l in live {
+        l.findings_count = l.findings.len();
+        set.findings.append(&mut l.findings);
+        set.files.push(l);
+    }
     report(&set);
     set
 }
@@ -54,7 +61,7 @@ pub fn load(inputs: &Inputs) -> InputSet {
 /// Loads without printing: the dashboard shows problems in its header instead,
 /// where they cannot corrupt the screen.
 pub fn load_quietly(inputs: &Inputs) -> InputSet {
-    let demo = inputs.demo || inputs.files.is_empty();
+    let demo = inputs.demo || (inputs.files.is_empty() && !inputs.live.any());
     let mut files = if inputs.files.is_empty() {
         Vec::new()
     } else {
@@ -90,14 +97,19 @@ fn report(set: &InputSet) {
             let _ = writeln!(err, "{e}");
         }
         for w in &f.warnings {
-            let _ = writeln!(
-                err,
-                "{}:{}:{}: warning: {}",
-                w.path.display(),
-                w.location.line,
-                w.location.column,
-                crate::model::SafeText::line(&w.message).display()
-            );
+            let msg = crate::model::SafeText::line(&w.message);
+            let _ = if w.location == sources::Location::NOWHERE {
+                writeln!(err, "{}: warning: {}", w.path.display(), msg.display())
+            } else {
+                writeln!(
+                    err,
+                    "{}:{}:{}: warning: {}",
+                    w.path.display(),
+                    w.location.line,
+                    w.location.column,
+                    msg.display()
+                )
+            };
         }
     }
 }

@@ -4,6 +4,7 @@
 mod context;
 mod dashboard;
 mod export;
+pub mod live;
 mod load;
 mod output;
 mod triage;
@@ -55,9 +56,62 @@ pub struct Inputs {
     /// An input file or directory (every file below it); repeatable. JSON, JSON Lines or YAML.
     #[arg(long = "file", short = 'f', value_name = "PATH", global = true)]
     pub files: Vec<PathBuf>,
-    /// Use the shipped demo data (the default when no --file is given).
+    /// Use the shipped demo data (the default when no --file or live source is given).
     #[arg(long, global = true)]
     pub demo: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Live sources, with aws-cli conventions.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LiveArgs {
+    /// Pull findings from AWS Security Hub (GetFindings, ASFF), with the default
+    /// credential chain (AWS_PROFILE, SSO, environment, instance role).
+    #[arg(long, global = true, help_heading = "Live sources")]
+    pub securityhub: bool,
+    /// Pull from the 2025 Security Hub API instead (GetFindingsV2, OCSF).
+    #[arg(long = "securityhub-v2", global = true, help_heading = "Live sources")]
+    pub securityhub_v2: bool,
+    /// AWS profile (default: AWS_PROFILE, else `default`).
+    #[arg(
+        long,
+        value_name = "NAME",
+        global = true,
+        help_heading = "Live sources"
+    )]
+    pub profile: Option<String>,
+    /// AWS region; repeatable or comma-separated, all pulled concurrently
+    /// (default: AWS_REGION or the profile's region).
+    #[arg(
+        long,
+        value_name = "REGION",
+        global = true,
+        value_delimiter = ',',
+        help_heading = "Live sources"
+    )]
+    pub region: Vec<String>,
+    /// Send Security Hub requests here (a local test endpoint); AWS_ENDPOINT_URL
+    /// and AWS_ENDPOINT_URL_SECURITYHUB work too.
+    #[arg(long, value_name = "URL", global = true, help_heading = "Live sources")]
+    pub endpoint_url: Option<String>,
+    /// Neither show nor keep the last pull (XDG cache dir); pull everything.
+    #[arg(long, global = true, help_heading = "Live sources")]
+    pub no_cache: bool,
+    /// Closed findings too (the command's --all).
+    #[arg(skip)]
+    pub all: bool,
+    /// The command's --severity, also applied server-side.
+    #[arg(skip)]
+    pub min_severity: Option<Severity>,
+    #[arg(skip)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl LiveArgs {
+    pub fn any(&self) -> bool {
+        self.securityhub || self.securityhub_v2
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,7 +244,22 @@ pub fn main() -> ExitCode {
     }
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    let live = &mut cli.inputs.live;
+    if !live.no_cache {
+        live.cache_dir = crate::config::paths::Paths::discover()
+            .cache_dir
+            .map(|d| d.join("live"));
+    }
+    let selection = match &cli.command {
+        Some(Command::List(a)) => Some(&a.selection),
+        Some(Command::Summary(a)) => Some(&a.selection),
+        _ => None,
+    };
+    if let Some(sel) = selection {
+        live.all = sel.all;
+        live.min_severity = sel.severity;
+    }
     match &cli.command {
         Some(Command::DemoSnapshots { out }) => {
             write_demo_snapshots(out)?;

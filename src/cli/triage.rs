@@ -47,6 +47,13 @@ pub enum TriageCommand {
     },
     /// Replace a broken triage file with its last good backup (the broken file is kept beside it).
     Recover,
+    /// Send triage decisions to Security Hub with BatchUpdateFindings (status →
+    /// Workflow.Status, note → Note). Needs --securityhub; the plan is printed first.
+    Sync {
+        /// Print what would be sent and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
@@ -86,6 +93,7 @@ pub fn run(cli: &Cli, cmd: &TriageCommand) -> anyhow::Result<ExitCode> {
         TriageCommand::List { gone, format } => list(cli, &ctx, *gone, *format),
         TriageCommand::Export { out } => export(&ctx, out.as_ref()),
         TriageCommand::Import { files } => import(&ctx, files),
+        TriageCommand::Sync { dry_run } => sync(cli, &ctx, *dry_run),
         TriageCommand::Recover => {
             let path = ctx.triage_path()?;
             let stamp = ctx.now.to_rfc3339().replace(':', "");
@@ -427,4 +435,86 @@ fn import(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         history_path(store.path()).display()
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn sync(cli: &Cli, ctx: &Context, dry_run: bool) -> anyhow::Result<ExitCode> {
+    let live = &cli.inputs.live;
+    if !live.securityhub {
+        if live.securityhub_v2 {
+            bail!(
+                "triage sync updates GetFindings (ASFF) findings; pass --securityhub (BatchUpdateFindingsV2 is not supported yet)"
+            );
+        }
+        bail!("triage sync needs --securityhub (with --region, --profile as for pulling)");
+    }
+    let store = open_writable(ctx)?;
+    // Closed findings too: a mark may need to reopen one.
+    let mut live = live.clone();
+    live.all = true;
+    let loaded = super::live::pull_blocking(&live);
+    let mut pulled_ok = true;
+    for l in &loaded {
+        for e in &l.errors {
+            eprintln!("posture: {e}");
+            pulled_ok = false;
+        }
+    }
+    let findings: Vec<Finding> = loaded.into_iter().flat_map(|l| l.findings).collect();
+    let today = day_of(ctx.now);
+    let updates = crate::triage::sync::plan(
+        &findings,
+        |f| store.get(f.fingerprint.as_str()).cloned(),
+        today,
+    );
+    let mut out = std::io::stdout().lock();
+    if updates.is_empty() {
+        writeln!(
+            out,
+            "Security Hub already agrees with every triage mark ({} findings read)",
+            findings.len()
+        )?;
+        return Ok(if pulled_ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(super::EXIT_INPUT_ERROR)
+        });
+    }
+    let n = updates.len();
+    writeln!(
+        out,
+        "{n} finding{} to update in Security Hub:",
+        if n == 1 { "" } else { "s" }
+    )?;
+    for u in &updates {
+        writeln!(
+            out,
+            "  {}  {} → {}{}  {}",
+            u.fingerprint,
+            SafeText::line(&u.current).display(),
+            u.workflow,
+            if u.note.is_some() { " + note" } else { "" },
+            SafeText::line(&u.id).display()
+        )?;
+    }
+    if dry_run {
+        writeln!(out, "dry run: nothing sent")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(plan) = super::live::securityhub_plan(&live) else {
+        bail!("triage sync needs --securityhub");
+    };
+    let batches = crate::triage::sync::batches(updates);
+    let report = crate::sources::live::sync::push_blocking(&plan, batches, &ctx.user());
+    writeln!(out, "updated {} of {n}", report.processed)?;
+    for f in &report.failures {
+        eprintln!(
+            "posture: securityhub: not updated: {} ({}): {}: {}",
+            f.id, f.product_arn, f.code, f.message
+        );
+    }
+    Ok(if report.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

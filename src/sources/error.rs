@@ -12,6 +12,8 @@ pub struct Location {
 
 impl Location {
     pub const START: Location = Location { line: 1, column: 1 };
+    /// For problems with no place in a file (a live source, a whole input).
+    pub const NOWHERE: Location = Location { line: 0, column: 0 };
 
     /// Line and column of a byte offset into `text`.
     pub fn of_offset(text: &str, offset: usize) -> Location {
@@ -71,6 +73,9 @@ impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The message may quote hostile input; keep it on one safe line.
         let msg = crate::model::SafeText::line(&self.message);
+        if self.location == Location::NOWHERE {
+            return write!(f, "{}: {}", self.path.display(), msg.display());
+        }
         write!(
             f,
             "{}:{}:{}: {}",

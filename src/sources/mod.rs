@@ -2,11 +2,13 @@
 //! parsed record by record: a bad record is a located error, the rest load.
 
 pub mod asff;
+pub mod cache;
 pub mod document;
 pub mod draft;
 pub mod error;
 pub mod json;
 pub mod kubescape;
+pub mod live;
 pub mod ocsf;
 pub mod snapshot;
 pub mod starboard;
@@ -114,6 +116,38 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
             return loaded;
         }
     };
+    parse_records(&mut loaded, records, cluster);
+    loaded
+}
+
+/// Parses records that arrived as values (live API pages, the cache); each
+/// record's place is its position, line = record number.
+pub fn parse_values(path: &Path, values: impl IntoIterator<Item = Value>) -> Loaded {
+    let mut loaded = Loaded {
+        path: path.to_path_buf(),
+        ..Loaded::default()
+    };
+    let records = values
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| document::Record {
+            value,
+            location: Location {
+                line: i + 1,
+                column: 1,
+            },
+        });
+    parse_records(&mut loaded, records, None);
+    loaded
+}
+
+fn parse_records(
+    loaded: &mut Loaded,
+    records: impl IntoIterator<Item = document::Record>,
+    cluster: Option<&str>,
+) {
+    let path = loaded.path.clone();
+    let path = path.as_path();
     for record in records {
         let mut sink = Sink {
             findings: &mut loaded.findings,
@@ -146,7 +180,6 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
     }
     cap(&mut loaded.errors, path, "errors");
     cap(&mut loaded.warnings, path, "warnings");
-    loaded
 }
 
 fn cap(list: &mut Vec<SourceError>, path: &Path, what: &str) {

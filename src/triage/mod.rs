@@ -6,6 +6,7 @@ pub mod history;
 pub mod mark;
 pub mod status;
 pub mod store;
+pub mod sync;
 
 pub use file::Marks;
 pub use mark::{Effective, Mark, MarkError};

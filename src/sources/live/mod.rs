@@ -1,0 +1,123 @@
+//! Live sources: the network edge. Pulls run on a tokio runtime in a
+//! background thread and report through [`Event`]s, so the dashboard stays
+//! responsive and fills page by page, and the headless commands print progress.
+
+pub mod asff_json;
+pub mod aws_error;
+pub mod securityhub;
+pub mod sync;
+
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use crate::model::{Finding, SafeText};
+
+/// Identifies one source line (one region of one account, one cluster...).
+pub type Slot = usize;
+
+/// What a live pull reports. Text in events is display-safe.
+#[derive(Debug)]
+pub enum Event {
+    /// A new source line, e.g. `securityhub 123456789012/eu-west-1`.
+    Source { slot: Slot, label: String },
+    /// Everything this source shows now (the cache at start, the merged result
+    /// at the end of a pull).
+    Replace {
+        slot: Slot,
+        findings: Vec<Finding>,
+        note: String,
+    },
+    /// One more page of a first pull.
+    Append { slot: Slot, findings: Vec<Finding> },
+    /// Pages, findings and rate so far.
+    Progress { slot: Slot, text: String },
+    /// Finished; what the source line says from now on.
+    Done { slot: Slot, note: String },
+    /// Something worth telling that did not stop the source.
+    Warning { slot: Slot, message: String },
+    /// The pull failed; what arrived before stays.
+    Failed { slot: Slot, error: String },
+    /// Every live source has finished.
+    Finished,
+}
+
+/// Server text can carry escape sequences: it becomes one inert line.
+pub fn safe(s: &str) -> String {
+    SafeText::line(s).display().to_string()
+}
+
+/// Counts pages and findings and says how fast they arrive.
+pub struct Meter {
+    started: Instant,
+    pub pages: usize,
+    pub findings: usize,
+}
+
+impl Default for Meter {
+    fn default() -> Self {
+        Meter {
+            started: Instant::now(),
+            pages: 0,
+            findings: 0,
+        }
+    }
+}
+
+impl Meter {
+    pub fn page(&mut self, findings: usize) {
+        self.pages += 1;
+        self.findings += findings;
+    }
+
+    pub fn text(&self) -> String {
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        format!(
+            "page {} · {} findings · {:.0}/s",
+            self.pages,
+            self.findings,
+            self.findings as f64 / secs
+        )
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+/// Starts `work` on its own runtime in a background thread; events arrive on
+/// the returned receiver, the last one is [`Event::Finished`].
+pub fn spawn<F, Fut>(work: F) -> Receiver<Event>
+where
+    F: FnOnce(Sender<Event>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (tx, rx) = channel();
+    let spawned = std::thread::Builder::new()
+        .name("posture-live".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(rt) => rt.block_on(work(tx.clone())),
+                Err(e) => {
+                    let _ = tx.send(Event::Failed {
+                        slot: 0,
+                        error: format!("cannot start the network runtime: {e}"),
+                    });
+                }
+            }
+            let _ = tx.send(Event::Finished);
+        });
+    if let Err(e) = spawned {
+        let (tx, rx) = channel();
+        let _ = tx.send(Event::Failed {
+            slot: 0,
+            error: format!("cannot start the network thread: {e}"),
+        });
+        let _ = tx.send(Event::Finished);
+        return rx;
+    }
+    rx
+}

@@ -1,0 +1,603 @@
+//! Live Security Hub against real local endpoints: moto's server (installed
+//! and started by the test itself) for paging, regions and the cache; a
+//! scripted HTTP server for errors, aggregation and connections that die.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+use common::http::{Reply, TestServer};
+use common::moto::Moto;
+
+const ACCOUNT: &str = "123456789012";
+
+/// A finding as a scanner would import it, with resource details (they make
+/// the SDK's types deep: a debug build must still read them on 2 MB stacks).
+fn asff(region: &str, i: usize, severity: &str, workflow: &str, record: &str) -> Value {
+    json!({
+        "SchemaVersion": "2018-10-08",
+        "Id": format!("arn:aws:securityhub:{region}:{ACCOUNT}:finding/posture-test-{i}"),
+        "ProductArn": format!("arn:aws:securityhub:{region}::product/aws/securityhub"),
+        "GeneratorId": format!("control/EC2.{}", i % 20),
+        "AwsAccountId": ACCOUNT,
+        "Region": region,
+        "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        "CreatedAt": "2026-11-01T10:00:00Z",
+        "UpdatedAt": "2026-11-20T10:00:00Z",
+        "Severity": {"Label": severity},
+        "Title": format!("Test finding {i} in {region}"),
+        "Description": "EC2 instances should not have a public IPv4 address",
+        "Compliance": {"Status": "FAILED", "SecurityControlId": format!("EC2.{}", i % 20)},
+        "Workflow": {"Status": workflow},
+        "RecordState": record,
+        "Resources": [{
+            "Type": "AwsEc2Instance",
+            "Id": format!("arn:aws:ec2:{region}:{ACCOUNT}:instance/i-{i:08x}"),
+            "Region": region,
+            "Partition": "aws",
+            "Tags": {"team": format!("team-{}", i % 3)},
+            "Details": {"AwsEc2Instance": {
+                "Type": "t3.micro",
+                "ImageId": "ami-0abcdef1234567890",
+                "IpV4Addresses": ["10.0.0.1", "54.1.2.3"],
+                "VpcId": "vpc-0123",
+                "SubnetId": "subnet-0123",
+                "LaunchedAt": "2026-10-01T10:00:00Z",
+                "NetworkInterfaces": [{"NetworkInterfaceId": "eni-0123"}],
+                "MetadataOptions": {"HttpEndpoint": "enabled", "HttpTokens": "optional"}
+            }}
+        }]
+    })
+}
+
+/// `n` findings in a region; every 7th resolved, every 11th archived, every
+/// 13th suppressed. Returns them and the resource ids of the open ones.
+fn seed_set(region: &str, base: usize, n: usize) -> (Vec<Value>, Vec<String>) {
+    let sevs = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"];
+    let mut all = Vec::new();
+    let mut open = Vec::new();
+    for k in 0..n {
+        let i = base + k;
+        let (workflow, record) = match i {
+            _ if i.is_multiple_of(7) => ("RESOLVED", "ACTIVE"),
+            _ if i.is_multiple_of(11) => ("NEW", "ARCHIVED"),
+            _ if i.is_multiple_of(13) => ("SUPPRESSED", "ACTIVE"),
+            _ if i.is_multiple_of(2) => ("NOTIFIED", "ACTIVE"),
+            _ => ("NEW", "ACTIVE"),
+        };
+        let f = asff(region, i, sevs[i % sevs.len()], workflow, record);
+        if record == "ACTIVE" && matches!(workflow, "NEW" | "NOTIFIED") {
+            open.push(f["Resources"][0]["Id"].as_str().unwrap().to_string());
+        }
+        all.push(f);
+    }
+    (all, open)
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn posture(&self) -> Command {
+        let mut c = Command::cargo_bin("posture").unwrap();
+        let d = self.dir.path();
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", d)
+            .env("XDG_CACHE_HOME", d.join("cache"))
+            .env("XDG_CONFIG_HOME", d.join("config"))
+            .env("XDG_DATA_HOME", d.join("data"))
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_MAX_ATTEMPTS", "2")
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    fn cache_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("cache/posture/live")
+    }
+}
+
+fn resources(out: &[u8]) -> Vec<String> {
+    let v: Value = serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)));
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["resource"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[test]
+fn moto_every_open_finding_of_every_region_arrives_once() {
+    let moto = Moto::start();
+    let (eu, mut want) = seed_set("eu-west-1", 0, 150);
+    let (us, want_us) = seed_set("us-east-1", 1000, 130);
+    moto.seed("eu-west-1", &eu);
+    moto.seed("us-east-1", &us);
+    want.extend(want_us);
+    assert!(want.len() >= 180);
+
+    let env = Env::new();
+    let out = env
+        .posture()
+        .args([
+            "list",
+            "--securityhub",
+            "--format",
+            "json",
+            "--endpoint-url",
+        ])
+        .arg(&moto.url)
+        .args(["--region", "eu-west-1", "--region", "us-east-1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let got = resources(&out.stdout);
+    // Exactly once each: moto ignores the server-side filters, the client-side ones hold.
+    assert_eq!(sorted(got.clone()), sorted(want.clone()), "{stderr}");
+
+    // The same through --all shows the closed ones too (280 in all).
+    let out = env
+        .posture()
+        .args([
+            "list",
+            "--securityhub",
+            "--all",
+            "--format",
+            "json",
+            "--no-cache",
+        ])
+        .args([
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            "eu-west-1,us-east-1",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(resources(&out.stdout).len(), 280);
+
+    // A severity floor applies to what arrives.
+    let out = env
+        .posture()
+        .args([
+            "list",
+            "--securityhub",
+            "--severity",
+            "critical",
+            "--format",
+            "json",
+        ])
+        .args(["--endpoint-url", &moto.url, "--region", "eu-west-1"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!v.as_array().unwrap().is_empty());
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "critical")
+    );
+}
+
+#[test]
+fn moto_second_start_reads_the_cache_and_merges_what_changed() {
+    let moto = Moto::start();
+    let (eu, want) = seed_set("eu-west-1", 0, 120);
+    moto.seed("eu-west-1", &eu);
+    let env = Env::new();
+    let list = |env: &Env| {
+        env.posture()
+            .args(["list", "--securityhub", "--format", "json"])
+            .args(["--endpoint-url", &moto.url, "--region", "eu-west-1"])
+            .output()
+            .unwrap()
+    };
+    let first = list(&env);
+    assert!(first.status.success());
+    assert_eq!(sorted(resources(&first.stdout)), sorted(want.clone()));
+    let cache = env
+        .cache_dir()
+        .join(format!("securityhub/{ACCOUNT}/eu-west-1.open.json"));
+    let cached: Value = serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
+    // The cache keeps what the server sent (moto ignores filters: all 120).
+    assert_eq!(cached["records"].as_array().unwrap().len(), eu.len());
+
+    // One finding resolved, one new: the refresh merges both.
+    let open_one = eu
+        .iter()
+        .find(|f| f["Workflow"]["Status"] == "NEW" && f["RecordState"] == "ACTIVE")
+        .unwrap();
+    let mut resolved = open_one.clone();
+    resolved["Workflow"]["Status"] = json!("RESOLVED");
+    resolved["UpdatedAt"] = json!("2026-11-24T09:00:00Z");
+    let added = asff("eu-west-1", 5001, "HIGH", "NEW", "ACTIVE");
+    moto.seed("eu-west-1", &[resolved.clone(), added.clone()]);
+
+    let second = list(&env);
+    assert!(second.status.success());
+    let got = sorted(resources(&second.stdout));
+    let gone = resolved["Resources"][0]["Id"].as_str().unwrap();
+    let new = added["Resources"][0]["Id"].as_str().unwrap();
+    let mut expected: Vec<String> = want.into_iter().filter(|r| r != gone).collect();
+    expected.push(new.to_string());
+    assert_eq!(got, sorted(expected));
+}
+
+#[test]
+fn moto_sync_is_refused_without_batch_update_and_says_so() {
+    // moto has no BatchUpdateFindings: the sync must report per-finding failures, not crash.
+    let moto = Moto::start();
+    let (eu, _) = seed_set("eu-west-1", 1, 3);
+    moto.seed("eu-west-1", &eu);
+    let env = Env::new();
+    let triage = env.dir.path().join("triage.toml");
+    let fp = {
+        let out = env
+            .posture()
+            .args(["list", "--securityhub", "--format", "json"])
+            .args(["--endpoint-url", &moto.url, "--region", "eu-west-1"])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v[0]["fingerprint"].as_str().unwrap().to_string()
+    };
+    let set = env
+        .posture()
+        .arg("--triage-file")
+        .arg(&triage)
+        .args([
+            "triage",
+            "set",
+            &fp,
+            "--status",
+            "acknowledged",
+            "--note",
+            "looking",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let before = std::fs::read(&triage).unwrap();
+    let out = env
+        .posture()
+        .arg("--triage-file")
+        .arg(&triage)
+        .args(["triage", "sync", "--securityhub"])
+        .args(["--endpoint-url", &moto.url, "--region", "eu-west-1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1 finding") && stdout.contains("NOTIFIED"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("BatchUpdateFindings"), "{stderr}");
+    // Nothing local changes because of a failed sync.
+    assert_eq!(std::fs::read(&triage).unwrap(), before);
+}
+
+// ---- a scripted endpoint: errors, aggregation, a connection that dies ----
+
+fn page(findings: &[Value], next: Option<&str>) -> Reply {
+    let mut body = json!({ "Findings": findings });
+    if let Some(t) = next {
+        body["NextToken"] = json!(t);
+    }
+    Reply::json(200, &body)
+}
+
+fn sts_identity() -> Reply {
+    Reply::xml(
+        200,
+        &format!(
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <GetCallerIdentityResult><Arn>arn:aws:iam::{ACCOUNT}:user/t</Arn>\
+             <UserId>AID</UserId><Account>{ACCOUNT}</Account></GetCallerIdentityResult>\
+             <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+        ),
+    )
+}
+
+fn no_aggregators() -> Reply {
+    Reply::json(200, &json!({"FindingAggregators": []}))
+}
+
+#[test]
+fn endpoint_dying_mid_pull_gives_a_clear_error_and_keeps_what_arrived() {
+    let first: Vec<Value> = (0..100)
+        .map(|i| asff("eu-west-1", i, "HIGH", "NEW", "ACTIVE"))
+        .collect();
+    let server = TestServer::start(move |req| match (req.method.as_str(), req.path.as_str()) {
+        ("POST", "/") => sts_identity(),
+        ("GET", "/findingAggregator/list") => no_aggregators(),
+        ("POST", "/findings") if !req.body.contains("NextToken") => page(&first, Some("p2")),
+        ("POST", "/findings") => Reply::Hangup,
+        _ => Reply::json(404, &json!({"message": "no route"})),
+    });
+    let env = Env::new();
+    let out = env
+        .posture()
+        .args(["list", "--securityhub", "--format", "json"])
+        .args(["--endpoint-url", &server.url, "--region", "eu-west-1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(resources(&out.stdout).len(), 100, "{stderr}");
+    assert!(stderr.contains("eu-west-1"), "{stderr}");
+    assert!(
+        stderr.contains("100 findings arrived before it failed"),
+        "{stderr}"
+    );
+    // A failed first pull is not cached as if it were complete.
+    assert!(!env.cache_dir().join("securityhub").exists());
+}
+
+#[test]
+fn throttling_denial_and_server_errors_are_named_per_region() {
+    let server = TestServer::start(|req| {
+        let region = req.region();
+        match (req.method.as_str(), req.path.as_str(), region.as_str()) {
+            ("POST", "/", _) => sts_identity(),
+            ("GET", "/findingAggregator/list", _) => no_aggregators(),
+            ("POST", "/findings", "eu-west-1") => Reply::json(
+                429,
+                &json!({"__type": "TooManyRequestsException", "message": "Rate exceeded"}),
+            ),
+            ("POST", "/findings", "us-east-1") => Reply::json(
+                403,
+                &json!({"__type": "AccessDeniedException", "message": "not allowed"}),
+            ),
+            ("POST", "/findings", "eu-central-1") => Reply::json(
+                401,
+                &json!({"__type": "InvalidAccessException", "message": "Account 123456789012 is not subscribed to AWS Security Hub"}),
+            ),
+            ("POST", "/findings", "ap-south-1") => Reply::json(
+                500,
+                &json!({"__type": "InternalException", "message": "boom"}),
+            ),
+            ("POST", "/findings", _) => page(&[asff(&region, 1, "LOW", "NEW", "ACTIVE")], None),
+            _ => Reply::json(404, &json!({})),
+        }
+    });
+    let env = Env::new();
+    let out = env
+        .posture()
+        .args(["list", "--securityhub", "--format", "json", "--no-cache"])
+        .args(["--endpoint-url", &server.url])
+        .args([
+            "--region",
+            "eu-west-1,us-east-1,eu-central-1,ap-south-1,sa-east-1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // The healthy region still loads.
+    assert_eq!(resources(&out.stdout).len(), 1, "{stderr}");
+    let line = |region: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(region))
+            .unwrap_or_else(|| panic!("no line for {region}: {stderr}"))
+            .to_string()
+    };
+    assert!(line("eu-west-1").contains("throttled"), "{stderr}");
+    assert!(
+        line("us-east-1").contains("securityhub:GetFindings"),
+        "{stderr}"
+    );
+    assert!(line("eu-central-1").contains("not enabled"), "{stderr}");
+    assert!(line("ap-south-1").contains("InternalException"), "{stderr}");
+    // Throttling was retried (AWS_MAX_ATTEMPTS=2), not given up at once.
+    assert_eq!(
+        server.count(|r| r.path == "/findings" && r.region() == "eu-west-1"),
+        2
+    );
+}
+
+#[test]
+fn missing_credentials_are_one_clear_message() {
+    let server = TestServer::start(|_| Reply::json(500, &json!({})));
+    let env = Env::new();
+    let out = env
+        .posture()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["list", "--securityhub", "--format", "json", "--no-cache"])
+        .args(["--endpoint-url", &server.url, "--region", "eu-west-1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no AWS credentials found"), "{stderr}");
+    assert_eq!(server.count(|_| true), 0, "nothing is sent unsigned");
+}
+
+#[test]
+fn a_finding_aggregator_means_one_pull_in_its_home_region() {
+    let home = "us-east-1";
+    let server = TestServer::start(move |req| match (req.method.as_str(), req.path.as_str()) {
+        ("POST", "/") => sts_identity(),
+        ("GET", "/findingAggregator/list") => Reply::json(
+            200,
+            &json!({"FindingAggregators": [{"FindingAggregatorArn":
+                    format!("arn:aws:securityhub:{home}:{ACCOUNT}:finding-aggregator/abc")}]}),
+        ),
+        ("GET", p) if p.starts_with("/findingAggregator/get/") => Reply::json(
+            200,
+            &json!({"FindingAggregationRegion": home, "RegionLinkingMode": "ALL_REGIONS", "Regions": []}),
+        ),
+        ("POST", "/findings") if req.region() == home => page(
+            &[
+                asff(home, 1, "HIGH", "NEW", "ACTIVE"),
+                asff("eu-west-1", 2, "HIGH", "NEW", "ACTIVE"),
+                asff("ap-south-1", 3, "HIGH", "NEW", "ACTIVE"),
+            ],
+            None,
+        ),
+        ("POST", "/findings") => Reply::json(500, &json!({"message": "must not be asked"})),
+        _ => Reply::json(404, &json!({})),
+    });
+    let env = Env::new();
+    let out = env
+        .posture()
+        .args(["list", "--securityhub", "--format", "json", "--no-cache"])
+        .args([
+            "--endpoint-url",
+            &server.url,
+            "--region",
+            "eu-west-1,us-east-1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let regions: BTreeMap<String, usize> =
+        v.as_array()
+            .unwrap()
+            .iter()
+            .fold(BTreeMap::new(), |mut m, f| {
+                *m.entry(f["region"].as_str().unwrap().to_string())
+                    .or_default() += 1;
+                m
+            });
+    // The two listed regions, once each; ap-south-1 was not asked for.
+    assert_eq!(
+        regions,
+        BTreeMap::from([("eu-west-1".to_string(), 1), (home.to_string(), 1)])
+    );
+    assert_eq!(server.count(|r| r.path == "/findings"), 1);
+}
+
+#[test]
+fn security_hub_v2_reads_ocsf_documents() {
+    let doc = json!({
+        "class_uid": 2003, "class_name": "Compliance Finding", "category_uid": 2,
+        "severity": "High", "severity_id": 4, "status": "New", "status_id": 1,
+        "time": 1732000000000u64,
+        "metadata": {"uid": "v2-1", "version": "1.1.0", "product": {"name": "Security Hub", "uid": "arn:aws:securityhub:eu-west-1::productv2/aws/securityhub"}},
+        "finding_info": {"uid": "v2-finding-1", "title": "OCSF finding from v2", "desc": "d",
+            "created_time_dt": "2026-11-01T10:00:00Z"},
+        "cloud": {"provider": "AWS", "region": "eu-west-1", "account": {"uid": ACCOUNT}},
+        "resources": [{"uid": "arn:aws:s3:::bucket-v2", "type": "AWS::S3::Bucket"}],
+        "compliance": {"status": "Fail", "control": "S3.1"}
+    });
+    let server = TestServer::start(move |req| match (req.method.as_str(), req.path.as_str()) {
+        ("POST", "/") => sts_identity(),
+        ("GET", "/findingAggregator/list") => no_aggregators(),
+        ("POST", "/findingsv2") => Reply::json(200, &json!({"Findings": [doc.clone()]})),
+        _ => Reply::json(404, &json!({})),
+    });
+    let env = Env::new();
+    let out = env
+        .posture()
+        .args(["list", "--securityhub-v2", "--format", "json"])
+        .args(["--endpoint-url", &server.url, "--region", "eu-west-1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["title"], "OCSF finding from v2", "{v}");
+    assert_eq!(v[0]["severity"], "high");
+    assert_eq!(v[0]["resource"], "arn:aws:s3:::bucket-v2");
+    assert!(
+        Path::new(&env.cache_dir())
+            .join(format!("securityhub-v2/{ACCOUNT}/eu-west-1.open.json"))
+            .exists()
+    );
+}
+
+#[test]
+fn refresh_asks_only_for_what_was_updated_since_the_last_pull() {
+    let server = TestServer::start(|req| match (req.method.as_str(), req.path.as_str()) {
+        ("POST", "/") => sts_identity(),
+        ("GET", "/findingAggregator/list") => no_aggregators(),
+        ("POST", "/findings") if req.body.contains("UpdatedAt") => {
+            page(&[asff("eu-west-1", 2, "HIGH", "RESOLVED", "ACTIVE")], None)
+        }
+        ("POST", "/findings") => page(
+            &[
+                asff("eu-west-1", 1, "HIGH", "NEW", "ACTIVE"),
+                asff("eu-west-1", 2, "HIGH", "NEW", "ACTIVE"),
+            ],
+            None,
+        ),
+        _ => Reply::json(404, &json!({})),
+    });
+    let env = Env::new();
+    let list = || {
+        env.posture()
+            .args(["list", "--securityhub", "--format", "json"])
+            .args(["--endpoint-url", &server.url, "--region", "eu-west-1"])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(resources(&list().stdout).len(), 2);
+    let first = server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .rfind(|r| r.path == "/findings")
+        .unwrap()
+        .body
+        .clone();
+    assert!(
+        first.contains("WorkflowStatus") && first.contains("RecordState"),
+        "{first}"
+    );
+    let second = list();
+    assert!(second.status.success());
+    // The resolved one drops out; the untouched one stays from the cache.
+    assert_eq!(
+        resources(&second.stdout),
+        [format!(
+            "arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-00000001"
+        )]
+    );
+    let last = server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .rfind(|r| r.path == "/findings")
+        .unwrap()
+        .body
+        .clone();
+    assert!(
+        last.contains("UpdatedAt") && !last.contains("WorkflowStatus"),
+        "{last}"
+    );
+}
