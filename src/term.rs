@@ -2,6 +2,7 @@
 //! event loop. The terminal is restored on quit, on error and on panic.
 
 use std::io;
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Duration;
 
 use ratatui::crossterm::event::{
@@ -13,13 +14,15 @@ use ratatui::crossterm::execute;
 use crate::app::App;
 use crate::app::update::{self, Mouse};
 use crate::config::keymap::{Key, KeyCode};
+use crate::sources::live::Event as LiveEvent;
 
-/// Runs the dashboard until the user quits.
-pub fn run(mut app: App) -> io::Result<()> {
+/// Runs the dashboard until the user quits; `live` delivers findings of live
+/// sources while it runs.
+pub fn run(mut app: App, live: Option<Receiver<LiveEvent>>) -> io::Result<()> {
     install_panic_hook();
     let mut terminal = ratatui::try_init()?;
     let result = execute!(io::stdout(), EnableMouseCapture)
-        .and_then(|()| event_loop(&mut terminal, &mut app));
+        .and_then(|()| event_loop(&mut terminal, &mut app, live));
     restore();
     result
 }
@@ -39,14 +42,51 @@ fn install_panic_hook() {
     }));
 }
 
-fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Result<()> {
+/// Drains what live sources sent since the last frame: one recomputation per
+/// frame however many pages arrived. False once the sources are finished.
+fn drain_live(app: &mut App, rx: &Receiver<LiveEvent>) -> bool {
+    let mut changed = false;
+    let mut open = true;
+    loop {
+        match rx.try_recv() {
+            Ok(LiveEvent::Finished) | Err(TryRecvError::Disconnected) => {
+                open = false;
+                break;
+            }
+            Ok(e) => changed |= app.on_live(e),
+            Err(TryRecvError::Empty) => break,
+        }
+    }
+    if changed {
+        app.after_live();
+    }
+    open
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    mut live: Option<Receiver<LiveEvent>>,
+) -> io::Result<()> {
     while !app.quit {
+        if let Some(rx) = &live
+            && !drain_live(app, rx)
+        {
+            live = None;
+        }
         terminal.draw(|frame| {
             app.layout = crate::ui::draw(frame, app);
         })?;
         app.view.offset = app.layout.offset;
-        // Block until something happens; resize events simply redraw.
-        if !event::poll(Duration::from_millis(500))? {
+        // Block until something happens (resize events simply redraw); while
+        // live sources load, wake often enough to show their pages.
+        crate::app::sync::poll(app);
+        let wait = if live.is_some() || app.sync.running() {
+            80
+        } else {
+            500
+        };
+        if !event::poll(Duration::from_millis(wait))? {
             continue;
         }
         if !app.clock_fixed {

@@ -18,6 +18,7 @@ fn demo_app() -> App {
         findings: loaded.findings.len(),
         error: None,
         error_count: 0,
+        ..Default::default()
     }];
     let mut app = App::new(
         std::mem::take(&mut loaded.findings),

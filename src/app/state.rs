@@ -12,14 +12,21 @@ use crate::triage::{Marks, Store};
 
 use super::view::{Row, View};
 
+/// The origin of findings read from files or the demo data.
+pub const FROM_FILE: u32 = u32::MAX;
+
 /// One loaded input, for the header's source list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SourceStatus {
     pub label: String,
     pub findings: usize,
     /// The first error, display-safe, when the input failed.
     pub error: Option<String>,
     pub error_count: usize,
+    /// A live source: its slot, and what it is doing (progress, cache age).
+    pub live: Option<crate::sources::live::Slot>,
+    pub note: String,
+    pub busy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +48,8 @@ pub enum Mode {
     Jira,
     /// Marks whose finding is no longer in the inputs.
     Gone,
+    /// Sending triage marks to Security Hub: yes or no.
+    ConfirmSync,
 }
 
 /// Where triage marks are kept, and what went wrong with them.
@@ -64,6 +73,8 @@ pub struct TableLayout {
 
 pub struct App {
     pub findings: Vec<Finding>,
+    /// Which live source each finding came from ([`FROM_FILE`] for files and demo data).
+    pub origins: Vec<u32>,
     pub sources: Vec<SourceStatus>,
     pub demo: bool,
     pub view: View,
@@ -101,6 +112,9 @@ pub struct App {
     pub routes: RouteTable,
     /// Where `E` writes JIRA CSVs (default: the current directory).
     pub export_dir: std::path::PathBuf,
+    pub sync: super::sync::SyncState,
+    /// Set while live findings change, until the view is rebuilt.
+    pub follow: Option<super::live::Follow>,
 }
 
 impl App {
@@ -111,6 +125,7 @@ impl App {
         keymap: Keymap,
     ) -> App {
         let mut app = App {
+            origins: vec![FROM_FILE; findings.len()],
             findings,
             sources,
             demo: false,
@@ -148,6 +163,8 @@ impl App {
             router: Router::default(),
             routes: RouteTable::default(),
             export_dir: std::path::PathBuf::from("."),
+            sync: super::sync::SyncState::default(),
+            follow: None,
         };
         app.routes = RouteTable::build(&app.router, &app.findings);
         app.refresh_facts();

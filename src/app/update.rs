@@ -30,6 +30,7 @@ pub fn on_key(app: &mut App, key: Key) {
         Mode::StatusPick => on_status_key(app, key),
         Mode::Note | Mode::Jira | Mode::RiskReason | Mode::RiskExpiry => on_prompt_key(app, key),
         Mode::Gone => on_gone_key(app, key),
+        Mode::ConfirmSync => super::sync::on_confirm_key(app, key),
         Mode::Normal => {
             if let Some(action) = app.keymap.action(&key) {
                 apply(app, action);
@@ -350,6 +351,7 @@ pub fn apply(app: &mut App, action: Action) {
             app.gone_scroll = 0;
             app.mode = Mode::Gone;
         }
+        Action::SyncSecurityHub => super::sync::ask(app),
     }
 }
 

@@ -59,6 +59,10 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         app.view.filter.include_closed = true;
         app.refresh_view();
     }
-    crate::term::run(app)?;
+    if cli.inputs.live.securityhub {
+        app.sync.plan = super::live::securityhub_plan(&cli.inputs.live);
+    }
+    let live = super::live::start(&cli.inputs.live);
+    crate::term::run(app, live)?;
     Ok(code)
 }

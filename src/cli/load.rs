@@ -22,6 +22,7 @@ pub fn source_statuses(set: &InputSet) -> Vec<crate::app::SourceStatus> {
                 findings: f.findings_count,
                 error: f.errors.first().map(ToString::to_string),
                 error_count: f.errors.len(),
+                ..Default::default()
             }
         })
         .collect()

@@ -41,6 +41,7 @@ pub enum Action {
     EditJira,
     CycleStatusFilter,
     ShowGone,
+    SyncSecurityHub,
     ExportJira,
 }
 
@@ -245,6 +246,12 @@ pub const ACTIONS: &[ActionInfo] = &[
         name: "gone",
         help: "marks whose finding no longer appears",
         keys: &["X"],
+    },
+    ActionInfo {
+        action: Action::SyncSecurityHub,
+        name: "sync-securityhub",
+        help: "send triage marks to Security Hub as workflow status and note (asks first)",
+        keys: &["U"],
     },
     ActionInfo {
         action: Action::ExportJira,

@@ -88,6 +88,10 @@ pub fn sources_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
             spans.push(Span::styled(s.label.clone(), st.ok()));
             spans.push(Span::styled(format!(" ({})", s.findings), st.muted()));
         }
+        if !s.note.is_empty() {
+            let mark = if s.busy { " ⟳ " } else { " " };
+            spans.push(Span::styled(format!("{mark}{}", s.note), st.muted()));
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -65,6 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
             triage::draw_prompt(frame, area, app, &st)
         }
         Mode::Gone => triage::draw_gone(frame, area, app, &st),
+        Mode::ConfirmSync => triage::draw_confirm_sync(frame, area, app, &st),
         Mode::Normal | Mode::Filter | Mode::Command => {}
     }
     layout

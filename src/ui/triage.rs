@@ -102,6 +102,37 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     );
 }
 
+pub fn draw_confirm_sync(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    let batches = &app.sync.pending;
+    let n: usize = batches.iter().map(|b| b.items.len()).sum();
+    let mut lines = vec![Line::raw(format!(
+        "Send {n} workflow update{} to Security Hub (BatchUpdateFindings)?",
+        if n == 1 { "" } else { "s" }
+    ))];
+    for b in batches.iter().take(8) {
+        lines.push(Line::styled(
+            format!(
+                "  {} × {}{} in {}",
+                b.items.len(),
+                b.workflow,
+                if b.note.is_some() { " + note" } else { "" },
+                SafeText::line(&b.region).display()
+            ),
+            st.muted(),
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("y sends · any other key cancels", st.accent()));
+    let popup = centered(area, 70, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup_block(" sync to Security Hub ".to_string(), st))
+            .style(st.base()),
+        popup,
+    );
+}
+
 pub fn draw_gone(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     let gone = crate::app::triage::gone(app);
     let today = day_of(app.now);

@@ -84,6 +84,8 @@ impl Meter {
     }
 }
 
+const LIVE_STACK: usize = 2 << 20;
+
 /// Starts `work` on its own runtime in a background thread; events arrive on
 /// the returned receiver, the last one is [`Event::Finished`].
 pub fn spawn<F, Fut>(work: F) -> Receiver<Event>
@@ -92,11 +94,16 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     let (tx, rx) = channel();
+    // Stacks are pinned at 2 MiB (tokio's default) so that the debug-build
+    // tests prove the SDK's deep finding types fit (see Cargo.toml's
+    // opt-level for aws-sdk-securityhub), whatever RUST_MIN_STACK says.
     let spawned = std::thread::Builder::new()
         .name("posture-live".into())
+        .stack_size(LIVE_STACK)
         .spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
+                .thread_stack_size(LIVE_STACK)
                 .enable_all()
                 .build();
             match runtime {
