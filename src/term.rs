@@ -50,6 +50,8 @@ fn drain_live(app: &mut App, rx: &Receiver<LiveEvent>) -> bool {
     loop {
         match rx.try_recv() {
             Ok(LiveEvent::Finished) | Err(TryRecvError::Disconnected) => {
+                app.carry_marks();
+                changed = true;
                 open = false;
                 break;
             }

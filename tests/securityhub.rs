@@ -603,3 +603,66 @@ fn refresh_asks_only_for_what_was_updated_since_the_last_pull() {
         "{last}"
     );
 }
+
+#[test]
+fn marks_follow_findings_into_consolidated_control_findings() {
+    let env = Env::new();
+    let control = |id: &str| {
+        let mut f = asff("eu-west-1", 7, "HIGH", "NEW", "ACTIVE");
+        f["Id"] = json!(id);
+        f["Compliance"]["SecurityControlId"] = json!("EC2.9");
+        f
+    };
+    let before = env.dir.path().join("per-standard.json");
+    let after = env.dir.path().join("consolidated.json");
+    std::fs::write(&before, control("arn:aws:securityhub:eu-west-1:123456789012:subscription/cis-aws-foundations-benchmark/v/1.2.0/4.1/finding/1").to_string()).unwrap();
+    std::fs::write(
+        &after,
+        control("arn:aws:securityhub:eu-west-1:123456789012:security-control/EC2.9/finding/2")
+            .to_string(),
+    )
+    .unwrap();
+    let fp_of = |file: &Path| {
+        let out = env
+            .posture()
+            .args(["list", "--format", "json", "--file"])
+            .arg(file)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v[0]["fingerprint"].as_str().unwrap().to_string()
+    };
+    let old = fp_of(&before);
+    let set = env
+        .posture()
+        .args([
+            "triage",
+            "set",
+            &old,
+            "--status",
+            "false-positive",
+            "--note",
+            "scanner bug",
+            "--file",
+        ])
+        .arg(&before)
+        .output()
+        .unwrap();
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let out = env
+        .posture()
+        .args(["list", "--format", "json", "--all", "--file"])
+        .arg(&after)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("carried 1 triage mark"), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(v[0]["fingerprint"].as_str().unwrap(), old);
+    assert_eq!(v[0]["status"], "false-positive", "{v}");
+    assert_eq!(v[0]["note"], "scanner bug");
+}

@@ -158,6 +158,21 @@ impl App {
         }
     }
 
+    /// Once every source is in: marks follow Security Hub's consolidated
+    /// control findings (see `triage::carry`).
+    pub fn carry_marks(&mut self) {
+        let Some(store) = self.triage.store.as_mut() else {
+            return;
+        };
+        if store.broken().is_some() {
+            return;
+        }
+        if let Some(msg) = crate::triage::carry::apply(&self.findings, store) {
+            self.status = Some(msg);
+            self.remember();
+        }
+    }
+
     /// True while some live source is still pulling.
     pub fn loading(&self) -> bool {
         self.sources.iter().any(|s| s.busy)

@@ -130,12 +130,14 @@ impl Posture {
     pub fn load(cli: &super::Cli, ctx: &super::Context) -> anyhow::Result<Posture> {
         let router = ctx.router(cli)?;
         let set = load(&cli.inputs);
-        let store = ctx.open_store()?;
+        let mut store = ctx.open_store()?;
         if let Some(e) = store.broken() {
             let _ = writeln!(
                 std::io::stderr(),
                 "posture: warning: triage marks not read: {e}"
             );
+        } else if let Some(msg) = crate::triage::carry::apply(&set.findings, &mut store) {
+            let _ = writeln!(std::io::stderr(), "posture: {msg}");
         }
         let routes = crate::routing::RouteTable::build(&router, &set.findings);
         let facts = crate::query::compute_facts(

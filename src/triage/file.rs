@@ -68,6 +68,8 @@ struct MarkIn {
     #[serde(default)]
     resource: String,
     #[serde(default)]
+    control: String,
+    #[serde(default)]
     exported: String,
     #[serde(default)]
     exported_at: Option<Spanned<String>>,
@@ -96,6 +98,8 @@ struct MarkOut<'a> {
     title: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     resource: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    control: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     exported: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -155,6 +159,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Marks, SourceError> {
             at,
             title: m.title,
             resource: m.resource,
+            control: m.control,
             exported: m.exported,
             exported_at,
         };
@@ -192,6 +197,7 @@ pub fn render(marks: &Marks) -> String {
                         at: m.at.to_rfc3339(),
                         title: &m.title,
                         resource: &m.resource,
+                        control: &m.control,
                         exported: &m.exported,
                         exported_at: m.exported_at.map(|t| t.to_rfc3339()),
                     },

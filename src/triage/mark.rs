@@ -23,6 +23,10 @@ pub struct Mark {
     /// whose finding has gone still says what it was about.
     pub title: String,
     pub resource: String,
+    /// For Security Hub control findings: control, resource, account and
+    /// region, so that the mark follows the finding when Security Hub
+    /// replaces it with a consolidated control finding (new Id).
+    pub control: String,
     /// The JIRA CSV this finding was last exported to, and when: exports skip
     /// it afterwards, so that no ticket is created twice.
     pub exported: String,
@@ -63,6 +67,7 @@ impl Mark {
             at,
             title: String::new(),
             resource: String::new(),
+            control: String::new(),
             exported: String::new(),
             exported_at: None,
         }
@@ -76,6 +81,9 @@ impl Mark {
         if let Some(f) = finding {
             self.title = f.title.original().to_string();
             self.resource = f.resource.original().to_string();
+            if let Some(key) = super::carry::control_key(f) {
+                self.control = key;
+            }
         }
     }
 

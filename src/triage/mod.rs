@@ -1,6 +1,7 @@
 //! Triage: the decision on each finding (status, note, JIRA key), who took
 //! it and when, kept in a file that survives crashes and concurrent writers.
 
+pub mod carry;
 pub mod file;
 pub mod history;
 pub mod mark;
