@@ -11,6 +11,7 @@ pub mod demo;
 pub mod export;
 pub mod model;
 pub mod query;
+pub mod review;
 pub mod routing;
 pub mod sources;
 pub mod term;

@@ -7,6 +7,8 @@ mod export;
 pub mod live;
 mod load;
 mod output;
+mod review;
+mod snapshots;
 mod triage;
 
 use std::io::Write;
@@ -129,6 +131,29 @@ pub enum Command {
     /// JIRA-ready CSV, and the weekly tracking sheet.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Save and list snapshots of the posture, for week-over-week review.
+    #[command(subcommand)]
+    Snapshot(review::SnapshotCommand),
+    /// What changed between two snapshots (OLD NEW), or since a snapshot (--since).
+    Diff {
+        /// Two snapshot files: OLD NEW. Without them: the current inputs against
+        /// the newest snapshot, or --since.
+        #[arg(value_name = "SNAPSHOT", num_args = 0..=2)]
+        snapshots: Vec<PathBuf>,
+        /// A snapshot name, a date (the newest snapshot taken then or before) or a file.
+        #[arg(long, value_name = "NAME|DATE")]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: review::TableOrJson,
+    },
+    /// The weekly review: severity × owner, new and resolved, oldest criticals,
+    /// overdue by SLA, and the trend across snapshots.
+    Review {
+        #[arg(long, value_name = "NAME|DATE")]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: review::ReviewFormat,
+    },
     /// Write the demo snapshots (maintainers: regenerates snapshots/).
     #[command(hide = true)]
     DemoSnapshots {
@@ -297,6 +322,15 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             output::explain_routes(&mut std::io::stdout().lock(), &p, fingerprints)
         }
         Some(Command::Export(cmd)) => export::run(&cli, cmd),
+        Some(Command::Snapshot(cmd)) => review::snapshot(&cli, cmd),
+        Some(Command::Diff {
+            snapshots,
+            since,
+            format,
+        }) => review::diff_command(&cli, snapshots, since.as_deref(), *format),
+        Some(Command::Review { since, format }) => {
+            review::review_command(&cli, since.as_deref(), *format)
+        }
         Some(Command::Triage(cmd)) => triage::run(&cli, cmd),
         None => dashboard::run(&cli),
     }

@@ -254,3 +254,12 @@ pub fn load_current() -> crate::sources::Loaded {
         None,
     )
 }
+
+/// The week before, for the demo's "new since last snapshot" and trend.
+pub fn load_previous() -> crate::sources::Loaded {
+    crate::sources::parse_bytes(
+        std::path::Path::new("<demo>/demo-2026-11-09.json"),
+        PREVIOUS.as_bytes(),
+        None,
+    )
+}

@@ -1,0 +1,442 @@
+//! `posture snapshot`, `posture diff` and `posture review`: the weekly meeting.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+use super::snapshots::{self, History};
+use super::{Cli, Context, Posture};
+use crate::model::{Finding, FindingRecord, SafeText};
+use crate::review::report::{Baseline, Current, Item, Since};
+use crate::review::{Diff, Review, diff, markdown};
+use crate::routing::RouteTable;
+use crate::sources::snapshot::SnapshotFile;
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Save the current posture (every finding, with triage status and owner).
+    Save {
+        /// Default: today's date.
+        #[arg(long)]
+        name: Option<String>,
+        /// Write here instead of the snapshots directory.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// The saved snapshots, oldest first.
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: TableOrJson,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum TableOrJson {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum ReviewFormat {
+    #[default]
+    Table,
+    Markdown,
+    Json,
+}
+
+pub fn snapshot(cli: &Cli, cmd: &SnapshotCommand) -> anyhow::Result<ExitCode> {
+    let ctx = Context::load(cli)?;
+    match cmd {
+        SnapshotCommand::Save { name, out } => {
+            let p = Posture::load(cli, &ctx)?;
+            let name = name
+                .clone()
+                .unwrap_or_else(|| p.now.to_rfc3339()[..10].to_string());
+            let path = match out {
+                Some(o) => o.clone(),
+                None => snapshots::dir(&ctx)?.join(snapshots::file_name(&name)),
+            };
+            let mut file = SnapshotFile::new(&name, p.now, &[]);
+            file.findings = (0..p.findings().len())
+                .map(|i| p.record(i, false))
+                .collect();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            crate::triage::store::write_atomic(&path, file.to_json().as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            let open = p.findings().iter().filter(|f| f.open).count();
+            println!(
+                "saved {:?}: {} findings ({open} open) to {}",
+                name,
+                file.findings.len(),
+                path.display()
+            );
+            Ok(p.set.exit_code())
+        }
+        SnapshotCommand::List { format } => {
+            let dir = snapshots::dir(&ctx)?;
+            let saved = snapshots::list(&dir);
+            let mut out = std::io::stdout().lock();
+            match format {
+                TableOrJson::Json => {
+                    let v: Vec<Value> = saved
+                        .iter()
+                        .map(|s| {
+                            json!({"name": s.name, "taken_at": s.taken_at, "findings": s.findings,
+                                   "open": s.open, "path": s.path})
+                        })
+                        .collect();
+                    serde_json::to_writer_pretty(&mut out, &v)?;
+                    writeln!(out)?;
+                }
+                TableOrJson::Table => {
+                    if saved.is_empty() {
+                        writeln!(
+                            out,
+                            "no snapshots in {} yet: `posture snapshot save`",
+                            dir.display()
+                        )?;
+                    }
+                    for s in &saved {
+                        writeln!(
+                            out,
+                            "{:<24} {}  {:>6} findings {:>6} open  {}",
+                            SafeText::line(&s.name).display(),
+                            &s.taken_at.to_rfc3339()[..16],
+                            s.findings,
+                            s.open,
+                            s.path.display()
+                        )?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// One side of a diff: its findings, owners and label.
+struct Side {
+    label: Since,
+    findings: Vec<Finding>,
+    routes: RouteTable,
+    /// Triage and owner records, when the side is the current posture.
+    records: Option<Vec<FindingRecord>>,
+}
+
+impl Side {
+    fn record(&self, i: usize) -> Value {
+        let rec = match &self.records {
+            Some(r) => r[i].clone(),
+            None => {
+                let mut r = FindingRecord::from_finding(&self.findings[i], false);
+                r.owner = Some(self.routes.owner(i).to_string());
+                r
+            }
+        };
+        serde_json::to_value(rec).unwrap_or(Value::Null)
+    }
+}
+
+fn file_side(path: &std::path::Path, router: &crate::routing::Router) -> anyhow::Result<Side> {
+    let findings = snapshots::findings(path)?;
+    let label = match snapshots::read_header(path) {
+        Ok(h) => Since {
+            name: h.name,
+            taken_at: h.taken_at,
+        },
+        Err(_) => Since {
+            name: path.display().to_string(),
+            taken_at: crate::model::Timestamp::from_unix(0),
+        },
+    };
+    let routes = RouteTable::build(router, &findings);
+    Ok(Side {
+        label,
+        findings,
+        routes,
+        records: None,
+    })
+}
+
+pub fn diff_command(
+    cli: &Cli,
+    files: &[PathBuf],
+    since: Option<&str>,
+    format: TableOrJson,
+) -> anyhow::Result<ExitCode> {
+    let ctx = Context::load(cli)?;
+    let router = ctx.router(cli)?;
+    let (old, new, code) = match files {
+        [old, new] => (
+            file_side(old, &router)?,
+            file_side(new, &router)?,
+            ExitCode::SUCCESS,
+        ),
+        [] => {
+            let p = Posture::load(cli, &ctx)?;
+            let History { baseline, .. } = snapshots::history(&ctx, p.set.demo, since)?;
+            let Some((label, findings)) = baseline else {
+                anyhow::bail!(
+                    "no snapshot to compare with: save one with `posture snapshot save`, or give OLD NEW"
+                );
+            };
+            let routes = RouteTable::build(&router, &findings);
+            let old = Side {
+                label,
+                findings,
+                routes,
+                records: None,
+            };
+            let records = (0..p.findings().len())
+                .map(|i| p.record(i, false))
+                .collect();
+            let code = p.set.exit_code();
+            let new = Side {
+                label: Since {
+                    name: "now".into(),
+                    taken_at: p.now,
+                },
+                findings: p.set.findings,
+                routes: p.routes,
+                records: Some(records),
+            };
+            (old, new, code)
+        }
+        _ => anyhow::bail!("give two snapshot files (OLD NEW), or none with --since NAME|DATE"),
+    };
+    let d = diff(&old.findings, &new.findings);
+    let mut out = std::io::stdout().lock();
+    match format {
+        TableOrJson::Json => {
+            let changed: Vec<Value> = d
+                .severity_changed
+                .iter()
+                .map(|&(i, j)| {
+                    let mut v = new.record(i);
+                    v["previous_severity"] = json!(old.findings[j].severity);
+                    v
+                })
+                .collect();
+            let v = json!({
+                "from": old.label,
+                "to": new.label,
+                "new": d.new.iter().map(|&i| new.record(i)).collect::<Vec<_>>(),
+                "resolved": d.resolved.iter().map(|r| old.record(r.old)).collect::<Vec<_>>(),
+                "still_open": d.still_open.iter().map(|&i| new.record(i)).collect::<Vec<_>>(),
+                "severity_changed": changed,
+            });
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        TableOrJson::Table => print_diff(&mut out, &old, &new, &d)?,
+    }
+    Ok(code)
+}
+
+fn print_diff(out: &mut impl Write, old: &Side, new: &Side, d: &Diff) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{} ({}) → {} ({}): {} new · {} resolved · {} still open · {} severity changed",
+        SafeText::line(&old.label.name).display(),
+        &old.label.taken_at.to_rfc3339()[..10],
+        SafeText::line(&new.label.name).display(),
+        &new.label.taken_at.to_rfc3339()[..10],
+        d.new.len(),
+        d.resolved.len(),
+        d.still_open.len(),
+        d.severity_changed.len()
+    )?;
+    let line = |out: &mut dyn Write, side: &Side, i: usize, extra: &str| -> std::io::Result<()> {
+        let f = &side.findings[i];
+        writeln!(
+            out,
+            "  {:<8} {} {} {}{extra}",
+            f.severity.as_str(),
+            crate::text::fit(f.title.display(), 60),
+            crate::text::fit(f.resource.display(), 40),
+            SafeText::line(side.routes.owner(i)).display()
+        )
+    };
+    let mut sorted_new = d.new.clone();
+    sorted_new.sort_by(|&a, &b| new.findings[b].severity.cmp(&new.findings[a].severity));
+    if !sorted_new.is_empty() {
+        writeln!(out, "\nNEW")?;
+        for i in sorted_new {
+            line(out, new, i, "")?;
+        }
+    }
+    if !d.resolved.is_empty() {
+        writeln!(out, "\nRESOLVED")?;
+        for r in &d.resolved {
+            let how = if r.closed_in_new.is_some() {
+                "  (closed)"
+            } else {
+                "  (gone)"
+            };
+            line(out, old, r.old, how)?;
+        }
+    }
+    if !d.severity_changed.is_empty() {
+        writeln!(out, "\nSEVERITY CHANGED")?;
+        for &(i, j) in &d.severity_changed {
+            let extra = format!("  (was {})", old.findings[j].severity);
+            line(out, new, i, &extra)?;
+        }
+    }
+    Ok(())
+}
+
+/// The review from the current inputs and the saved snapshots.
+pub fn build_review(
+    cli: &Cli,
+    ctx: &Context,
+    since: Option<&str>,
+) -> anyhow::Result<(Review, ExitCode)> {
+    let p = Posture::load(cli, ctx)?;
+    let History { baseline, trend } = snapshots::history(ctx, p.set.demo, since)?;
+    let d = baseline.as_ref().map(|(_, f)| diff(f, p.findings()));
+    let base = match (&baseline, &d) {
+        (Some((since, findings)), Some(d)) => Some(Baseline {
+            since: since.clone(),
+            findings,
+            diff: d,
+        }),
+        _ => None,
+    };
+    let cur = Current {
+        findings: p.findings(),
+        facts: &p.facts,
+        routes: &p.routes,
+        router: &p.router,
+        now: p.now,
+    };
+    Ok((
+        crate::review::report::build(&cur, base.as_ref(), &trend),
+        p.set.exit_code(),
+    ))
+}
+
+pub fn review_command(
+    cli: &Cli,
+    since: Option<&str>,
+    format: ReviewFormat,
+) -> anyhow::Result<ExitCode> {
+    let ctx = Context::load(cli)?;
+    let (review, code) = build_review(cli, &ctx, since)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        ReviewFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &review)?;
+            writeln!(out)?;
+        }
+        ReviewFormat::Markdown => out.write_all(markdown::render(&review).as_bytes())?,
+        ReviewFormat::Table => print_review(&mut out, &review)?,
+    }
+    Ok(code)
+}
+
+fn print_items(
+    out: &mut impl Write,
+    title: &str,
+    count: usize,
+    items: &[Item],
+) -> std::io::Result<()> {
+    writeln!(out, "\n{title}: {count}")?;
+    for it in items {
+        let mut extra = format!("{} days old", it.age_days);
+        if let Some(d) = it.overdue_days {
+            extra.push_str(&format!(", {d} days overdue"));
+        }
+        if let Some(prev) = it.previous_severity {
+            extra = format!("was {prev}, {extra}");
+        }
+        writeln!(
+            out,
+            "  {:<8} {} {} {}",
+            it.severity.as_str(),
+            crate::text::fit(SafeText::line(&it.title).display(), 56),
+            crate::text::fit(SafeText::line(&it.owner).display(), 14),
+            extra
+        )?;
+    }
+    Ok(())
+}
+
+fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
+    use crate::model::Severity;
+    let cols = Severity::ALL_DESC;
+    match &r.since {
+        Some(s) => writeln!(
+            out,
+            "{} open · since {} ({}): {} new, {} resolved, {} severity changed",
+            r.open,
+            SafeText::line(&s.name).display(),
+            &s.taken_at.to_rfc3339()[..10],
+            r.new.count,
+            r.resolved.count,
+            r.severity_changed.count
+        )?,
+        None => writeln!(
+            out,
+            "{} open · no earlier snapshot (posture snapshot save)",
+            r.open
+        )?,
+    }
+    let head: String = cols.iter().map(|s| format!("{:>9}", s.as_str())).collect();
+    writeln!(out, "\n{:<20}{head}  total overdue", "OWNER")?;
+    for (owner, counts) in &r.by_owner {
+        let cells: String = cols
+            .iter()
+            .map(|s| format!("{:>9}", counts.get(s).copied().unwrap_or(0)))
+            .collect();
+        writeln!(
+            out,
+            "{:<20}{cells}  {:>5} {:>7}",
+            crate::text::fit(SafeText::line(owner).display(), 19),
+            counts.values().sum::<usize>(),
+            r.overdue_by_owner.get(owner).copied().unwrap_or(0)
+        )?;
+    }
+    if r.since.is_some() {
+        print_items(out, "NEW", r.new.count, &r.new.items)?;
+        print_items(out, "RESOLVED", r.resolved.count, &r.resolved.items)?;
+        if r.severity_changed.count > 0 {
+            print_items(
+                out,
+                "SEVERITY CHANGED",
+                r.severity_changed.count,
+                &r.severity_changed.items,
+            )?;
+        }
+    }
+    print_items(
+        out,
+        "OLDEST OPEN CRITICALS",
+        r.oldest_criticals.count,
+        &r.oldest_criticals.items,
+    )?;
+    print_items(out, "OVERDUE BY SLA", r.overdue.count, &r.overdue.items)?;
+    writeln!(out, "\nTREND (open){:<14}{head}  total", "")?;
+    for p in &r.trend {
+        let cells: String = cols
+            .iter()
+            .map(|s| format!("{:>9}", p.open.get(s).copied().unwrap_or(0)))
+            .collect();
+        writeln!(
+            out,
+            "{:<15} {}{cells}  {:>5}",
+            crate::text::fit(SafeText::line(&p.name).display(), 15),
+            &p.taken_at.to_rfc3339()[..10],
+            p.total()
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Saved snapshots on disk: `snapshots/` in the XDG data directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+
+use super::Context;
+use crate::model::{Finding, Timestamp};
+use crate::review::TrendPoint;
+use crate::review::report::Since;
+
+/// A snapshot file's header.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub path: PathBuf,
+    pub name: String,
+    pub taken_at: Timestamp,
+    pub findings: usize,
+    pub open: usize,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    posture_snapshot: u64,
+    name: String,
+    taken_at: Timestamp,
+    findings: Vec<RecordHead>,
+}
+
+#[derive(Deserialize)]
+struct RecordHead {
+    #[serde(default)]
+    open: bool,
+}
+
+pub fn dir(ctx: &Context) -> anyhow::Result<PathBuf> {
+    ctx.paths
+        .data_dir
+        .as_ref()
+        .map(|d| d.join("snapshots"))
+        .context("no home directory to keep snapshots in: pass --out PATH")
+}
+
+/// A file name from a snapshot name: nothing that could leave the directory.
+pub fn file_name(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(80)
+        .collect();
+    let stem = stem.trim_matches(|c| c == '.' || c == '-');
+    format!("{}.json", if stem.is_empty() { "snapshot" } else { stem })
+}
+
+pub fn read_header(path: &Path) -> anyhow::Result<Saved> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let h: Header = serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not a posture snapshot: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    if h.posture_snapshot > crate::sources::snapshot::FORMAT_VERSION {
+        bail!(
+            "{}: snapshot format {} is newer than this posture reads",
+            path.display(),
+            h.posture_snapshot
+        );
+    }
+    Ok(Saved {
+        path: path.to_path_buf(),
+        name: h.name,
+        taken_at: h.taken_at,
+        findings: h.findings.len(),
+        open: h.findings.iter().filter(|r| r.open).count(),
+    })
+}
+
+/// Every readable snapshot in the directory, oldest first; unreadable ones
+/// are reported on stderr and skipped.
+pub fn list(dir: &Path) -> Vec<Saved> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    let mut out: Vec<Saved> = paths
+        .iter()
+        .filter_map(|p| match read_header(p) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("posture: warning: skipping {e:#}");
+                None
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.taken_at.cmp(&b.taken_at).then(a.path.cmp(&b.path)));
+    out
+}
+
+/// A snapshot's findings; any problem in the file stops the command.
+pub fn findings(path: &Path) -> anyhow::Result<Vec<Finding>> {
+    let loaded = crate::sources::load_file(path);
+    if let Some(e) = loaded.errors.first() {
+        bail!("{e}");
+    }
+    Ok(loaded.findings)
+}
+
+/// `--since`: a snapshot name, a file stem, a date (the newest snapshot
+/// taken that day or before) or a path.
+pub fn resolve(arg: &str, saved: &[Saved]) -> anyhow::Result<PathBuf> {
+    if let Some(s) = saved.iter().rev().find(|s| {
+        s.name == arg
+            || s.path
+                .file_stem()
+                .is_some_and(|st| st.to_string_lossy() == arg)
+    }) {
+        return Ok(s.path.clone());
+    }
+    if let Ok(day) = time::Date::parse(arg, &time::format_description::well_known::Iso8601::DATE) {
+        let end = Timestamp::parse(&format!("{day}T23:59:59Z"));
+        if let Some(s) = saved
+            .iter()
+            .rev()
+            .find(|s| end.is_some_and(|e| s.taken_at <= e))
+        {
+            return Ok(s.path.clone());
+        }
+        bail!("no snapshot taken on or before {arg}");
+    }
+    let p = PathBuf::from(arg);
+    if p.is_file() {
+        return Ok(p);
+    }
+    let names: Vec<&str> = saved.iter().map(|s| s.name.as_str()).collect();
+    bail!(
+        "no snapshot {arg:?}; saved: {}",
+        if names.is_empty() {
+            "none yet (posture snapshot save)".to_string()
+        } else {
+            names.join(", ")
+        }
+    )
+}
+
+/// What the review compares against: the saved snapshots (the demo's own
+/// previous week for demo data), the baseline among them, and the trend.
+pub struct History {
+    pub baseline: Option<(Since, Vec<Finding>)>,
+    pub trend: Vec<TrendPoint>,
+}
+
+pub fn history(ctx: &Context, demo: bool, since: Option<&str>) -> anyhow::Result<History> {
+    if demo && since.is_none() {
+        let prev = crate::demo::load_previous();
+        let (_, name, at) = crate::demo::WEEKS[0];
+        let taken_at = Timestamp::parse(at).unwrap_or(Timestamp::from_unix(0));
+        let trend = vec![TrendPoint::of(name, taken_at, &prev.findings)];
+        return Ok(History {
+            baseline: Some((
+                Since {
+                    name: name.to_string(),
+                    taken_at,
+                },
+                prev.findings,
+            )),
+            trend,
+        });
+    }
+    let saved = dir(ctx).map(|d| list(&d)).unwrap_or_default();
+    let mut trend = Vec::new();
+    let mut by_path = Vec::new();
+    for s in &saved {
+        let f = findings(&s.path)?;
+        trend.push(TrendPoint::of(&s.name, s.taken_at, &f));
+        by_path.push((s.path.clone(), f));
+    }
+    let base_path = match since {
+        Some(arg) => Some(resolve(arg, &saved)?),
+        None => saved.last().map(|s| s.path.clone()),
+    };
+    let baseline = match base_path {
+        None => None,
+        Some(p) => {
+            let header = read_header(&p)?;
+            let f = match by_path.iter().position(|(q, _)| *q == p) {
+                Some(i) => by_path.swap_remove(i).1,
+                None => findings(&p)?,
+            };
+            Some((
+                Since {
+                    name: header.name,
+                    taken_at: header.taken_at,
+                },
+                f,
+            ))
+        }
+    };
+    Ok(History { baseline, trend })
+}

@@ -1,0 +1,171 @@
+//! The review as Markdown, for meeting notes. Untrusted text (titles,
+//! resources, owners) is made inert: no control characters, no Markdown or
+//! HTML that could turn into links, images or tables.
+
+use std::fmt::Write;
+
+use super::report::{Counted, Review};
+use crate::model::{SafeText, Severity};
+
+/// One table cell: display-safe, Markdown specials escaped.
+pub fn cell(s: &str) -> String {
+    let safe = SafeText::line(s);
+    let mut out = String::with_capacity(safe.display().len());
+    for c in safe.display().chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '(' | ')' | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const COLUMNS: [Severity; 6] = Severity::ALL_DESC;
+
+fn list(out: &mut String, title: &str, c: &Counted, extra: &str) {
+    let _ = writeln!(out, "\n## {title}: {}\n", c.count);
+    if c.items.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "| severity | title | resource | owner | {extra} |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for it in &c.items {
+        let detail = match extra {
+            "overdue" => format!(
+                "{} days (due {})",
+                it.overdue_days.unwrap_or(0),
+                it.due.as_deref().unwrap_or("")
+            ),
+            "was" => it
+                .previous_severity
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            _ => format!("{} days", it.age_days),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            it.severity,
+            cell(&it.title),
+            cell(&it.resource),
+            cell(&it.owner),
+            detail
+        );
+    }
+    if c.count > c.items.len() {
+        let _ = writeln!(out, "\n…and {} more.", c.count - c.items.len());
+    }
+}
+
+pub fn render(r: &Review) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Security review — {}",
+        &r.taken_at.to_rfc3339()[..10]
+    );
+    let _ = writeln!(out);
+    match &r.since {
+        Some(s) => {
+            let _ = writeln!(
+                out,
+                "{} open findings. Since **{}** ({}): {} new, {} resolved, {} changed severity.",
+                r.open,
+                cell(&s.name),
+                &s.taken_at.to_rfc3339()[..10],
+                r.new.count,
+                r.resolved.count,
+                r.severity_changed.count
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{} open findings. No earlier snapshot: save one with `posture snapshot save` to see what changes.",
+                r.open
+            );
+        }
+    }
+    let _ = writeln!(out, "\n## Open findings by owner\n");
+    let head: Vec<String> = COLUMNS.iter().map(|s| s.to_string()).collect();
+    let _ = writeln!(out, "| owner | {} | total | overdue |", head.join(" | "));
+    let _ = writeln!(out, "|---|{}---|---|", "---|".repeat(COLUMNS.len()));
+    for (owner, counts) in &r.by_owner {
+        let cells: Vec<String> = COLUMNS
+            .iter()
+            .map(|s| counts.get(s).copied().unwrap_or(0).to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            cell(owner),
+            cells.join(" | "),
+            counts.values().sum::<usize>(),
+            r.overdue_by_owner.get(owner).copied().unwrap_or(0)
+        );
+    }
+    let totals: Vec<String> = COLUMNS
+        .iter()
+        .map(|s| r.by_severity.get(s).copied().unwrap_or(0).to_string())
+        .collect();
+    let _ = writeln!(
+        out,
+        "| **all** | {} | {} | {} |",
+        totals.join(" | "),
+        r.open,
+        r.overdue.count
+    );
+    if r.since.is_some() {
+        list(&mut out, "New since the last snapshot", &r.new, "age");
+        list(
+            &mut out,
+            "Resolved since the last snapshot",
+            &r.resolved,
+            "age",
+        );
+        if r.severity_changed.count > 0 {
+            list(&mut out, "Severity changed", &r.severity_changed, "was");
+        }
+    }
+    list(
+        &mut out,
+        "Oldest open criticals",
+        &r.oldest_criticals,
+        "age",
+    );
+    list(&mut out, "Overdue by SLA", &r.overdue, "overdue");
+    let _ = writeln!(out, "\n## Trend: open findings per severity\n");
+    let _ = writeln!(out, "| snapshot | date | {} | total |", head.join(" | "));
+    let _ = writeln!(out, "|---|---|{}---|", "---|".repeat(COLUMNS.len()));
+    for p in &r.trend {
+        let cells: Vec<String> = COLUMNS
+            .iter()
+            .map(|s| p.open.get(s).copied().unwrap_or(0).to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            cell(&p.name),
+            &p.taken_at.to_rfc3339()[..10],
+            cells.join(" | "),
+            p.total()
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_inject_markdown_or_html() {
+        assert_eq!(cell("a|b"), "a\\|b");
+        assert_eq!(cell("[x](http://evil)"), "\\[x\\]\\(http://evil\\)");
+        assert_eq!(cell("<img src=x>"), "\\<img src=x\\>");
+        assert!(!cell("\x1b[31mred").contains('\x1b'));
+    }
+}
