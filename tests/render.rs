@@ -177,3 +177,42 @@ fn no_color_theme_draws_without_colours() {
         assert_eq!(cell.bg, ratatui::style::Color::Reset);
     }
 }
+
+#[test]
+fn review_screen_shows_owners_period_and_the_trend_chart() {
+    use posture::app::review::Baseline;
+    use posture::review::TrendPoint;
+    let mut app = demo_app();
+    let prev = posture::demo::load_previous().findings;
+    let at = Timestamp::parse("2026-11-09T09:00:00Z").unwrap();
+    let trend = vec![TrendPoint::of("demo week 45", at, &prev)];
+    app.attach_history(Some(Baseline::new("demo week 45".into(), at, prev)), trend);
+    // NEW markers and their filter.
+    let t = render(&mut app, 140, 40);
+    assert!(screen_text(&t).contains("NEW "), "{}", screen_text(&t));
+    posture::app::update::on_key(&mut app, posture::config::keymap::Key::char('N'));
+    assert!(app.view.shown.iter().all(|&i| app.facts[i].new));
+    let shown_new = app.view.shown.len();
+    posture::app::update::on_key(&mut app, posture::config::keymap::Key::char('W'));
+    let t = render(&mut app, 140, 40);
+    let text = screen_text(&t);
+    let review = app.review.as_ref().unwrap();
+    assert_eq!(review.new.count, shown_new);
+    assert!(text.contains("weekly review"), "{text}");
+    assert!(
+        text.contains(&format!("{} new", review.new.count)),
+        "{text}"
+    );
+    assert!(text.contains("Resolved this period"), "{text}");
+    assert!(text.contains("open per severity, 2 snapshots"), "{text}");
+    // The chart drew lines (braille cells), not just its frame.
+    assert!(
+        text.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)),
+        "{text}"
+    );
+    for owner in ["SRE", "product", "backlog"] {
+        assert!(text.contains(owner), "{owner}: {text}");
+    }
+    posture::app::update::on_key(&mut app, posture::config::keymap::Key::char('q'));
+    assert!(app.review.is_none() && !app.quit);
+}

@@ -2,6 +2,7 @@
 
 pub mod export;
 pub mod live;
+pub mod review;
 pub mod state;
 pub mod sync;
 pub mod triage;

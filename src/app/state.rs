@@ -50,6 +50,8 @@ pub enum Mode {
     Gone,
     /// Sending triage marks to Security Hub: yes or no.
     ConfirmSync,
+    /// The weekly review screen.
+    Review,
 }
 
 /// Where triage marks are kept, and what went wrong with them.
@@ -115,6 +117,13 @@ pub struct App {
     pub sync: super::sync::SyncState,
     /// Set while live findings change, until the view is rebuilt.
     pub follow: Option<super::live::Follow>,
+    /// The last snapshot: what NEW is relative to.
+    pub baseline: Option<super::review::Baseline>,
+    /// Every saved snapshot's open counts, for the review's trend.
+    pub trend: Vec<crate::review::TrendPoint>,
+    /// The review screen's content while it is open.
+    pub review: Option<crate::review::Review>,
+    pub review_scroll: u16,
 }
 
 impl App {
@@ -165,6 +174,10 @@ impl App {
             export_dir: std::path::PathBuf::from("."),
             sync: super::sync::SyncState::default(),
             follow: None,
+            baseline: None,
+            trend: Vec::new(),
+            review: None,
+            review_scroll: 0,
         };
         app.routes = RouteTable::build(&app.router, &app.findings);
         app.refresh_facts();
@@ -195,6 +208,11 @@ impl App {
         let empty = Marks::new();
         let marks = self.triage.store.as_ref().map_or(&empty, Store::marks);
         self.facts = compute_facts(&self.findings, marks, &self.routes, today);
+        if let Some(b) = &self.baseline {
+            for (f, fx) in self.findings.iter().zip(self.facts.iter_mut()) {
+                fx.new = f.open && !b.open.contains(f.fingerprint.as_str());
+            }
+        }
         self.view
             .recompute(&self.findings, &self.facts, &self.routes);
     }

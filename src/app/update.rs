@@ -31,6 +31,7 @@ pub fn on_key(app: &mut App, key: Key) {
         Mode::Note | Mode::Jira | Mode::RiskReason | Mode::RiskExpiry => on_prompt_key(app, key),
         Mode::Gone => on_gone_key(app, key),
         Mode::ConfirmSync => super::sync::on_confirm_key(app, key),
+        Mode::Review => super::review::on_key(app, key),
         Mode::Normal => {
             if let Some(action) = app.keymap.action(&key) {
                 apply(app, action);
@@ -352,6 +353,24 @@ pub fn apply(app: &mut App, action: Action) {
             app.mode = Mode::Gone;
         }
         Action::SyncSecurityHub => super::sync::ask(app),
+        Action::ToggleNewOnly => {
+            let Some(b) = &app.baseline else {
+                app.status = Some(
+                    "no snapshot to compare with yet: `posture snapshot save` after the review"
+                        .into(),
+                );
+                return;
+            };
+            let label = format!("new since {}", b.name);
+            app.view.filter.new_only = !app.view.filter.new_only;
+            app.refresh_view();
+            app.status = Some(if app.view.filter.new_only {
+                label
+            } else {
+                "new and old findings".into()
+            });
+        }
+        Action::Review => super::review::open(app),
     }
 }
 

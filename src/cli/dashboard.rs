@@ -55,6 +55,15 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         ctx.triage_file.as_deref().map(Store::open),
         ctx.user(),
     );
+    match super::snapshots::history(&ctx, app.demo, None) {
+        Ok(h) => app.attach_history(
+            h.baseline.map(|(since, findings)| {
+                crate::app::review::Baseline::new(since.name, since.taken_at, findings)
+            }),
+            h.trend,
+        ),
+        Err(e) => app.status = Some(format!("snapshots not read: {e:#}")),
+    }
     if config.include_closed {
         app.view.filter.include_closed = true;
         app.refresh_view();

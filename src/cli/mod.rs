@@ -200,6 +200,7 @@ impl Selection {
             text: String::new(),
             statuses: self.status.clone(),
             routes: (!self.owner.is_empty()).then(|| routes.ids_of_owners(&self.owner)),
+            new_only: false,
         }
     }
 }

@@ -41,6 +41,8 @@ pub enum Action {
     EditJira,
     CycleStatusFilter,
     ShowGone,
+    ToggleNewOnly,
+    Review,
     SyncSecurityHub,
     ExportJira,
 }
@@ -246,6 +248,18 @@ pub const ACTIONS: &[ActionInfo] = &[
         name: "gone",
         help: "marks whose finding no longer appears",
         keys: &["X"],
+    },
+    ActionInfo {
+        action: Action::ToggleNewOnly,
+        name: "new-only",
+        help: "only findings new since the last snapshot (marked NEW)",
+        keys: &["N"],
+    },
+    ActionInfo {
+        action: Action::Review,
+        name: "review",
+        help: "the weekly review: owners, new and resolved, oldest criticals, overdue, trend",
+        keys: &["W"],
     },
     ActionInfo {
         action: Action::SyncSecurityHub,

@@ -16,6 +16,8 @@ pub struct Facts {
     pub expired: bool,
     /// Index into the [`RouteTable`]'s routes: who owns it.
     pub route: u32,
+    /// Open now and not open in the last snapshot.
+    pub new: bool,
 }
 
 /// One `Facts` per finding, in the same order.
@@ -42,6 +44,7 @@ fn triage_facts(findings: &[Finding], marks: &Marks, today: Date) -> Vec<Facts> 
                     status: e.status,
                     expired: e.expired,
                     route: 0,
+                    new: false,
                 }
             }
             None => Facts::default(),

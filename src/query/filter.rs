@@ -19,11 +19,14 @@ pub struct Filter {
     pub statuses: Vec<Status>,
     /// Route ids (see `RouteTable::ids_of_owners`) shown; `None` means every owner.
     pub routes: Option<Vec<u32>>,
+    /// Only findings new since the last snapshot.
+    pub new_only: bool,
 }
 
 impl Filter {
     pub fn matches(&self, f: &Finding, facts: &Facts) -> bool {
-        (self.statuses.is_empty() || self.statuses.contains(&facts.status))
+        (!self.new_only || facts.new)
+            && (self.statuses.is_empty() || self.statuses.contains(&facts.status))
             && self
                 .routes
                 .as_ref()

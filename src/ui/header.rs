@@ -45,6 +45,14 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     if let Some(src) = f.sources.first() {
         scope.push(src.to_string());
     }
+    if f.new_only
+        && let Some(b) = &app.baseline
+    {
+        scope.push(format!(
+            "new since {}",
+            crate::model::SafeText::line(&b.name).display()
+        ));
+    }
     if !f.statuses.is_empty() {
         scope.push(format!(
             "triage:{}",

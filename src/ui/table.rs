@@ -141,7 +141,12 @@ fn build_row<'a>(
                 )),
                 Col::Source => Cell::from(f.source.as_str()),
                 Col::Title => {
-                    if f.open {
+                    if app.facts_of(*i).new {
+                        Cell::from(Line::from(vec![
+                            Span::styled("NEW ", st.accent()),
+                            Span::raw(f.title.display()),
+                        ]))
+                    } else if f.open {
                         Cell::from(f.title.display())
                     } else {
                         Cell::from(Line::from(vec![
