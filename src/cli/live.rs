@@ -12,7 +12,7 @@ use crate::sources::{Loaded, Location, SourceError};
 
 /// The Security Hub pull the arguments ask for, if any.
 pub fn securityhub_plan(args: &LiveArgs) -> Option<Plan> {
-    args.any().then(|| Plan {
+    (args.securityhub || args.securityhub_v2).then(|| Plan {
         profile: args.profile.clone(),
         regions: args.region.clone(),
         endpoint_url: args.endpoint_url.clone(),
@@ -25,12 +25,22 @@ pub fn securityhub_plan(args: &LiveArgs) -> Option<Plan> {
     })
 }
 
+/// Slots of Kubernetes sources start here, after any Security Hub regions.
+const KUBE_FIRST_SLOT: Slot = 10_000;
+
+pub fn kube_plan(args: &LiveArgs) -> Option<crate::sources::live::kube::Plan> {
+    args.kube.then(|| crate::sources::live::kube::Plan {
+        kubeconfig: args.kubeconfig.clone(),
+        contexts: args.contexts.clone(),
+        namespace: args.namespace.clone(),
+        cache_dir: args.cache_dir.clone(),
+        first_slot: KUBE_FIRST_SLOT,
+    })
+}
+
 /// Starts the live pulls the arguments ask for; `None` when there are none.
 pub fn start(args: &LiveArgs) -> Option<std::sync::mpsc::Receiver<Event>> {
-    let plan = securityhub_plan(args)?;
-    Some(live::spawn(move |tx| {
-        crate::sources::live::securityhub::pull(plan, tx)
-    }))
+    live::start(securityhub_plan(args), kube_plan(args))
 }
 
 /// Runs the live pulls to the end. A failed source keeps what arrived.

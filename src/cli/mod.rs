@@ -97,6 +97,35 @@ pub struct LiveArgs {
     /// and AWS_ENDPOINT_URL_SECURITYHUB work too.
     #[arg(long, value_name = "URL", global = true, help_heading = "Live sources")]
     pub endpoint_url: Option<String>,
+    /// Read Starboard / Trivy-Operator reports and Kubescape operator results
+    /// from the cluster (KUBECONFIG, or ~/.kube/config).
+    #[arg(long, global = true, help_heading = "Live sources")]
+    pub kube: bool,
+    /// Kubernetes context; repeatable (several clusters in one view). Default: the current one.
+    #[arg(
+        long = "context",
+        value_name = "NAME",
+        global = true,
+        help_heading = "Live sources"
+    )]
+    pub contexts: Vec<String>,
+    /// Only this namespace (default: all namespaces).
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        global = true,
+        help_heading = "Live sources"
+    )]
+    pub namespace: Option<String>,
+    /// Kubeconfig file (default: KUBECONFIG, else ~/.kube/config).
+    #[arg(
+        long,
+        value_name = "PATH",
+        global = true,
+        help_heading = "Live sources"
+    )]
+    pub kubeconfig: Option<PathBuf>,
     /// Neither show nor keep the last pull (XDG cache dir); pull everything.
     #[arg(long, global = true, help_heading = "Live sources")]
     pub no_cache: bool,
@@ -112,7 +141,7 @@ pub struct LiveArgs {
 
 impl LiveArgs {
     pub fn any(&self) -> bool {
-        self.securityhub || self.securityhub_v2
+        self.securityhub || self.securityhub_v2 || self.kube
     }
 }
 

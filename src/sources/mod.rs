@@ -123,6 +123,15 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
 /// Parses records that arrived as values (live API pages, the cache); each
 /// record's place is its position, line = record number.
 pub fn parse_values(path: &Path, values: impl IntoIterator<Item = Value>) -> Loaded {
+    parse_values_in(path, values, None)
+}
+
+/// As [`parse_values`], tagging Kubernetes findings with their cluster.
+pub fn parse_values_in(
+    path: &Path,
+    values: impl IntoIterator<Item = Value>,
+    cluster: Option<&str>,
+) -> Loaded {
     let mut loaded = Loaded {
         path: path.to_path_buf(),
         ..Loaded::default()
@@ -137,7 +146,7 @@ pub fn parse_values(path: &Path, values: impl IntoIterator<Item = Value>) -> Loa
                 column: 1,
             },
         });
-    parse_records(&mut loaded, records, None);
+    parse_records(&mut loaded, records, cluster);
     loaded
 }
 

@@ -4,6 +4,7 @@
 
 pub mod asff_json;
 pub mod aws_error;
+pub mod kube;
 pub mod securityhub;
 pub mod sync;
 
@@ -86,6 +87,31 @@ impl Meter {
 
 const LIVE_STACK: usize = 2 << 20;
 
+/// Starts the Security Hub and Kubernetes pulls asked for, side by side;
+/// `None` when none is.
+pub fn start(
+    securityhub: Option<securityhub::Plan>,
+    kube: Option<kube::Plan>,
+) -> Option<Receiver<Event>> {
+    if securityhub.is_none() && kube.is_none() {
+        return None;
+    }
+    Some(spawn(move |tx| async move {
+        let sh_tx = tx.clone();
+        let sh = async move {
+            if let Some(plan) = securityhub {
+                securityhub::pull(plan, sh_tx).await;
+            }
+        };
+        let k8s = async move {
+            if let Some(plan) = kube {
+                kube::pull(plan, tx).await;
+            }
+        };
+        tokio::join!(sh, k8s);
+    }))
+}
+
 /// Starts `work` on its own runtime in a background thread; events arrive on
 /// the returned receiver, the last one is [`Event::Finished`].
 pub fn spawn<F, Fut>(work: F) -> Receiver<Event>
@@ -101,6 +127,9 @@ where
         .name("posture-live".into())
         .stack_size(LIVE_STACK)
         .spawn(move || {
+            // Two providers are compiled in (see Cargo.toml); an error only
+            // means one was installed already.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .thread_stack_size(LIVE_STACK)
