@@ -4,6 +4,11 @@
 //! The core (`model`, `sources` parsers, `query`, `export`, `demo`) knows no
 //! terminal and no network; the CLI and TUI sit on top.
 
+/// Loading allocates millions of small strings; glibc's allocator spent a third
+/// of the load time on them (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -183,6 +183,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: review::ReviewFormat,
     },
+    /// Generate realistic inputs of any size (benchmarks, scale tests).
+    Gen {
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_enum)]
+        format: crate::demo::generate::GenFormat,
+        /// Output file (default: standard output).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
     /// Write the demo snapshots (maintainers: regenerates snapshots/).
     #[command(hide = true)]
     DemoSnapshots {
@@ -353,6 +365,29 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Export(cmd)) => export::run(&cli, cmd),
         Some(Command::Snapshot(cmd)) => review::snapshot(&cli, cmd),
+        Some(Command::Gen {
+            count,
+            seed,
+            format,
+            out,
+        }) => {
+            use anyhow::Context as _;
+            match out {
+                Some(p) => {
+                    let f = std::fs::File::create(p)
+                        .with_context(|| format!("creating {}", p.display()))?;
+                    let mut w = std::io::BufWriter::new(f);
+                    crate::demo::generate::write(*format, *count, *seed, &mut w)?;
+                    w.flush()?;
+                }
+                None => {
+                    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                    crate::demo::generate::write(*format, *count, *seed, &mut w)?;
+                    w.flush()?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Diff {
             snapshots,
             since,

@@ -3,6 +3,7 @@
 //! already closed. `posture demo-snapshots --out snapshots/` writes it; the files
 //! in `snapshots/` are its committed output (a test keeps them in step).
 
+pub mod generate;
 mod rng;
 mod templates;
 

@@ -4,6 +4,9 @@
 
 use std::fmt::Write as _;
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// Text that is safe to draw on a terminal: no C0/C1 control characters (ESC,
@@ -14,7 +17,9 @@ use serde::{Deserialize, Serialize};
 /// The original value is kept only when it differs, for the JSON and raw views.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
 pub struct SafeText {
-    display: Box<str>,
+    // Shared: descriptions and remediation texts repeat across thousands of
+    // findings of one control, and are interned while loading (see `Interner`).
+    display: Arc<str>,
     original: Option<Box<str>>,
 }
 
@@ -33,7 +38,7 @@ impl SafeText {
                 original: None,
             },
             Some(display) => SafeText {
-                display: display.into_boxed_str(),
+                display: display.into(),
                 original: Some(raw.into()),
             },
         }
@@ -58,6 +63,24 @@ impl SafeText {
         self.original.as_deref().unwrap_or(&self.display)
     }
 
+    /// The same text, sharing its storage with equal texts seen before.
+    pub fn interned(self, interner: &mut Interner) -> SafeText {
+        if self.display.len() < Interner::MIN_LEN {
+            return self;
+        }
+        let display = match interner.0.get(&*self.display) {
+            Some(shared) => shared.clone(),
+            None => {
+                interner.0.insert(self.display.clone());
+                self.display
+            }
+        };
+        SafeText {
+            display,
+            original: self.original,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.display.is_empty()
     }
@@ -65,6 +88,15 @@ impl SafeText {
     pub fn was_altered(&self) -> bool {
         self.original.is_some()
     }
+}
+
+/// Equal texts seen while loading one input, stored once.
+#[derive(Debug, Default)]
+pub struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    /// Shorter texts cost less than their entry in the set.
+    const MIN_LEN: usize = 24;
 }
 
 impl Serialize for SafeText {

@@ -33,8 +33,41 @@ impl DocError {
 /// Containers nest at most this deep (array of Lists of ...); deeper is hostile.
 const MAX_CONTAINER_DEPTH: usize = 6;
 
+/// A JSON record not parsed yet: its text, and where it starts.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
+    pub text: &'a str,
+    pub location: Location,
+}
+
+impl RawRecord<'_> {
+    pub fn parse(&self) -> Result<Record, DocError> {
+        let value = serde_json::from_str(self.text)
+            .map_err(|e| DocError::at(self.location, format!("invalid JSON: {e}")))?;
+        Ok(Record {
+            value,
+            location: self.location,
+        })
+    }
+}
+
+/// An input split into records: JSON ones as text (to be parsed one at a
+/// time, so a large file never sits in memory as one tree), YAML ones parsed.
+pub enum Split<'a> {
+    Json(Vec<RawRecord<'a>>),
+    Values(Vec<Record>),
+}
+
 /// Checks the bytes are text and splits them into records.
 pub fn read_records(bytes: &[u8]) -> Result<Vec<Record>, DocError> {
+    match split(bytes)? {
+        Split::Values(v) => Ok(v),
+        Split::Json(raw) => raw.iter().map(RawRecord::parse).collect(),
+    }
+}
+
+/// As [`read_records`], leaving JSON records unparsed.
+pub fn split(bytes: &[u8]) -> Result<Split<'_>, DocError> {
     let text = as_text(bytes)?;
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
@@ -44,8 +77,8 @@ pub fn read_records(bytes: &[u8]) -> Result<Vec<Record>, DocError> {
         ));
     }
     match trimmed.as_bytes()[0] {
-        b'{' | b'[' => read_json(text),
-        _ => read_yaml(text),
+        b'{' | b'[' => read_json(text).map(Split::Json),
+        _ => read_yaml(text).map(Split::Values),
     }
 }
 
@@ -93,14 +126,56 @@ fn json_error(text: &str, e: &serde_json::Error) -> DocError {
 }
 
 /// One JSON document, or several in a row (JSON Lines, as Prowler writes).
-fn read_json(text: &str) -> Result<Vec<Record>, DocError> {
+fn read_json(text: &str) -> Result<Vec<RawRecord<'_>>, DocError> {
     let mut out = Vec::new();
+    let mut at = Locator::new(text);
     let stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     for doc in stream {
         let doc = doc.map_err(|e| json_error(text, &e))?;
-        unwrap_json(text, doc, 0, &mut out)?;
+        unwrap_json(&mut at, doc, 0, &mut out)?;
     }
     Ok(out)
+}
+
+/// Line and column of record offsets, which arrive in increasing order: one
+/// pass over the text in all, not one per record (a million records in a
+/// minified file would otherwise cost a million scans of it).
+struct Locator<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> Locator<'a> {
+    fn new(text: &'a str) -> Locator<'a> {
+        Locator {
+            text,
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    fn at(&mut self, offset: usize) -> Location {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            *self = Locator::new(self.text);
+        }
+        let part = self.text.get(self.offset..offset).unwrap_or("");
+        match part.rfind('\n') {
+            Some(nl) => {
+                self.line += part.bytes().filter(|&b| b == b'\n').count();
+                self.column = part[nl + 1..].chars().count() + 1;
+            }
+            None => self.column += part.chars().count(),
+        }
+        self.offset = offset;
+        Location {
+            line: self.line,
+            column: self.column,
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -112,13 +187,14 @@ struct Container<'a> {
     kind: Option<Value>,
 }
 
-fn unwrap_json(
-    text: &str,
-    raw: &RawValue,
+fn unwrap_json<'a>(
+    at: &mut Locator<'a>,
+    raw: &'a RawValue,
     depth: usize,
-    out: &mut Vec<Record>,
+    out: &mut Vec<RawRecord<'a>>,
 ) -> Result<(), DocError> {
-    let location = Location::of_offset(text, offset_in(text, raw.get()));
+    let text = at.text;
+    let location = at.at(offset_in(text, raw.get()));
     if depth > MAX_CONTAINER_DEPTH {
         return Err(DocError::at(location, "containers nested too deeply"));
     }
@@ -126,7 +202,7 @@ fn unwrap_json(
     if body.starts_with('[') {
         let items: Vec<&RawValue> = serde_json::from_str(body).map_err(|e| json_error(text, &e))?;
         for item in items {
-            unwrap_json(text, item, depth + 1, out)?;
+            unwrap_json(at, item, depth + 1, out)?;
         }
         return Ok(());
     }
@@ -134,7 +210,7 @@ fn unwrap_json(
         // A cheap look at the top keys before paying for a full parse.
         if let Ok(c) = serde_json::from_str::<Container>(body) {
             if let Some(f) = c.findings.filter(|f| f.get().starts_with('[')) {
-                return unwrap_json(text, f, depth + 1, out);
+                return unwrap_json(at, f, depth + 1, out);
             }
             let is_list = c
                 .kind
@@ -142,13 +218,14 @@ fn unwrap_json(
                 .and_then(Value::as_str)
                 .is_some_and(|k| k.ends_with("List"));
             if let Some(items) = c.items.filter(|i| is_list && i.get().starts_with('[')) {
-                return unwrap_json(text, items, depth + 1, out);
+                return unwrap_json(at, items, depth + 1, out);
             }
         }
     }
-    let value: Value = serde_json::from_str(body)
-        .map_err(|e| DocError::at(location, format!("invalid JSON: {e}")))?;
-    out.push(Record { value, location });
+    out.push(RawRecord {
+        text: body,
+        location,
+    });
     Ok(())
 }
 
@@ -243,6 +320,17 @@ fn unwrap_value(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locator_agrees_with_a_scan_from_the_start() {
+        let text = "[{\"a\": 1},\n  {\"é\": 2}, {\"b\": 3},\n\n {\"c\": 4}]";
+        let mut at = Locator::new(text);
+        for (i, _) in text.char_indices() {
+            assert_eq!(at.at(i), Location::of_offset(text, i), "offset {i}");
+        }
+        // Going back restarts rather than lying.
+        assert_eq!(at.at(3), Location::of_offset(text, 3));
+    }
 
     fn locs(text: &str) -> Vec<(usize, usize)> {
         read_records(text.as_bytes())

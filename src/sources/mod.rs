@@ -34,10 +34,41 @@ pub struct Sink<'a> {
     messages: Vec<(bool, String)>,
     /// Tags Kubernetes findings read from a live cluster; files leave it unset.
     pub cluster: Option<String>,
+    shared: &'a mut Shared,
 }
 
+/// What the records of one input share while they are parsed.
+#[derive(Debug)]
+pub struct Shared {
+    interner: crate::model::safe_text::Interner,
+    /// Findings that may still keep their raw record.
+    raw_left: usize,
+}
+
+impl Shared {
+    fn new(raw_left: usize) -> Shared {
+        Shared {
+            interner: Default::default(),
+            raw_left,
+        }
+    }
+}
+
+/// Raw input records (the detail pane's raw view, `list --raw`) are kept for
+/// this many findings per input; beyond, memory goes to the findings (a
+/// million raw ASFF records alone would be a gigabyte).
+pub const MAX_RAW_PER_INPUT: usize = 100_000;
+
 impl Sink<'_> {
-    pub fn push(&mut self, f: Finding) {
+    pub fn push(&mut self, mut f: Finding) {
+        f.description = std::mem::take(&mut f.description).interned(&mut self.shared.interner);
+        f.remediation.text =
+            std::mem::take(&mut f.remediation.text).interned(&mut self.shared.interner);
+        if self.shared.raw_left == 0 {
+            f.raw = None;
+        } else {
+            self.shared.raw_left -= 1;
+        }
         self.findings.push(f);
     }
 
@@ -107,17 +138,83 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
         path: path.to_path_buf(),
         ..Loaded::default()
     };
-    let records = match document::read_records(bytes) {
-        Ok(r) => r,
-        Err(e) => {
-            loaded
-                .errors
-                .push(SourceError::new(path, e.location, e.message));
-            return loaded;
-        }
-    };
-    parse_records(&mut loaded, records, cluster);
+    match document::split(bytes) {
+        Ok(document::Split::Values(records)) => parse_records(
+            &mut loaded,
+            records,
+            cluster,
+            &mut Shared::new(MAX_RAW_PER_INPUT),
+        ),
+        Ok(document::Split::Json(raw)) => parse_raw(&mut loaded, &raw, cluster),
+        Err(e) => loaded
+            .errors
+            .push(SourceError::new(path, e.location, e.message)),
+    }
+    cap(&mut loaded.errors, path, "errors");
+    cap(&mut loaded.warnings, path, "warnings");
     loaded
+}
+
+/// Below this many records one thread is quicker than starting more.
+const PARALLEL_MIN_RECORDS: usize = 2_000;
+
+/// Parses JSON records one at a time (each tree dropped once its findings
+/// are out), on every core for large inputs; results keep the file's order.
+fn parse_raw(loaded: &mut Loaded, raw: &[document::RawRecord], cluster: Option<&str>) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    let one = |part: &[document::RawRecord], raw_left: usize| {
+        let mut out = Loaded {
+            path: loaded.path.clone(),
+            ..Loaded::default()
+        };
+        let mut shared = Shared::new(raw_left);
+        let mut bad = Vec::new();
+        let records = part.iter().filter_map(|r| match r.parse() {
+            Ok(record) => Some(record),
+            Err(e) => {
+                bad.push(e);
+                None
+            }
+        });
+        parse_records(&mut out, records, cluster, &mut shared);
+        for e in bad {
+            out.errors
+                .push(SourceError::new(&out.path, e.location, e.message));
+        }
+        out
+    };
+    if threads == 1 || raw.len() < PARALLEL_MIN_RECORDS {
+        let part = one(raw, MAX_RAW_PER_INPUT);
+        merge(loaded, part);
+        return;
+    }
+    let chunk = raw.len().div_ceil(threads);
+    let parts: Vec<Loaded> = std::thread::scope(|s| {
+        let share = MAX_RAW_PER_INPUT / threads;
+        let handles: Vec<_> = raw
+            .chunks(chunk)
+            .map(|c| s.spawn(move || one(c, share)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    for part in parts {
+        merge(loaded, part);
+    }
+}
+
+fn merge(into: &mut Loaded, mut part: Loaded) {
+    if into.findings.is_empty() {
+        into.findings = part.findings;
+    } else {
+        into.findings.append(&mut part.findings);
+    }
+    into.errors.append(&mut part.errors);
+    into.warnings.append(&mut part.warnings);
 }
 
 /// Parses records that arrived as values (live API pages, the cache); each
@@ -146,7 +243,15 @@ pub fn parse_values_in(
                 column: 1,
             },
         });
-    parse_records(&mut loaded, records, cluster);
+    parse_records(
+        &mut loaded,
+        records,
+        cluster,
+        &mut Shared::new(MAX_RAW_PER_INPUT),
+    );
+    let path = loaded.path.clone();
+    cap(&mut loaded.errors, &path, "errors");
+    cap(&mut loaded.warnings, &path, "warnings");
     loaded
 }
 
@@ -154,6 +259,7 @@ fn parse_records(
     loaded: &mut Loaded,
     records: impl IntoIterator<Item = document::Record>,
     cluster: Option<&str>,
+    shared: &mut Shared,
 ) {
     let path = loaded.path.clone();
     let path = path.as_path();
@@ -162,6 +268,7 @@ fn parse_records(
             findings: &mut loaded.findings,
             messages: Vec::new(),
             cluster: cluster.map(str::to_string),
+            shared,
         };
         let result = match detect(&record.value) {
             Some(Format::Asff) => asff::parse(&record.value, &mut sink),
@@ -187,8 +294,6 @@ fn parse_records(
                 .push(SourceError::new(path, record.location, msg));
         }
     }
-    cap(&mut loaded.errors, path, "errors");
-    cap(&mut loaded.warnings, path, "warnings");
 }
 
 fn cap(list: &mut Vec<SourceError>, path: &Path, what: &str) {

@@ -1,0 +1,46 @@
+//! Resident memory per finding at 1M: generate, load into the dashboard's
+//! state, drop the inputs, and read the process's resident set. Prints one
+//! line; run: `cargo bench --bench memory`. Target: ≤ 1.5 KB per finding.
+
+use std::path::Path;
+
+use posture::app::App;
+use posture::config::keymap::Keymap;
+use posture::config::theme::Theme;
+use posture::demo::generate::{GenFormat, write};
+
+fn resident_bytes() -> usize {
+    // statm: size resident shared ... in pages.
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+fn main() {
+    let count: usize = std::env::args()
+        .filter_map(|a| a.parse().ok())
+        .next()
+        .unwrap_or(1_000_000);
+    let before = resident_bytes();
+    let mut findings = Vec::with_capacity(count);
+    for format in [GenFormat::Asff, GenFormat::Kubescape, GenFormat::Starboard] {
+        let n = count / 3 + usize::from(format == GenFormat::Asff) * (count % 3);
+        let mut bytes = Vec::new();
+        write(format, n, 42, &mut bytes).expect("generate");
+        let loaded = posture::sources::parse_bytes(Path::new("bench"), &bytes, None);
+        findings.extend(loaded.findings);
+    }
+    let app = App::new(findings, Vec::new(), Theme::monochrome(), Keymap::defaults());
+    let after = resident_bytes();
+    let n = app.findings.len();
+    println!(
+        "memory: {n} findings, {:.0} MiB resident for them, {:.0} bytes per finding (target ≤ 1536)",
+        (after.saturating_sub(before)) as f64 / (1 << 20) as f64,
+        (after.saturating_sub(before)) as f64 / n.max(1) as f64
+    );
+    std::hint::black_box(&app);
+}

@@ -1,0 +1,135 @@
+//! posture at scale: parse throughput per format, end-to-end load, the
+//! keystroke → new view → frame path, sort and group-by, and one frame of
+//! the main table, at 100k and 1M findings. Run: `cargo bench --bench scale`.
+//! Targets (BENCHMARKS.md): load 1M ≤ 3 s; keystroke → frame ≤ 16 ms at 100k,
+//! ≤ 50 ms at 1M; rendering independent of row count.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use divan::Bencher;
+use divan::counter::{BytesCount, ItemsCount};
+use posture::app::App;
+use posture::config::keymap::Keymap;
+use posture::config::theme::Theme;
+use posture::demo::generate::{GenFormat, write};
+use posture::model::Finding;
+use posture::query::SortKey;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn main() {
+    divan::main();
+}
+
+const FORMATS: [GenFormat; 3] = [GenFormat::Asff, GenFormat::Kubescape, GenFormat::Starboard];
+
+fn input(format: GenFormat, count: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    write(format, count, 42, &mut out).expect("generate");
+    out
+}
+
+fn parse(bytes: &[u8]) -> Vec<Finding> {
+    posture::sources::parse_bytes(Path::new("bench"), bytes, None).findings
+}
+
+/// Findings of all three formats, a third each.
+fn findings(count: usize) -> Vec<Finding> {
+    FORMATS
+        .iter()
+        .flat_map(|&f| parse(&input(f, count / 3 + usize::from(f == GenFormat::Asff) * (count % 3))))
+        .collect()
+}
+
+fn app(count: usize) -> App {
+    App::new(findings(count), Vec::new(), Theme::monochrome(), Keymap::defaults())
+}
+
+fn cached(count: usize) -> &'static std::sync::Mutex<App> {
+    static SMALL: OnceLock<std::sync::Mutex<App>> = OnceLock::new();
+    static LARGE: OnceLock<std::sync::Mutex<App>> = OnceLock::new();
+    let cell = if count <= 100_000 { &SMALL } else { &LARGE };
+    cell.get_or_init(|| std::sync::Mutex::new(app(count)))
+}
+
+/// Parse throughput: bytes and findings per second, 20k findings per format.
+#[divan::bench(args = FORMATS, sample_count = 10)]
+fn parse_throughput(bencher: Bencher, format: GenFormat) {
+    let bytes = input(format, 20_000);
+    bencher
+        .counter(BytesCount::of_slice(&bytes))
+        .counter(ItemsCount::new(20_000usize))
+        .bench(|| parse(&bytes));
+}
+
+/// Bytes in → dashboard state ready (findings, routes, triage facts, sorted view).
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 2, sample_size = 1)]
+fn load_end_to_end(bencher: Bencher, count: usize) {
+    let inputs: Vec<Vec<u8>> = FORMATS
+        .iter()
+        .map(|&f| input(f, count / 3 + usize::from(f == GenFormat::Asff) * (count % 3)))
+        .collect();
+    bencher.counter(ItemsCount::new(count)).bench(|| {
+        let all: Vec<Finding> = inputs.iter().flat_map(|b| parse(b)).collect();
+        App::new(all, Vec::new(), Theme::monochrome(), Keymap::defaults())
+    });
+}
+
+fn frame(app: &mut App) {
+    let mut t = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    t.draw(|f| app.layout = posture::ui::draw(f, app)).expect("draw");
+}
+
+/// One keystroke in the `/` filter: the new view and its frame.
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 10)]
+fn keystroke_to_frame(bencher: Bencher, count: usize) {
+    let mut app = cached(count).lock().expect("app");
+    let mut flip = false;
+    bencher.bench_local(|| {
+        flip = !flip;
+        app.view.filter.text = if flip { "priv".into() } else { "pri".into() };
+        app.refresh_view();
+        frame(&mut app);
+    });
+    app.view.filter.text.clear();
+    app.refresh_view();
+}
+
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 5)]
+fn sort_by_title(bencher: Bencher, count: usize) {
+    let mut app = cached(count).lock().expect("app");
+    let mut flip = false;
+    bencher.bench_local(|| {
+        flip = !flip;
+        app.view.sort = if flip { SortKey::Title } else { SortKey::Severity };
+        app.refresh_view();
+    });
+    app.view.sort = SortKey::Severity;
+    app.refresh_view();
+}
+
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 5)]
+fn group_by_rule(bencher: Bencher, count: usize) {
+    let mut app = cached(count).lock().expect("app");
+    bencher.bench_local(|| {
+        app.view.grouped = true;
+        app.refresh_view();
+        app.view.grouped = false;
+    });
+    app.refresh_view();
+}
+
+/// One full frame of the main table: the same cost at 1k and 1M rows.
+#[divan::bench(args = [1_000, 1_000_000], sample_count = 20)]
+fn render_frame(bencher: Bencher, count: usize) {
+    let mut app = if count > 100_000 {
+        cached(count).lock().expect("app")
+    } else {
+        static TINY: OnceLock<std::sync::Mutex<App>> = OnceLock::new();
+        TINY.get_or_init(|| std::sync::Mutex::new(app(count)))
+            .lock()
+            .expect("app")
+    };
+    bencher.bench_local(|| frame(&mut app));
+}
