@@ -34,7 +34,12 @@ fn main() {
         let loaded = posture::sources::parse_bytes(Path::new("bench"), &bytes, None);
         findings.extend(loaded.findings);
     }
-    let app = App::new(findings, Vec::new(), Theme::monochrome(), Keymap::defaults());
+    let app = App::new(
+        findings,
+        Vec::new(),
+        Theme::monochrome(),
+        Keymap::defaults(),
+    );
     let after = resident_bytes();
     let n = app.findings.len();
     println!(

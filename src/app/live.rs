@@ -138,6 +138,7 @@ impl App {
         let Follow { selected, picked } = self.follow.take().unwrap_or_default();
         debug_assert_eq!(self.origins.len(), self.findings.len());
         self.routes = crate::routing::RouteTable::build(&self.router, &self.findings);
+        self.view.invalidate();
         self.refresh_facts();
         if !self.picked.is_empty() {
             self.picked = (0..self.findings.len())

@@ -5,6 +5,9 @@ use crate::model::{Finding, Severity};
 use crate::query::{Facts, Filter, Group, SortKey, group_by_owner, group_by_rule, sort_indices};
 use crate::routing::RouteTable;
 
+/// Below this many candidates one thread filters faster than two.
+const PARALLEL_FILTER_MIN: usize = 50_000;
+
 /// One table row: a finding, or a rule with every finding it covers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Row {
@@ -25,21 +28,101 @@ pub struct View {
     pub shown: Vec<usize>,
     pub selected: usize,
     pub offset: usize,
+    /// Shown findings per severity, most severe first (drawn every frame, so
+    /// counted once per change, not per frame).
+    pub counts: [(Severity, usize); 6],
+    /// Every finding in the current sort order: a keystroke filters it
+    /// instead of sorting again.
+    order: Vec<usize>,
+    order_for: Option<(SortKey, bool, usize)>,
+    /// The filter `shown` was computed with: a narrower one filters `shown`.
+    last_filter: Option<Filter>,
 }
 
 impl View {
     /// Recomputes the rows, keeping the selection on the same finding or group
     /// when it is still shown.
+    /// The findings changed (not just their facts): sort them again.
+    pub fn invalidate(&mut self) {
+        self.order_for = None;
+        self.last_filter = None;
+    }
+
+    /// Whether `new` keeps a subset of what `old` kept: the same filter with
+    /// a text that contains the old one (typing one more character).
+    fn narrows(old: &Filter, new: &Filter) -> bool {
+        let (a, b) = (
+            old.text.trim().to_lowercase(),
+            new.text.trim().to_lowercase(),
+        );
+        // The same text is not a keystroke: facts may have changed, filter all.
+        b != a
+            && b.contains(&a)
+            && Filter {
+                text: String::new(),
+                ..old.clone()
+            } == Filter {
+                text: String::new(),
+                ..new.clone()
+            }
+    }
+
+    fn filtered(&self, candidates: &[usize], findings: &[Finding], facts: &[Facts]) -> Vec<usize> {
+        let keep = |part: &[usize]| -> Vec<usize> {
+            part.iter()
+                .copied()
+                .filter(|&i| {
+                    let fx = facts.get(i).copied().unwrap_or_default();
+                    self.filter.matches(&findings[i], &fx)
+                })
+                .collect()
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(8);
+        if threads == 1 || candidates.len() < PARALLEL_FILTER_MIN {
+            return keep(candidates);
+        }
+        let chunk = candidates.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = candidates
+                .chunks(chunk)
+                .map(|c| s.spawn(move || keep(c)))
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    }
+
     pub fn recompute(&mut self, findings: &[Finding], facts: &[Facts], routes: &RouteTable) {
         let keep = self.rows.get(self.selected).cloned();
-        let mut shown: Vec<usize> = (0..findings.len())
-            .filter(|&i| {
-                let fx = facts.get(i).copied().unwrap_or_default();
-                self.filter.matches(&findings[i], &fx)
-            })
-            .collect();
-        sort_indices(findings, &mut shown, self.sort, self.reverse);
+        let key = (self.sort, self.reverse, findings.len());
+        if self.order_for != Some(key) {
+            let mut order: Vec<usize> = (0..findings.len()).collect();
+            sort_indices(findings, &mut order, self.sort, self.reverse);
+            self.order = order;
+            self.order_for = Some(key);
+            self.last_filter = None;
+        }
+        // Facts (triage marks) may have changed since: only the text can narrow.
+        let shown = match &self.last_filter {
+            Some(old) if self.filter.statuses.is_empty() && Self::narrows(old, &self.filter) => {
+                self.filtered(&self.shown, findings, facts)
+            }
+            _ => self.filtered(&self.order, findings, facts),
+        };
+        self.last_filter = Some(self.filter.clone());
         self.shown = shown;
+        self.counts = Severity::ALL_DESC.map(|s| (s, 0));
+        for &i in &self.shown {
+            let rank = Severity::ALL_DESC
+                .iter()
+                .position(|&s| s == findings[i].severity)
+                .unwrap_or(5);
+            self.counts[rank].1 += 1;
+        }
         self.rows = if self.grouped && self.by_owner {
             group_by_owner(findings, &self.shown, |i| routes.owner(i).to_string())
                 .into_iter()
@@ -96,16 +179,8 @@ impl View {
     }
 
     /// Counts of the shown findings per severity, most severe first.
-    pub fn severity_counts(&self, findings: &[Finding]) -> [(Severity, usize); 6] {
-        let mut counts = Severity::ALL_DESC.map(|s| (s, 0));
-        for &i in &self.shown {
-            if let Some(f) = findings.get(i)
-                && let Some(c) = counts.iter_mut().find(|(s, _)| *s == f.severity)
-            {
-                c.1 += 1;
-            }
-        }
-        counts
+    pub fn severity_counts(&self) -> [(Severity, usize); 6] {
+        self.counts
     }
 }
 
@@ -176,6 +251,26 @@ mod tests {
         v.recompute(&f, &[], &RouteTable::default());
         assert!(v.rows.len() < f.len());
         assert_eq!(v.selected_row(), Some(&Row::Finding(sel)));
+    }
+
+    #[test]
+    fn typing_narrows_from_the_last_result_and_agrees_with_a_fresh_filter() {
+        let f = demo();
+        let routes = RouteTable::default();
+        let mut typed = View::default();
+        for text in ["p", "pr", "pri", "priv", "pri", "", "c", "cv", "cve-2023"] {
+            typed.filter.text = text.to_string();
+            typed.recompute(&f, &[], &routes);
+            let mut fresh = View::default();
+            fresh.filter.text = text.to_string();
+            fresh.recompute(&f, &[], &routes);
+            assert_eq!(typed.shown, fresh.shown, "after typing {text:?}");
+            assert_eq!(typed.counts, fresh.counts);
+        }
+        assert!(!typed.shown.is_empty());
+        assert!(crate::query::filter::contains_ci("Privileged", "PRIV"));
+        assert!(!crate::query::filter::contains_ci("ab", "abc"));
+        assert!(crate::query::filter::contains_ci("xxaB", "ab"));
     }
 
     #[test]

@@ -147,7 +147,11 @@ fn kubescape(rng: &mut Rng, count: usize, out: &mut impl Write) -> io::Result<()
                        "rules": [{"name": c.id.to_lowercase(), "status": "failed"}]})
             })
             .collect();
-        line(out, i == 0, &json!({"resourceID": id(i), "controls": controls}))?;
+        line(
+            out,
+            i == 0,
+            &json!({"resourceID": id(i), "controls": controls}),
+        )?;
     }
     out.write_all(b"\n ]}\n")
 }

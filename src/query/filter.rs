@@ -74,12 +74,19 @@ impl Filter {
 /// `needle` must already be lowercase. Avoids allocating for ASCII haystacks,
 /// which is nearly all of them.
 pub fn contains_ci(haystack: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
     if haystack.is_ascii() && needle.is_ascii() {
         let (h, n) = (haystack.as_bytes(), needle.as_bytes());
         if n.len() > h.len() {
             return false;
         }
-        return h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+        // Jump between occurrences of the first letter (either case) with
+        // memchr's vector search; compare only there.
+        let (lo, up) = (n[0].to_ascii_lowercase(), n[0].to_ascii_uppercase());
+        return memchr::memchr2_iter(lo, up, &h[..=h.len() - n.len()])
+            .any(|at| h[at..at + n.len()].eq_ignore_ascii_case(n));
     }
     haystack.to_lowercase().contains(needle)
 }

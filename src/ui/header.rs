@@ -10,7 +10,7 @@ use super::style::{Styles, severity_short};
 use crate::app::App;
 
 pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
-    let counts = app.view.severity_counts(&app.findings);
+    let counts = app.view.severity_counts();
     let total: usize = counts.iter().map(|(_, n)| n).sum();
     let mut spans = vec![
         Span::styled(" posture ", st.accent()),
