@@ -97,20 +97,24 @@ fn frame(app: &mut App) {
         .expect("draw");
 }
 
-/// Typing one more letter in the `/` filter ("pri" → "priv"): the new view
-/// and its frame. Narrowing filters the last result, not every finding.
-#[divan::bench(args = [100_000, 1_000_000], sample_count = 10, sample_size = 1)]
-fn keystroke_to_frame(bencher: Bencher, count: usize) {
+/// One keystroke into the `/` filter and the frame after it. `steps` are
+/// typed untimed (with earlier results forgotten), then `key` is timed.
+fn keystroke(bencher: Bencher, count: usize, steps: &'static [&'static str], key: &'static str) {
     let app = std::cell::RefCell::new(cached(count).lock().expect("app"));
     bencher
         .with_inputs(|| {
             let mut a = app.borrow_mut();
-            a.view.filter.text = "pri".into();
+            a.view.filter.text.clear();
+            a.view.facts_changed();
             a.refresh_view();
+            for s in steps {
+                a.view.filter.text = (*s).to_string();
+                a.refresh_view();
+            }
         })
         .bench_local_values(|()| {
             let mut a = app.borrow_mut();
-            a.view.filter.text = "priv".into();
+            a.view.filter.text = key.to_string();
             a.refresh_view();
             frame(&mut a);
         });
@@ -119,25 +123,22 @@ fn keystroke_to_frame(bencher: Bencher, count: usize) {
     a.refresh_view();
 }
 
-/// Backspace ("priv" → "pri"): a wider filter, so every finding is tested.
+/// The first letter of a search ("" → "p"): every finding is tested.
 #[divan::bench(args = [100_000, 1_000_000], sample_count = 10, sample_size = 1)]
-fn backspace_to_frame(bencher: Bencher, count: usize) {
-    let app = std::cell::RefCell::new(cached(count).lock().expect("app"));
-    bencher
-        .with_inputs(|| {
-            let mut a = app.borrow_mut();
-            a.view.filter.text = "priv".into();
-            a.refresh_view();
-        })
-        .bench_local_values(|()| {
-            let mut a = app.borrow_mut();
-            a.view.filter.text = "pri".into();
-            a.refresh_view();
-            frame(&mut a);
-        });
-    let mut a = app.borrow_mut();
-    a.view.filter.text.clear();
-    a.refresh_view();
+fn keystroke_first(bencher: Bencher, count: usize) {
+    keystroke(bencher, count, &[], "p");
+}
+
+/// One more letter ("pri" → "priv"): the last result is filtered.
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 10, sample_size = 1)]
+fn keystroke_next(bencher: Bencher, count: usize) {
+    keystroke(bencher, count, &["p", "pr", "pri"], "priv");
+}
+
+/// Backspace ("priv" → "pri"): back to a result typed moments ago.
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 10, sample_size = 1)]
+fn keystroke_backspace(bencher: Bencher, count: usize) {
+    keystroke(bencher, count, &["p", "pr", "pri", "priv"], "pri");
 }
 
 #[divan::bench(args = [100_000, 1_000_000], sample_count = 5)]

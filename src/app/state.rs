@@ -208,6 +208,7 @@ impl App {
         let empty = Marks::new();
         let marks = self.triage.store.as_ref().map_or(&empty, Store::marks);
         self.facts = compute_facts(&self.findings, marks, &self.routes, today);
+        self.view.facts_changed();
         if let Some(b) = &self.baseline {
             for (f, fx) in self.findings.iter().zip(self.facts.iter_mut()) {
                 fx.new = f.open && !b.open.contains(f.fingerprint.as_str());

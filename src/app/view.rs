@@ -7,6 +7,8 @@ use crate::routing::RouteTable;
 
 /// Below this many candidates one thread filters faster than two.
 const PARALLEL_FILTER_MIN: usize = 50_000;
+/// Filter results kept for backspace (a few prefixes of what is typed).
+const RECENT_FILTERS: usize = 8;
 
 /// One table row: a finding, or a rule with every finding it covers.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +39,8 @@ pub struct View {
     order_for: Option<(SortKey, bool, usize)>,
     /// The filter `shown` was computed with: a narrower one filters `shown`.
     last_filter: Option<Filter>,
+    /// Recent filters and what they showed: backspace returns to one of them.
+    recent: Vec<(Filter, Vec<usize>)>,
 }
 
 impl View {
@@ -45,7 +49,13 @@ impl View {
     /// The findings changed (not just their facts): sort them again.
     pub fn invalidate(&mut self) {
         self.order_for = None;
+        self.facts_changed();
+    }
+
+    /// Triage facts changed: earlier results may be stale.
+    pub fn facts_changed(&mut self) {
         self.last_filter = None;
+        self.recent.clear();
     }
 
     /// Whether `new` keeps a subset of what `old` kept: the same filter with
@@ -68,12 +78,13 @@ impl View {
     }
 
     fn filtered(&self, candidates: &[usize], findings: &[Finding], facts: &[Facts]) -> Vec<usize> {
+        let needle = self.filter.needle();
         let keep = |part: &[usize]| -> Vec<usize> {
             part.iter()
                 .copied()
                 .filter(|&i| {
                     let fx = facts.get(i).copied().unwrap_or_default();
-                    self.filter.matches(&findings[i], &fx)
+                    self.filter.matches_needle(&findings[i], &fx, &needle)
                 })
                 .collect()
         };
@@ -104,16 +115,23 @@ impl View {
             sort_indices(findings, &mut order, self.sort, self.reverse);
             self.order = order;
             self.order_for = Some(key);
-            self.last_filter = None;
+            self.facts_changed();
         }
-        // Facts (triage marks) may have changed since: only the text can narrow.
-        let shown = match &self.last_filter {
-            Some(old) if self.filter.statuses.is_empty() && Self::narrows(old, &self.filter) => {
+        let recent = self.recent.iter().position(|(f, _)| *f == self.filter);
+        let shown = match (&self.last_filter, recent) {
+            (_, Some(i)) => self.recent[i].1.clone(),
+            (Some(old), None) if Self::narrows(old, &self.filter) => {
                 self.filtered(&self.shown, findings, facts)
             }
             _ => self.filtered(&self.order, findings, facts),
         };
         self.last_filter = Some(self.filter.clone());
+        if recent.is_none() {
+            if self.recent.len() >= RECENT_FILTERS {
+                self.recent.remove(0);
+            }
+            self.recent.push((self.filter.clone(), shown.clone()));
+        }
         self.shown = shown;
         self.counts = Severity::ALL_DESC.map(|s| (s, 0));
         for &i in &self.shown {

@@ -25,6 +25,16 @@ pub struct Filter {
 
 impl Filter {
     pub fn matches(&self, f: &Finding, facts: &Facts) -> bool {
+        self.matches_needle(f, facts, &self.needle())
+    }
+
+    /// The text filter as matched: trimmed, lowercase. Hot loops compute it
+    /// once and call [`Filter::matches_needle`].
+    pub fn needle(&self) -> String {
+        self.text.trim().to_lowercase()
+    }
+
+    pub fn matches_needle(&self, f: &Finding, facts: &Facts, needle: &str) -> bool {
         (!self.new_only || facts.new)
             && (self.statuses.is_empty() || self.statuses.contains(&facts.status))
             && self
@@ -34,27 +44,27 @@ impl Filter {
             && (self.include_closed || f.open)
             && self.min_severity.is_none_or(|min| f.severity >= min)
             && (self.sources.is_empty() || self.sources.contains(&f.source))
-            && self.matches_text(f)
+            && matches_text(f, needle)
     }
+}
 
-    fn matches_text(&self, f: &Finding) -> bool {
-        let needle = self.text.trim();
-        if needle.is_empty() {
-            return true;
-        }
-        let needle = needle.to_lowercase();
-        [
-            &f.title,
-            &f.resource,
-            &f.rule_id,
-            &f.account,
-            &f.namespace,
-            &f.cluster,
-        ]
-        .iter()
-        .any(|t| contains_ci(t.display(), &needle))
+fn matches_text(f: &Finding, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
     }
+    [
+        &f.title,
+        &f.resource,
+        &f.rule_id,
+        &f.account,
+        &f.namespace,
+        &f.cluster,
+    ]
+    .iter()
+    .any(|t| contains_ci(t.display(), needle))
+}
 
+impl Filter {
     /// The matching findings with their facts; `facts` is parallel to
     /// `findings` (a missing entry counts as untriaged).
     pub fn apply<'a>(
@@ -62,11 +72,12 @@ impl Filter {
         findings: &'a [Finding],
         facts: &'a [Facts],
     ) -> Vec<(&'a Finding, Facts)> {
+        let needle = self.needle();
         findings
             .iter()
             .enumerate()
             .map(|(i, f)| (f, facts.get(i).copied().unwrap_or_default()))
-            .filter(|(f, facts)| self.matches(f, facts))
+            .filter(|(f, facts)| self.matches_needle(f, facts, &needle))
             .collect()
     }
 }

@@ -1,0 +1,205 @@
+//! Hostile and broken inputs: every fixture truncated at every byte, field
+//! types flipped, huge strings, deep nesting, invalid UTF-8 and NUL bytes,
+//! oversized files. No panic, no hang, a located error where input is bad.
+//! (Property tests on stable; `fuzz/` has the cargo-fuzz targets.)
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn fixtures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            if matches!(
+                f.extension().and_then(|e| e.to_str()),
+                Some("json" | "jsonl" | "yaml")
+            ) {
+                out.push(f);
+            }
+        }
+    }
+    out.sort();
+    assert!(
+        out.len() >= 10,
+        "fixtures not found under {}",
+        root.display()
+    );
+    out
+}
+
+fn parse(bytes: &[u8]) -> posture::sources::Loaded {
+    posture::sources::parse_bytes(Path::new("input.json"), bytes, None)
+}
+
+/// Every error names a real place: line and column ≥ 1 within the input.
+fn assert_located(loaded: &posture::sources::Loaded, bytes: &[u8]) {
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    for e in &loaded.errors {
+        assert!(e.location.line >= 1 && e.location.column >= 1, "{e}");
+        assert!(
+            e.location.line <= lines + 1,
+            "{e} (input has {lines} lines)"
+        );
+        assert!(e.to_string().starts_with("input.json:"), "{e}");
+    }
+}
+
+#[test]
+fn every_fixture_truncated_at_every_byte_gives_findings_or_a_located_error() {
+    for path in fixtures() {
+        let bytes = std::fs::read(&path).unwrap();
+        // Every byte for small files; a few thousand evenly spaced cuts for big ones.
+        let step = (bytes.len() / 3000).max(1);
+        for cut in (0..bytes.len()).step_by(step) {
+            let part = &bytes[..cut];
+            let loaded = parse(part);
+            assert_located(&loaded, part);
+            if loaded.findings.is_empty() && loaded.errors.is_empty() {
+                // Only a cut that leaves complete records with nothing to report may be silent.
+                let text = String::from_utf8_lossy(part);
+                assert!(
+                    text.trim().is_empty() || !text.contains("Findings"),
+                    "{}: cut at {cut} gave neither findings nor an error",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// Replaces the node at `pick` (in depth-first order) with another type.
+fn flip(v: &mut Value, pick: &mut usize, with: &Value) -> bool {
+    if *pick == 0 {
+        *v = with.clone();
+        return true;
+    }
+    *pick -= 1;
+    match v {
+        Value::Array(a) => a.iter_mut().any(|x| flip(x, pick, with)),
+        Value::Object(o) => o.values_mut().any(|x| flip(x, pick, with)),
+        _ => false,
+    }
+}
+
+fn json_fixtures() -> Vec<(PathBuf, Value)> {
+    fixtures()
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter_map(|p| {
+            let v = serde_json::from_slice(&std::fs::read(&p).ok()?).ok()?;
+            Some((p, v))
+        })
+        .collect()
+}
+
+fn replacement() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| Value::from(n)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        ".{0,40}".prop_map(Value::String),
+        Just(Value::Array(vec![Value::Null, Value::from(1)])),
+        Just(serde_json::json!({"Label": 7, "status": [], "severity": {}})),
+        // A huge string: 4 MB.
+        Just(Value::String("\u{1b}[31m".repeat(1 << 19))),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn flipping_any_field_to_any_type_never_panics(
+        file in 0usize..64, node in 0usize..4000, with in replacement()
+    ) {
+        let all = json_fixtures();
+        let (path, v) = &all[file % all.len()];
+        let mut v = v.clone();
+        let mut pick = node;
+        flip(&mut v, &mut pick, &with);
+        let bytes = serde_json::to_vec(&v).unwrap();
+        let loaded = parse(&bytes);
+        assert_located(&loaded, &bytes);
+        // Whatever was shown is display-safe.
+        for f in &loaded.findings {
+            for t in [&f.title, &f.resource, &f.description, &f.rule_id] {
+                prop_assert!(
+                    !t.display().chars().any(|c| posture::model::safe_text::is_dangerous(c, posture::model::safe_text::Lines::Multi) && c != '\n'),
+                    "{}: unsafe text shown", path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_and_nul_bytes_are_located(
+        file in 0usize..64, at in any::<prop::sample::Index>(), byte in prop_oneof![Just(0u8), 0x80u8..=0xff]
+    ) {
+        let all = fixtures();
+        let path = &all[file % all.len()];
+        let mut bytes = std::fs::read(path).unwrap();
+        let i = at.index(bytes.len());
+        bytes.insert(i, byte);
+        let loaded = parse(&bytes);
+        assert_located(&loaded, &bytes);
+        // A lone 0x80–0xff byte can complete a UTF-8 sequence only after a
+        // lead byte; a NUL is always refused.
+        if byte == 0 {
+            prop_assert!(!loaded.errors.is_empty(), "NUL accepted in {}", path.display());
+        }
+    }
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    for depth in [100, 10_000, 200_000] {
+        let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let objects = format!(
+            "{{\"Findings\": [{}1{}]}}",
+            "{\"a\":".repeat(depth),
+            "}".repeat(depth)
+        );
+        let yaml = format!("{}x\n", "- ".repeat(depth.min(20_000)));
+        for doc in [arrays, objects, yaml] {
+            let loaded = parse(doc.as_bytes());
+            assert!(!loaded.errors.is_empty(), "depth {depth} accepted");
+            assert_located(&loaded, doc.as_bytes());
+        }
+    }
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.json");
+    // Sparse: 2 GiB on paper, nothing on disk; reading it would be the bug.
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(2 << 30).unwrap();
+    let loaded = posture::sources::load_file(&path);
+    assert_eq!(loaded.errors.len(), 1);
+    let msg = loaded.errors[0].to_string();
+    assert!(msg.contains("over the 1024 MiB input limit"), "{msg}");
+    assert!(msg.contains("huge.json"), "{msg}");
+}
+
+#[test]
+fn a_huge_single_string_loads_with_memory_in_proportion() {
+    // 64 MB in one title: loads, shown truncated by the table, never copied per frame.
+    let title = "A".repeat(64 << 20);
+    let doc = format!(
+        "{{\"SchemaVersion\":\"2018-10-08\",\"Id\":\"x\",\"ProductArn\":\"p\",\"Severity\":{{\"Label\":\"HIGH\"}},\"Title\":\"{title}\"}}"
+    );
+    let loaded = parse(doc.as_bytes());
+    assert!(loaded.errors.is_empty());
+    assert_eq!(loaded.findings[0].title.display().len(), 64 << 20);
+}
