@@ -116,10 +116,38 @@ fn hostile_strings_render_as_inert_text() {
         theme::load("dark", None).unwrap(),
         Keymap::defaults(),
     );
+    // A hostile note too: OSC 52 (clipboard write), BEL, CSI, BiDi override, zero-width.
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = posture::triage::Store::open(&dir.path().join("triage.toml"));
+    let fp = app.findings[0].fingerprint.to_string();
+    let mut mark = posture::triage::Mark::new(
+        posture::triage::Status::Acknowledged,
+        "mallory\u{1b}[2J",
+        Timestamp::parse("2026-11-17T09:00:00Z").unwrap(),
+    );
+    mark.note =
+        "\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}\u{1b}[31mred\u{202e}txt.exe\u{200b}\u{2066}".into();
+    store.apply(vec![(fp, mark)], "test").unwrap();
+    app.attach_triage(Some(store), "tester".into());
     apply(&mut app, Action::ToggleDetail);
     for raw in [false, true] {
         app.raw = raw;
         let t = render(&mut app, 200, 40);
+        for cell in t.backend().buffer().content() {
+            for c in cell.symbol().chars() {
+                assert!(
+                    !posture::model::safe_text::is_dangerous(
+                        c,
+                        posture::model::safe_text::Lines::Single
+                    ),
+                    "{c:?} reached the screen"
+                );
+            }
+        }
+        if !raw {
+            let text = screen_text(&t);
+            assert!(text.contains("ZWNobyBwd25lZA"), "the note is shown: {text}");
+        }
         let buf = t.backend().buffer();
         for cell in buf.content() {
             for c in cell.symbol().chars() {

@@ -666,3 +666,116 @@ fn marks_follow_findings_into_consolidated_control_findings() {
     assert_eq!(v[0]["status"], "false-positive", "{v}");
     assert_eq!(v[0]["note"], "scanner bug");
 }
+
+#[test]
+fn malformed_answers_and_slow_regions_fail_alone_and_quickly() {
+    let server = TestServer::start(|req| {
+        let region = req.region();
+        match (req.method.as_str(), req.path.as_str(), region.as_str()) {
+            ("POST", "/", _) => sts_identity(),
+            ("GET", "/findingAggregator/list", _) => no_aggregators(),
+            ("POST", "/findings", "eu-west-1") => Reply::Response {
+                status: 200,
+                content_type: "application/json",
+                body: "{\"Findings\": [{\"Id\": ".to_string(),
+            },
+            ("POST", "/findings", "us-east-1") => Reply::Slow(
+                std::time::Duration::from_secs(6),
+                Box::new(page(&[asff("us-east-1", 1, "LOW", "NEW", "ACTIVE")], None)),
+            ),
+            ("POST", "/findings", _) => page(&[asff(&region, 2, "LOW", "NEW", "ACTIVE")], None),
+            _ => Reply::json(404, &json!({})),
+        }
+    });
+    let env = Env::new();
+    let started = std::time::Instant::now();
+    let out = env
+        .posture()
+        .args([
+            "list",
+            "--securityhub",
+            "--format",
+            "json",
+            "--no-cache",
+            "--timeout",
+            "1",
+        ])
+        .args([
+            "--endpoint-url",
+            &server.url,
+            "--region",
+            "eu-west-1,us-east-1,sa-east-1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        resources(&out.stdout).len(),
+        1,
+        "the healthy region loads: {stderr}"
+    );
+    let line = |r: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(r))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(line("eu-west-1").contains("unreadable answer"), "{stderr}");
+    assert!(line("us-east-1").contains("timed out"), "{stderr}");
+    // Two attempts of about a second each, not the six seconds the server sleeps.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_failed_refresh_keeps_the_cache_and_shows_it() {
+    let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let failing = fail.clone();
+    let server = TestServer::start(move |req| match (req.method.as_str(), req.path.as_str()) {
+        ("POST", "/") => sts_identity(),
+        ("GET", "/findingAggregator/list") => no_aggregators(),
+        ("POST", "/findings") if failing.load(std::sync::atomic::Ordering::SeqCst) => Reply::json(
+            500,
+            &json!({"__type": "InternalException", "message": "down"}),
+        ),
+        ("POST", "/findings") => page(
+            &(0..5)
+                .map(|i| asff("eu-west-1", i, "HIGH", "NEW", "ACTIVE"))
+                .collect::<Vec<_>>(),
+            None,
+        ),
+        _ => Reply::json(404, &json!({})),
+    });
+    let env = Env::new();
+    let list = || {
+        env.posture()
+            .args(["list", "--securityhub", "--format", "json"])
+            .args(["--endpoint-url", &server.url, "--region", "eu-west-1"])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(resources(&list().stdout).len(), 5);
+    let cache = env
+        .cache_dir()
+        .join(format!("securityhub/{ACCOUNT}/eu-west-1.open.json"));
+    let cached = std::fs::read(&cache).unwrap();
+    fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    let out = list();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("refresh failed, showing the cached pull"),
+        "{stderr}"
+    );
+    assert_eq!(resources(&out.stdout).len(), 5, "the cached pull is shown");
+    assert_eq!(
+        std::fs::read(&cache).unwrap(),
+        cached,
+        "the cache is not lost"
+    );
+}

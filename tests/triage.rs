@@ -507,3 +507,76 @@ fn two_concurrent_writers_keep_both_sets_of_marks() {
     let store = Store::open(&path);
     assert_eq!(store.history("a-000").len(), 1);
 }
+
+#[test]
+fn a_full_disk_or_a_refused_directory_keeps_the_old_file_and_says_so() {
+    let env = Env::new();
+    let fps = fingerprints(&env);
+    let (ok, _, err) = env.run(
+        DAY1,
+        &[
+            "triage", "set", &fps[0], "--status", "ack", "--note", "kept",
+        ],
+    );
+    assert!(ok, "{err}");
+    let before = std::fs::read(env.triage_file()).unwrap();
+    let backup = std::fs::read(env.dir.path().join("triage.toml.bak")).ok();
+    for (fault, says) in [
+        ("write-enospc", "No space left on device"),
+        ("open-eacces", "Permission denied"),
+    ] {
+        let out = env
+            .posture(DAY1)
+            .env("POSTURE_FAULT", fault)
+            .args([
+                "triage", "set", &fps[1], "--status", "resolved", "--note", "lost?",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{fault}: saved anyway");
+        assert!(stderr.contains(says), "{fault}: {stderr}");
+        assert!(
+            stderr.contains("triage.toml"),
+            "{fault}: names the file: {stderr}"
+        );
+        assert_eq!(std::fs::read(env.triage_file()).unwrap(), before, "{fault}");
+        assert_eq!(
+            std::fs::read(env.dir.path().join("triage.toml.bak")).ok(),
+            backup,
+            "{fault}: backup touched"
+        );
+        // No half-written temporary file is left beside it.
+        let leftovers: Vec<String> = std::fs::read_dir(env.dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp."))
+            .collect();
+        assert!(leftovers.is_empty(), "{fault}: {leftovers:?}");
+    }
+    // And the earlier mark still reads back.
+    let listed = env.list(DAY1, &[]);
+    let first = listed
+        .iter()
+        .find(|f| f["fingerprint"] == fps[0].as_str())
+        .unwrap();
+    assert_eq!(first["note"], "kept");
+
+    // A real read-only directory where permissions apply (not as root).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = env.dir.path();
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = std::fs::write(dir.join("probe"), b"x");
+        if probe.is_err() {
+            let (ok, _, err) = env.run(DAY1, &["triage", "set", &fps[1], "--status", "resolved"]);
+            assert!(!ok && err.contains("triage.toml"), "{err}");
+            assert_eq!(std::fs::read(env.triage_file()).unwrap(), before);
+        } else {
+            let _ = std::fs::remove_file(dir.join("probe"));
+        }
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}

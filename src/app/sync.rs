@@ -155,6 +155,7 @@ mod tests {
             cache_dir: None,
             first_slot: 0,
             pace: std::time::Duration::ZERO,
+            timeout: std::time::Duration::from_secs(5),
         });
         ask(&mut app);
         assert_eq!(app.mode, Mode::ConfirmSync);

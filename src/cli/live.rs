@@ -22,6 +22,7 @@ pub fn securityhub_plan(args: &LiveArgs) -> Option<Plan> {
         cache_dir: args.cache_dir.clone(),
         first_slot: 0,
         pace: DEFAULT_PACE,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
     })
 }
 
@@ -35,6 +36,7 @@ pub fn kube_plan(args: &LiveArgs) -> Option<crate::sources::live::kube::Plan> {
         namespace: args.namespace.clone(),
         cache_dir: args.cache_dir.clone(),
         first_slot: KUBE_FIRST_SLOT,
+        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
     })
 }
 

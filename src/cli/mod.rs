@@ -126,6 +126,15 @@ pub struct LiveArgs {
         help_heading = "Live sources"
     )]
     pub kubeconfig: Option<PathBuf>,
+    /// Seconds to wait for an answer from a live source before giving up on that request.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 30,
+        global = true,
+        help_heading = "Live sources"
+    )]
+    pub timeout: u64,
     /// Neither show nor keep the last pull (XDG cache dir); pull everything.
     #[arg(long, global = true, help_heading = "Live sources")]
     pub no_cache: bool,

@@ -262,12 +262,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = parent_dir(path);
     let tmp = dir.join(format!("{}{}", temp_prefix(path), std::process::id()));
     let result = (|| {
+        fault("open")?;
         let mut f = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .open(&tmp)?;
-        f.write_all(bytes)?;
+        let (first, rest) = bytes.split_at(bytes.len() / 2);
+        f.write_all(first)?;
+        fault("write")?;
+        f.write_all(rest)?;
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, path)
@@ -277,6 +281,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     }
     result?;
     sync_dir(&dir)
+}
+
+/// Debug builds only: `POSTURE_FAULT=open-eacces` or `write-enospc` makes
+/// saves fail like a read-only directory or a full disk, so the tests can
+/// prove the old file survives (root, as in CI, cannot be refused otherwise).
+#[cfg(debug_assertions)]
+fn fault(stage: &str) -> io::Result<()> {
+    let Ok(want) = std::env::var("POSTURE_FAULT") else {
+        return Ok(());
+    };
+    match want.strip_prefix(stage).and_then(|w| w.strip_prefix('-')) {
+        Some("enospc") => Err(io::Error::from_raw_os_error(28)),
+        Some("eacces") => Err(io::Error::from_raw_os_error(13)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn fault(_stage: &str) -> io::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -117,6 +117,18 @@ fn service(code: &str, msg: &str, status: u16, op: &str, region: &str) -> AwsErr
             Kind::Throttled,
             format!("{op} in {region} is still throttled after retries ({msg}); try again later"),
         ),
+        // A success status whose body did not parse: a broken or impostor endpoint.
+        _ if (200..300).contains(&status) => make(
+            Kind::Other,
+            format!(
+                "unreadable answer to {op} in {region} (HTTP {status}, but not a valid response{})",
+                if msg.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {msg}")
+                }
+            ),
+        ),
         _ if status == 429 => make(
             Kind::Throttled,
             format!("{op} in {region} is still throttled after retries (HTTP 429)"),

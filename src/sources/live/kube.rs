@@ -162,6 +162,8 @@ pub struct Plan {
     pub namespace: Option<String>,
     pub cache_dir: Option<PathBuf>,
     pub first_slot: Slot,
+    /// For one answer (`--timeout`).
+    pub timeout: Duration,
 }
 
 /// Why one kind did not list.
@@ -276,6 +278,7 @@ pub async fn pull(plan: Plan, tx: Sender<Event>) {
 async fn client_for(
     kubeconfig: Kubeconfig,
     context: &str,
+    timeout: Duration,
 ) -> Result<(kube::Client, String), String> {
     let opts = KubeConfigOptions {
         context: Some(context.to_string()),
@@ -284,8 +287,8 @@ async fn client_for(
     let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &opts)
         .await
         .map_err(|e| format!("context {}: {}", safe(context), safe(&e.to_string())))?;
-    config.connect_timeout = Some(Duration::from_secs(5));
-    config.read_timeout = Some(Duration::from_secs(30));
+    config.connect_timeout = Some(Duration::from_secs(5).min(timeout));
+    config.read_timeout = Some(timeout);
     let server = config.cluster_url.to_string();
     let client = kube::Client::try_from(config)
         .map_err(|e| format!("context {}: {}", safe(context), safe(&e.to_string())))?;
@@ -299,7 +302,7 @@ async fn pull_context(
     slots: [Slot; 2],
     tx: Sender<Event>,
 ) {
-    let (client, server) = match client_for(kubeconfig, &context).await {
+    let (client, server) = match client_for(kubeconfig, &context, plan.timeout).await {
         Ok(c) => c,
         Err(e) => {
             for slot in slots {

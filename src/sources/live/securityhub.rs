@@ -50,6 +50,8 @@ pub struct Plan {
     pub cache_dir: Option<PathBuf>,
     pub first_slot: Slot,
     pub pace: Duration,
+    /// For one answer (`--timeout`).
+    pub timeout: Duration,
 }
 
 impl Plan {
@@ -194,10 +196,10 @@ pub async fn sdk_config(plan: &Plan) -> SdkConfig {
     // credential chain, AWS_ENDPOINT_URL(_SECURITYHUB), AWS_MAX_ATTEMPTS.
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .read_timeout(Duration::from_secs(30))
-            .operation_attempt_timeout(Duration::from_secs(40))
-            .operation_timeout(Duration::from_secs(180))
+            .connect_timeout(Duration::from_secs(5).min(plan.timeout))
+            .read_timeout(plan.timeout)
+            .operation_attempt_timeout(plan.timeout + Duration::from_secs(10))
+            .operation_timeout(plan.timeout * 6)
             .build(),
     );
     if let Some(p) = &plan.profile {
@@ -599,6 +601,7 @@ mod tests {
             cache_dir: None,
             first_slot: 0,
             pace: Duration::ZERO,
+            timeout: Duration::from_secs(30),
         }
     }
 
