@@ -55,8 +55,8 @@ impl Shared {
 }
 
 /// Raw input records (the detail pane's raw view, `list --raw`) are kept for
-/// this many findings per input; beyond, memory goes to the findings (a
-/// million raw ASFF records alone would be a gigabyte).
+/// this many findings per input file; beyond, memory goes to the findings (a
+/// million raw ASFF records alone would be a gigabyte). Live sources keep all.
 pub const MAX_RAW_PER_INPUT: usize = 100_000;
 
 impl Sink<'_> {
@@ -243,12 +243,9 @@ pub fn parse_values_in(
                 column: 1,
             },
         });
-    parse_records(
-        &mut loaded,
-        records,
-        cluster,
-        &mut Shared::new(MAX_RAW_PER_INPUT),
-    );
+    // Live records keep their raw form whatever the count: triage sync needs
+    // each Security Hub finding's ProductArn and Id from it.
+    parse_records(&mut loaded, records, cluster, &mut Shared::new(usize::MAX));
     let path = loaded.path.clone();
     cap(&mut loaded.errors, &path, "errors");
     cap(&mut loaded.warnings, &path, "warnings");
