@@ -355,3 +355,83 @@ fn a_namespace_narrows_the_lists_and_the_cache_serves_the_next_start() {
         got.as_array().unwrap().len()
     );
 }
+
+#[test]
+fn a_malformed_list_is_an_error_on_its_kind_and_the_rest_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = api_server(objects(), "/nothing-forbidden");
+    let good_url = good.url.clone();
+    // A proxy in front of the good server that breaks one kind's answer.
+    let proxy = TestServer::start(move |req: &Request| {
+        if req.path.ends_with("/vulnerabilityreports") {
+            return Reply::Response {
+                status: 200,
+                content_type: "application/json",
+                body: "{\"kind\": \"List\", \"items\": [{\"metadata\": ".into(),
+            };
+        }
+        let url = format!("{good_url}{}?{}", req.path, req.query);
+        let body = http_get(&url);
+        Reply::Response {
+            status: body.0,
+            content_type: "application/json",
+            body: body.1,
+        }
+    });
+    let config = kubeconfig(dir.path(), &[("prod-a", &proxy.url)]);
+    let out = posture(dir.path())
+        .args([
+            "list",
+            "--kube",
+            "--format",
+            "json",
+            "--all",
+            "--no-cache",
+            "--kubeconfig",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("vulnerabilityreports.aquasecurity.github.io")
+            && stderr.contains("not JSON"),
+        "{stderr}"
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = count_by(&got, "source");
+    assert!(
+        sources.get("kubescape").copied().unwrap_or(0) > 0,
+        "{sources:?}"
+    );
+    assert!(
+        sources.get("starboard").copied().unwrap_or(0) > 0,
+        "other starboard kinds load: {sources:?}"
+    );
+}
+
+/// A plain HTTP/1.1 GET on loopback: (status, body).
+fn http_get(url: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(500);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
