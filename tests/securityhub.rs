@@ -778,4 +778,31 @@ fn a_failed_refresh_keeps_the_cache_and_shows_it() {
         cached,
         "the cache is not lost"
     );
+
+    // Offline (nothing listens): the account cannot be asked, the cache still shows.
+    let dead = format!("http://127.0.0.1:{}", common::moto::free_port());
+    let out = env
+        .posture()
+        .args([
+            "list",
+            "--securityhub",
+            "--format",
+            "json",
+            "--timeout",
+            "2",
+        ])
+        .args(["--endpoint-url", &dead, "--region", "eu-west-1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("refresh failed, showing the cached pull"),
+        "{stderr}"
+    );
+    assert_eq!(
+        resources(&out.stdout).len(),
+        5,
+        "offline, from the cache: {stderr}"
+    );
 }

@@ -109,17 +109,35 @@ pub async fn pull(plan: Plan, tx: Sender<Event>) {
     let account = match account_id(&base, &regions[0]).await {
         Ok(a) => a,
         Err(e) if is_credentials(e.kind) || e.kind == Kind::Unreachable => {
-            // Nothing will work in any region: say it once per region line.
+            // Nothing will work in any region: say it once per region line,
+            // with the last pull where there is one (on call, offline).
             for (i, r) in regions.iter().enumerate() {
                 let slot = plan.first_slot + i;
-                let _ = tx.send(Event::Source {
-                    slot,
-                    label: format!("{} {r}", plan.api()),
-                });
-                let _ = tx.send(Event::Failed {
-                    slot,
-                    error: e.message.clone(),
-                });
+                let cached = cached_pull(&plan, r);
+                let label = match &cached {
+                    Some(c) => format!("{} {}/{r}", plan.api(), safe(&c.account)),
+                    None => format!("{} {r}", plan.api()),
+                };
+                let _ = tx.send(Event::Source { slot, label });
+                let error = match cached {
+                    Some(c) => {
+                        let path = PathBuf::from(format!("{}/{}/{r}", plan.api(), c.account));
+                        let loaded = crate::sources::parse_values(&path, c.records);
+                        let age = crate::model::timestamp::age(c.pulled_at, Timestamp::now());
+                        let _ = tx.send(Event::Replace {
+                            slot,
+                            findings: loaded
+                                .findings
+                                .into_iter()
+                                .filter(|f| plan.keeps(f, None))
+                                .collect(),
+                            note: format!("cached {age} ago"),
+                        });
+                        format!("refresh failed, showing the cached pull: {}", e.message)
+                    }
+                    None => e.message.clone(),
+                };
+                let _ = tx.send(Event::Failed { slot, error });
             }
             return;
         }
@@ -173,6 +191,25 @@ pub async fn pull(plan: Plan, tx: Sender<Event>) {
             });
         }
     }
+}
+
+/// The newest cached pull of a region under any account, when the account
+/// cannot be asked (no network, no credentials).
+fn cached_pull(plan: &Plan, region: &str) -> Option<CacheFile> {
+    let dir = plan.cache_dir.as_deref()?.join(plan.api());
+    let probe = CacheKey {
+        api: plan.api().to_string(),
+        account: String::new(),
+        region: region.to_string(),
+        scope: plan.scope(),
+    };
+    let file_name = probe.path(Path::new(""));
+    let file_name = file_name.file_name()?;
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|account| cache::load(&account.path().join(file_name)).ok().flatten())
+        .max_by_key(|c| c.pulled_at)
 }
 
 fn is_credentials(k: Kind) -> bool {
