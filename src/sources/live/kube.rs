@@ -482,10 +482,6 @@ impl FamilyPull {
                 }
             }
         }
-        let this = match Arc::try_unwrap(this) {
-            Ok(t) => t,
-            Err(_) => return,
-        };
         if unreachable == total_kinds && total_kinds > 0 {
             // The cluster, not the kinds: one message; a cache shown stays.
             let first = failures.into_iter().next().unwrap_or_default();
