@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::Sink;
 use super::draft::Draft;
-use super::json::{array, at, compact, first_text, number, text, text_or_empty};
+use super::json::{array, at, first_text, number, text, text_or_empty};
 use crate::model::{Severity, Source, Timestamp};
 
 /// An ASFF finding has these; OCSF and Kubernetes objects do not.
@@ -68,7 +68,7 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
         first_seen: time(v, &["FirstObservedAt"]).or_else(|| time(v, &["CreatedAt"])),
         last_seen: time(v, &["LastObservedAt"]).or_else(|| time(v, &["UpdatedAt"])),
         open,
-        raw: Some(compact(v)),
+        raw: sink.raw(v),
         tags: super::draft::string_map(crate::sources::json::at(v, &["Resources", "0", "Tags"])),
     };
     sink.push(draft.finish(Source::Securityhub, &[&product, &id]));

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::Sink;
 use super::draft::{Draft, k8s_resource};
-use super::json::{array, at, compact, first_text, number, text, text_or_empty};
+use super::json::{array, at, first_text, number, text, text_or_empty};
 use crate::model::{Severity, Source, Timestamp};
 
 pub const OPERATOR_GROUP: &str = "spdx.softwarecomposition.kubescape.io/";
@@ -245,7 +245,7 @@ pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
                 first_seen: generated,
                 last_seen: generated,
                 open: true,
-                raw: Some(compact(control)),
+                raw: sink.raw(control),
                 tags: objects
                     .get(resource_id.as_ref())
                     .map(|o| workload_labels(o))
@@ -362,7 +362,7 @@ fn vulnerability_manifest(v: &Value, sink: &mut Sink) -> Result<(), String> {
             first_seen: created,
             last_seen: created,
             open: true,
-            raw: Some(compact(m)),
+            raw: sink.raw(m),
             ..Draft::default()
         };
         sink.push(draft.finish(
@@ -408,7 +408,7 @@ fn workload_configuration_scan(v: &Value, sink: &mut Sink) -> Result<(), String>
             first_seen: when,
             last_seen: when,
             open: true,
-            raw: Some(compact(control)),
+            raw: sink.raw(control),
             ..Draft::default()
         };
         sink.push(draft.finish(Source::Kubescape, &[&cluster, &resource, &id]));

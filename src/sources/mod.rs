@@ -60,6 +60,12 @@ impl Shared {
 pub const MAX_RAW_PER_INPUT: usize = 100_000;
 
 impl Sink<'_> {
+    /// The record as compact JSON for the raw view, while the input's budget
+    /// lasts (serialising records that would be dropped is wasted work).
+    pub fn raw(&self, v: &Value) -> Option<Box<str>> {
+        (self.shared.raw_left > 0).then(|| json::compact(v))
+    }
+
     pub fn push(&mut self, mut f: Finding) {
         f.description = std::mem::take(&mut f.description).interned(&mut self.shared.interner);
         f.remediation.text =

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::Sink;
 use super::draft::Draft;
-use super::json::{array, compact, first_text, number, text, text_or_empty};
+use super::json::{array, first_text, number, text, text_or_empty};
 use crate::model::{Severity, Source, Timestamp};
 
 pub fn looks_like(v: &Value) -> bool {
@@ -69,7 +69,7 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
         last_seen: time(v, &["finding_info", "last_seen_time_dt"])
             .or_else(|| time(v, &["time_dt"])),
         open: is_open(v),
-        raw: Some(compact(v)),
+        raw: sink.raw(v),
         tags: ocsf_tags(v),
     };
     sink.push(draft.finish(Source::Securityhub, &[&product, &uid]));

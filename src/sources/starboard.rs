@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::Sink;
 use super::draft::{Draft, k8s_resource};
-use super::json::{array, compact, first_text, text, text_or_empty};
+use super::json::{array, first_text, text, text_or_empty};
 use crate::model::{Severity, Source, Timestamp};
 
 pub const GROUP: &str = "aquasecurity.github.io/";
@@ -50,7 +50,7 @@ impl Report {
         }
     }
 
-    fn draft(&self, severity: Severity, raw: &Value) -> Draft {
+    fn draft(&self, severity: Severity, raw: Option<Box<str>>) -> Draft {
         Draft {
             severity,
             resource: self.resource.clone(),
@@ -59,7 +59,7 @@ impl Report {
             first_seen: self.first_seen,
             last_seen: self.last_seen,
             open: true,
-            raw: Some(compact(raw)),
+            raw,
             ..Draft::default()
         }
     }
@@ -183,7 +183,8 @@ fn vulnerabilities(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String>
             continue;
         }
         let fixed = text_or_empty(vuln, &["fixedVersion"]);
-        let mut d = r.draft(severity(&text_or_empty(vuln, &["severity"]), sink), vuln);
+        let sev = severity(&text_or_empty(vuln, &["severity"]), sink);
+        let mut d = r.draft(sev, sink.raw(vuln));
         let title = text_or_empty(vuln, &["title"]);
         d.title = vulnerability_title(&id, &pkg, &title);
         d.rule_id = id.to_string();
@@ -241,7 +242,8 @@ fn checks(v: &Value, kind: &str, r: &Report, sink: &mut Sink) -> Result<(), Stri
         if !seen.insert((id.clone(), scope.clone(), messages.join("\n"))) {
             continue;
         }
-        let mut d = r.draft(severity(&text_or_empty(check, &["severity"]), sink), check);
+        let sev = severity(&text_or_empty(check, &["severity"]), sink);
+        let mut d = r.draft(sev, sink.raw(check));
         d.title = first_text(check, &[&["title"]]);
         if d.title.is_empty() {
             d.title = messages
@@ -278,10 +280,8 @@ fn secrets(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
         let rule = text_or_empty(secret, &["ruleID"]);
         let target = text_or_empty(secret, &["target"]);
         let title = first_text(secret, &[&["title"], &["category"], &["ruleID"]]);
-        let mut d = r.draft(
-            severity(&text_or_empty(secret, &["severity"]), sink),
-            secret,
-        );
+        let sev = severity(&text_or_empty(secret, &["severity"]), sink);
+        let mut d = r.draft(sev, sink.raw(secret));
         d.title = format!("Exposed secret: {title} in {target}");
         d.rule_id = rule.clone();
         d.description = format!(
@@ -323,7 +323,7 @@ fn kube_bench(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
                     _ => continue,
                 };
                 let number = text_or_empty(result, &["test_number"]);
-                let mut d = r.draft(sev, result);
+                let mut d = r.draft(sev, sink.raw(result));
                 d.title = first_text(result, &[&["test_desc"], &["test_number"]]);
                 d.rule_id = format!("CIS-{number}");
                 d.description = format!(
@@ -349,7 +349,8 @@ fn kube_hunter(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
         let vid = text_or_empty(vuln, &["vid"]);
         let name = text_or_empty(vuln, &["vulnerability"]);
         let location = text_or_empty(vuln, &["location"]);
-        let mut d = r.draft(severity(&text_or_empty(vuln, &["severity"]), sink), vuln);
+        let sev = severity(&text_or_empty(vuln, &["severity"]), sink);
+        let mut d = r.draft(sev, sink.raw(vuln));
         d.title = if name.is_empty() {
             vid.clone()
         } else {
