@@ -54,9 +54,7 @@ pub fn snapshot(cli: &Cli, cmd: &SnapshotCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SnapshotCommand::Save { name, out } => {
             let p = Posture::load(cli, &ctx)?;
-            let name = name
-                .clone()
-                .unwrap_or_else(|| p.now.to_rfc3339()[..10].to_string());
+            let name = name.clone().unwrap_or_else(|| p.now.date());
             let path = match out {
                 Some(o) => o.clone(),
                 None => snapshots::dir(&ctx)?.join(snapshots::file_name(&name)),
@@ -109,7 +107,7 @@ pub fn snapshot(cli: &Cli, cmd: &SnapshotCommand) -> anyhow::Result<ExitCode> {
                             out,
                             "{:<24} {}  {:>6} findings {:>6} open  {}",
                             SafeText::line(&s.name).display(),
-                            &s.taken_at.to_rfc3339()[..16],
+                            s.taken_at.prefix(16),
                             s.findings,
                             s.open,
                             s.path.display()
@@ -246,9 +244,9 @@ fn print_diff(out: &mut impl Write, old: &Side, new: &Side, d: &Diff) -> anyhow:
         out,
         "{} ({}) → {} ({}): {} new · {} resolved · {} still open · {} severity changed",
         SafeText::line(&old.label.name).display(),
-        &old.label.taken_at.to_rfc3339()[..10],
+        old.label.taken_at.date(),
         SafeText::line(&new.label.name).display(),
-        &new.label.taken_at.to_rfc3339()[..10],
+        new.label.taken_at.date(),
         d.new.len(),
         d.resolved.len(),
         d.still_open.len(),
@@ -379,7 +377,7 @@ fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
             "{} open · since {} ({}): {} new, {} resolved, {} severity changed",
             r.open,
             SafeText::line(&s.name).display(),
-            &s.taken_at.to_rfc3339()[..10],
+            s.taken_at.date(),
             r.new.count,
             r.resolved.count,
             r.severity_changed.count
@@ -434,7 +432,7 @@ fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
             out,
             "{:<15} {}{cells}  {:>5}",
             crate::text::fit(SafeText::line(&p.name).display(), 15),
-            &p.taken_at.to_rfc3339()[..10],
+            p.taken_at.date(),
             p.total()
         )?;
     }

@@ -47,6 +47,17 @@ impl Timestamp {
             .unwrap_or_else(|| self.0.to_string())
     }
 
+    /// `YYYY-MM-DD` (UTC).
+    pub fn date(self) -> String {
+        self.prefix(10)
+    }
+
+    /// The first `n` characters of the RFC 3339 form (`16`: to the minute);
+    /// never panics, whatever the value.
+    pub fn prefix(self, n: usize) -> String {
+        self.to_rfc3339().chars().take(n).collect()
+    }
+
     pub fn now() -> Timestamp {
         Timestamp(OffsetDateTime::now_utc().unix_timestamp())
     }

@@ -62,11 +62,7 @@ fn list(out: &mut String, title: &str, c: &Counted, extra: &str) {
 
 pub fn render(r: &Review) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Security review — {}",
-        &r.taken_at.to_rfc3339()[..10]
-    );
+    let _ = writeln!(out, "# Security review — {}", r.taken_at.date());
     let _ = writeln!(out);
     match &r.since {
         Some(s) => {
@@ -75,7 +71,7 @@ pub fn render(r: &Review) -> String {
                 "{} open findings. Since **{}** ({}): {} new, {} resolved, {} changed severity.",
                 r.open,
                 cell(&s.name),
-                &s.taken_at.to_rfc3339()[..10],
+                s.taken_at.date(),
                 r.new.count,
                 r.resolved.count,
                 r.severity_changed.count
@@ -149,7 +145,7 @@ pub fn render(r: &Review) -> String {
             out,
             "| {} | {} | {} | {} |",
             cell(&p.name),
-            &p.taken_at.to_rfc3339()[..10],
+            p.taken_at.date(),
             cells.join(" | "),
             p.total()
         );

@@ -56,7 +56,7 @@ fn owner_lines(r: &Review, st: &Styles) -> Vec<Line<'static>> {
             Span::raw(format!(
                 " · since {} ({}): ",
                 SafeText::line(&s.name).display(),
-                &s.taken_at.to_rfc3339()[..10]
+                s.taken_at.date()
             )),
             Span::styled(format!("{} new", r.new.count), st.accent()),
             Span::raw(format!(", {} resolved", r.resolved.count)),
@@ -141,11 +141,11 @@ fn draw_trend(frame: &mut Frame, area: Rect, r: &Review, st: &Styles) {
     let first = r
         .trend
         .first()
-        .map(|p| p.taken_at.to_rfc3339()[5..10].to_string());
+        .map(|p| p.taken_at.date().chars().skip(5).collect::<String>());
     let last = r
         .trend
         .last()
-        .map(|p| p.taken_at.to_rfc3339()[5..10].to_string());
+        .map(|p| p.taken_at.date().chars().skip(5).collect::<String>());
     let x_labels: Vec<Line> = [first, last]
         .into_iter()
         .flatten()
