@@ -2,6 +2,7 @@
 //! Plain data over indices into the findings, tested without a terminal.
 
 use crate::model::{Finding, Severity};
+use crate::query::filter::{Needle, finding_mask};
 use crate::query::{Facts, Filter, Group, SortKey, group_by_owner, group_by_rule, sort_indices};
 use crate::routing::RouteTable;
 
@@ -41,6 +42,9 @@ pub struct View {
     last_filter: Option<Filter>,
     /// Recent filters and what they showed: backspace returns to one of them.
     recent: Vec<(Filter, Vec<usize>)>,
+    /// Each finding's searchable characters (`query::filter::finding_mask`).
+    masks: Vec<u64>,
+    masks_stale: bool,
 }
 
 impl View {
@@ -49,6 +53,7 @@ impl View {
     /// The findings changed (not just their facts): sort them again.
     pub fn invalidate(&mut self) {
         self.order_for = None;
+        self.masks_stale = true;
         self.facts_changed();
     }
 
@@ -78,13 +83,14 @@ impl View {
     }
 
     fn filtered(&self, candidates: &[usize], findings: &[Finding], facts: &[Facts]) -> Vec<usize> {
-        let needle = self.filter.needle();
+        let needle = Needle::new(&self.filter);
         let keep = |part: &[usize]| -> Vec<usize> {
             part.iter()
                 .copied()
                 .filter(|&i| {
                     let fx = facts.get(i).copied().unwrap_or_default();
-                    self.filter.matches_needle(&findings[i], &fx, &needle)
+                    let mask = self.masks.get(i).copied().unwrap_or(u64::MAX);
+                    self.filter.matches_masked(&findings[i], &fx, &needle, mask)
                 })
                 .collect()
         };
@@ -115,7 +121,12 @@ impl View {
             sort_indices(findings, &mut order, self.sort, self.reverse);
             self.order = order;
             self.order_for = Some(key);
+
             self.facts_changed();
+        }
+        if self.masks_stale || self.masks.len() != findings.len() {
+            self.masks = findings.iter().map(finding_mask).collect();
+            self.masks_stale = false;
         }
         let recent = self.recent.iter().position(|(f, _)| *f == self.filter);
         let shown = match (&self.last_filter, recent) {
@@ -283,11 +294,34 @@ mod tests {
             fresh.filter.text = text.to_string();
             fresh.recompute(&f, &[], &routes);
             assert_eq!(typed.shown, fresh.shown, "after typing {text:?}");
+            // And both agree with a plain scan (no masks, no earlier results).
+            let mut naive: Vec<usize> = (0..f.len())
+                .filter(|&i| typed.filter.matches(&f[i], &Facts::default()))
+                .collect();
+            let mut got = typed.shown.clone();
+            naive.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got, naive, "{text:?}");
             assert_eq!(typed.counts, fresh.counts);
         }
         assert!(!typed.shown.is_empty());
         assert!(crate::query::filter::contains_ci("Privileged", "PRIV"));
         assert!(!crate::query::filter::contains_ci("ab", "abc"));
+        // The character masks never rule out what the scan would find.
+        for (hay, needle) in [
+            ("Kelvin \u{212a}", "k"),
+            ("İstanbul", "i"),
+            ("a-b_c/d", "_c/"),
+            ("ÄBC", "äb"),
+        ] {
+            let m = crate::query::filter::letter_mask(hay);
+            let n = crate::query::filter::letter_mask(needle);
+            assert!(
+                crate::query::filter::contains_ci(hay, needle),
+                "{hay} {needle}"
+            );
+            assert_eq!(n & !m, 0, "{hay:?} / {needle:?}");
+        }
         assert!(crate::query::filter::contains_ci("xxaB", "ab"));
     }
 

@@ -35,6 +35,19 @@ impl Filter {
     }
 
     pub fn matches_needle(&self, f: &Finding, facts: &Facts, needle: &str) -> bool {
+        self.matches_except_text(f, facts) && matches_text(f, needle)
+    }
+
+    /// As [`Filter::matches_needle`], with the finding's [`finding_mask`]: a
+    /// finding lacking one of the needle's characters is out without a
+    /// scan, and a one-letter needle is decided by the mask alone.
+    pub fn matches_masked(&self, f: &Finding, facts: &Facts, needle: &Needle, mask: u64) -> bool {
+        self.matches_except_text(f, facts)
+            && (needle.text.is_empty()
+                || (needle.mask & !mask == 0 && (needle.exact || matches_text(f, &needle.text))))
+    }
+
+    fn matches_except_text(&self, f: &Finding, facts: &Facts) -> bool {
         (!self.new_only || facts.new)
             && (self.statuses.is_empty() || self.statuses.contains(&facts.status))
             && self
@@ -44,8 +57,65 @@ impl Filter {
             && (self.include_closed || f.open)
             && self.min_severity.is_none_or(|min| f.severity >= min)
             && (self.sources.is_empty() || self.sources.contains(&f.source))
-            && matches_text(f, needle)
     }
+}
+
+/// The text filter, lowered once, with the characters it needs.
+#[derive(Debug, Clone)]
+pub struct Needle {
+    pub text: String,
+    pub mask: u64,
+    /// One letter or digit: the mask alone decides.
+    pub exact: bool,
+}
+
+impl Needle {
+    pub fn new(filter: &Filter) -> Needle {
+        let text = filter.needle();
+        let mut chars = text.chars();
+        let exact =
+            matches!((chars.next(), chars.next()), (Some(c), None) if c.is_ascii_alphanumeric());
+        Needle {
+            mask: letter_mask(&text),
+            text,
+            exact,
+        }
+    }
+}
+
+/// One bit per letter and digit (case-insensitive), the rest of ASCII folded
+/// into 27 bits, everything else one bit. A superset test, so never wrong.
+fn char_bit(c: char) -> u64 {
+    let ascii = |c: char| match c.to_ascii_lowercase() {
+        c @ 'a'..='z' => 1 << (c as u32 - 'a' as u32),
+        c @ '0'..='9' => 1 << (26 + c as u32 - '0' as u32),
+        c => 1 << (36 + c as u32 % 27),
+    };
+    if c.is_ascii() {
+        return ascii(c);
+    }
+    // Matching lowercases non-ASCII text (the Kelvin sign is a `k`): the
+    // mask holds what the lowercase holds, so it never rules out a match.
+    c.to_lowercase()
+        .fold(1 << 63, |m, l| if l.is_ascii() { m | ascii(l) } else { m })
+}
+
+pub fn letter_mask(s: &str) -> u64 {
+    s.chars().fold(0, |m, c| m | char_bit(c))
+}
+
+/// The characters of the fields the text filter searches.
+pub fn finding_mask(f: &Finding) -> u64 {
+    [
+        &f.title,
+        &f.resource,
+        &f.rule_id,
+        &f.account,
+        &f.namespace,
+        &f.cluster,
+    ]
+    .iter()
+    .fold(0, |m, t| m | letter_mask(t.display()))
 }
 
 fn matches_text(f: &Finding, needle: &str) -> bool {
