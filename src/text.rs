@@ -1,6 +1,29 @@
-//! Width-aware text fitting for terminal columns (wide CJK characters count double).
+//! Text helpers: width-aware fitting for terminal columns (wide CJK characters
+//! count double) and names made safe as file name parts.
 
 use unicode_width::UnicodeWidthChar;
+
+/// A name (account id, region, cluster, team, snapshot name) as one file
+/// name part: nothing but `[A-Za-z0-9._-]`, at most 100 characters, never
+/// `.` or `..`; `fallback` when nothing usable is left.
+pub fn file_component(s: &str, fallback: &str) -> String {
+    let c: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if c.is_empty() || c.chars().all(|c| c == '.') {
+        fallback.to_string()
+    } else {
+        c
+    }
+}
 
 /// Pads or truncates `s` to exactly `width` columns, marking a cut with `…`.
 pub fn fit(s: &str, width: usize) -> String {

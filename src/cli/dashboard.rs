@@ -50,24 +50,25 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     app.user_theme_dir = user_themes;
     app.now = ctx.now;
     app.clock_fixed = ctx.clock_fixed;
+    // The last snapshot before the triage and routing facts: they are
+    // computed once, with the NEW flags.
+    match super::snapshots::history(&ctx, app.demo, None) {
+        Ok(h) => {
+            app.baseline = h.baseline.map(|(since, findings)| {
+                crate::app::review::Baseline::new(since.name, since.taken_at, findings)
+            });
+            app.trend = h.trend;
+        }
+        Err(e) => app.status = Some(format!("snapshots not read: {e:#}")),
+    }
+    if config.include_closed {
+        app.view.filter.include_closed = true;
+    }
     app.attach(
         router,
         ctx.triage_file.as_deref().map(Store::open),
         ctx.user(),
     );
-    match super::snapshots::history(&ctx, app.demo, None) {
-        Ok(h) => app.attach_history(
-            h.baseline.map(|(since, findings)| {
-                crate::app::review::Baseline::new(since.name, since.taken_at, findings)
-            }),
-            h.trend,
-        ),
-        Err(e) => app.status = Some(format!("snapshots not read: {e:#}")),
-    }
-    if config.include_closed {
-        app.view.filter.include_closed = true;
-        app.refresh_view();
-    }
     if cli.inputs.live.securityhub {
         app.sync.plan = super::live::securityhub_plan(&cli.inputs.live);
     }

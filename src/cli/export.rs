@@ -245,8 +245,10 @@ fn export_sheet(ctx: &Context, p: &Posture, args: &SheetArgs) -> anyhow::Result<
                 .out
                 .file_stem()
                 .map_or_else(|| "sheet".into(), |s| s.to_string_lossy().into_owned());
-            args.out
-                .with_file_name(format!("{stem}-{}.csv", file_safe(&key)))
+            args.out.with_file_name(format!(
+                "{stem}-{}.csv",
+                crate::text::file_component(&key, "none")
+            ))
         };
         let rows: Vec<SheetRow> = members.iter().map(|&i| row(i)).collect();
         let bytes = sheet::write(Vec::new(), &rows, !args.no_bom)?;
@@ -254,25 +256,4 @@ fn export_sheet(ctx: &Context, p: &Posture, args: &SheetArgs) -> anyhow::Result<
         writeln!(err, "wrote {} ({} rows)", path.display(), rows.len())?;
     }
     Ok(p.set.exit_code())
-}
-
-/// Account ids, cluster and team names as file name parts: nothing that could
-/// leave the directory or confuse a shell.
-fn file_safe(s: &str) -> String {
-    let out: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let out = out.trim_matches('.').to_string();
-    if out.is_empty() {
-        "none".to_string()
-    } else {
-        out
-    }
 }

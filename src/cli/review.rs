@@ -368,6 +368,14 @@ fn print_items(
     Ok(())
 }
 
+/// Severity counts as fixed-width table cells.
+fn columns(counts: &std::collections::BTreeMap<crate::model::Severity, usize>) -> String {
+    crate::review::report::in_columns(counts)
+        .iter()
+        .map(|n| format!("{n:>9}"))
+        .collect()
+}
+
 fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
     use crate::model::Severity;
     let cols = Severity::ALL_DESC;
@@ -391,10 +399,7 @@ fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
     let head: String = cols.iter().map(|s| format!("{:>9}", s.as_str())).collect();
     writeln!(out, "\n{:<20}{head}  total overdue", "OWNER")?;
     for (owner, counts) in &r.by_owner {
-        let cells: String = cols
-            .iter()
-            .map(|s| format!("{:>9}", counts.get(s).copied().unwrap_or(0)))
-            .collect();
+        let cells = columns(counts);
         writeln!(
             out,
             "{:<20}{cells}  {:>5} {:>7}",
@@ -424,10 +429,7 @@ fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
     print_items(out, "OVERDUE BY SLA", r.overdue.count, &r.overdue.items)?;
     writeln!(out, "\nTREND (open){:<14}{head}  total", "")?;
     for p in &r.trend {
-        let cells: String = cols
-            .iter()
-            .map(|s| format!("{:>9}", p.open.get(s).copied().unwrap_or(0)))
-            .collect();
+        let cells = columns(&p.open);
         writeln!(
             out,
             "{:<15} {}{cells}  {:>5}",

@@ -18,6 +18,8 @@ pub struct Saved {
     pub taken_at: Timestamp,
     pub findings: usize,
     pub open: usize,
+    /// Open findings per severity, for the review's trend.
+    pub trend: TrendPoint,
 }
 
 #[derive(Deserialize)]
@@ -28,10 +30,15 @@ struct Header {
     findings: Vec<RecordHead>,
 }
 
+/// What the list and the trend need of a finding, without building it.
 #[derive(Deserialize)]
 struct RecordHead {
     #[serde(default)]
     open: bool,
+    #[serde(default)]
+    fingerprint: String,
+    #[serde(default)]
+    severity: String,
 }
 
 pub fn dir(ctx: &Context) -> anyhow::Result<PathBuf> {
@@ -44,19 +51,7 @@ pub fn dir(ctx: &Context) -> anyhow::Result<PathBuf> {
 
 /// A file name from a snapshot name: nothing that could leave the directory.
 pub fn file_name(name: &str) -> String {
-    let stem: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(80)
-        .collect();
-    let stem = stem.trim_matches(|c| c == '.' || c == '-');
-    format!("{}.json", if stem.is_empty() { "snapshot" } else { stem })
+    format!("{}.json", crate::text::file_component(name, "snapshot"))
 }
 
 pub fn read_header(path: &Path) -> anyhow::Result<Saved> {
@@ -76,12 +71,23 @@ pub fn read_header(path: &Path) -> anyhow::Result<Saved> {
             h.posture_snapshot
         );
     }
+    let open = h.findings.iter().filter(|r| r.open);
+    let trend = TrendPoint::from_open(
+        &h.name,
+        h.taken_at,
+        open.clone().map(|r| {
+            let severity = crate::model::Severity::from_label(&r.severity)
+                .unwrap_or(crate::model::Severity::Unknown);
+            (r.fingerprint.as_str(), severity)
+        }),
+    );
     Ok(Saved {
         path: path.to_path_buf(),
+        findings: h.findings.len(),
+        open: open.count(),
+        trend,
         name: h.name,
         taken_at: h.taken_at,
-        findings: h.findings.len(),
-        open: h.findings.iter().filter(|r| r.open).count(),
     })
 }
 
@@ -181,14 +187,9 @@ pub fn history(ctx: &Context, demo: bool, since: Option<&str>) -> anyhow::Result
             trend,
         });
     }
+    // The trend comes from the headers; only the baseline is read in full.
     let saved = dir(ctx).map(|d| list(&d)).unwrap_or_default();
-    let mut trend = Vec::new();
-    let mut by_path = Vec::new();
-    for s in &saved {
-        let f = findings(&s.path)?;
-        trend.push(TrendPoint::of(&s.name, s.taken_at, &f));
-        by_path.push((s.path.clone(), f));
-    }
+    let trend = saved.iter().map(|s| s.trend.clone()).collect();
     let base_path = match since {
         Some(arg) => Some(resolve(arg, &saved)?),
         None => saved.last().map(|s| s.path.clone()),
@@ -196,18 +197,20 @@ pub fn history(ctx: &Context, demo: bool, since: Option<&str>) -> anyhow::Result
     let baseline = match base_path {
         None => None,
         Some(p) => {
-            let header = read_header(&p)?;
-            let f = match by_path.iter().position(|(q, _)| *q == p) {
-                Some(i) => by_path.swap_remove(i).1,
-                None => findings(&p)?,
-            };
-            Some((
-                Since {
-                    name: header.name,
-                    taken_at: header.taken_at,
+            let since = match saved.iter().find(|s| s.path == p) {
+                Some(s) => Since {
+                    name: s.name.clone(),
+                    taken_at: s.taken_at,
                 },
-                f,
-            ))
+                None => {
+                    let h = read_header(&p)?;
+                    Since {
+                        name: h.name,
+                        taken_at: h.taken_at,
+                    }
+                }
+            };
+            Some((since, findings(&p)?))
         }
     };
     Ok(History { baseline, trend })

@@ -106,6 +106,13 @@ pub fn letter_mask(s: &str) -> u64 {
 
 /// The characters of the fields the text filter searches.
 pub fn finding_mask(f: &Finding) -> u64 {
+    searched(f)
+        .iter()
+        .fold(0, |m, t| m | letter_mask(t.display()))
+}
+
+/// The fields the text filter searches.
+fn searched(f: &Finding) -> [&crate::model::SafeText; 6] {
     [
         &f.title,
         &f.resource,
@@ -114,24 +121,10 @@ pub fn finding_mask(f: &Finding) -> u64 {
         &f.namespace,
         &f.cluster,
     ]
-    .iter()
-    .fold(0, |m, t| m | letter_mask(t.display()))
 }
 
 fn matches_text(f: &Finding, needle: &str) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
-    [
-        &f.title,
-        &f.resource,
-        &f.rule_id,
-        &f.account,
-        &f.namespace,
-        &f.cluster,
-    ]
-    .iter()
-    .any(|t| contains_ci(t.display(), needle))
+    needle.is_empty() || searched(f).iter().any(|t| contains_ci(t.display(), needle))
 }
 
 impl Filter {

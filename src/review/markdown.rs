@@ -25,6 +25,13 @@ pub fn cell(s: &str) -> String {
 
 const COLUMNS: [Severity; 6] = Severity::ALL_DESC;
 
+/// One table row's severity cells.
+fn joined(counts: &std::collections::BTreeMap<Severity, usize>) -> String {
+    super::report::in_columns(counts)
+        .map(|n| n.to_string())
+        .join(" | ")
+}
+
 fn list(out: &mut String, title: &str, c: &Counted, extra: &str) {
     let _ = writeln!(out, "\n## {title}: {}\n", c.count);
     if c.items.is_empty() {
@@ -90,29 +97,21 @@ pub fn render(r: &Review) -> String {
     let _ = writeln!(out, "| owner | {} | total | overdue |", head.join(" | "));
     let _ = writeln!(out, "|---|{}---|---|", "---|".repeat(COLUMNS.len()));
     for (owner, counts) in &r.by_owner {
-        let cells: Vec<String> = COLUMNS
-            .iter()
-            .map(|s| counts.get(s).copied().unwrap_or(0).to_string())
-            .collect();
+        let cells = joined(counts);
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
             cell(owner),
-            cells.join(" | "),
+            cells,
             counts.values().sum::<usize>(),
             r.overdue_by_owner.get(owner).copied().unwrap_or(0)
         );
     }
-    let totals: Vec<String> = COLUMNS
-        .iter()
-        .map(|s| r.by_severity.get(s).copied().unwrap_or(0).to_string())
-        .collect();
+    let totals = joined(&r.by_severity);
     let _ = writeln!(
         out,
         "| **all** | {} | {} | {} |",
-        totals.join(" | "),
-        r.open,
-        r.overdue.count
+        totals, r.open, r.overdue.count
     );
     if r.since.is_some() {
         list(&mut out, "New since the last snapshot", &r.new, "age");
@@ -137,16 +136,13 @@ pub fn render(r: &Review) -> String {
     let _ = writeln!(out, "| snapshot | date | {} | total |", head.join(" | "));
     let _ = writeln!(out, "|---|---|{}---|", "---|".repeat(COLUMNS.len()));
     for p in &r.trend {
-        let cells: Vec<String> = COLUMNS
-            .iter()
-            .map(|s| p.open.get(s).copied().unwrap_or(0).to_string())
-            .collect();
+        let cells = joined(&p.open);
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
             cell(&p.name),
             p.taken_at.date(),
-            cells.join(" | "),
+            cells,
             p.total()
         );
     }

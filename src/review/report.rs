@@ -17,6 +17,11 @@ use crate::triage::mark::{day_of, format_date};
 /// How many findings each list shows; the counts are always complete.
 pub const LIST_LIMIT: usize = 10;
 
+/// Counts in the review's column order (most severe first), 0 where absent.
+pub fn in_columns(counts: &BTreeMap<Severity, usize>) -> [usize; 6] {
+    Severity::ALL_DESC.map(|s| counts.get(&s).copied().unwrap_or(0))
+}
+
 /// Open findings per severity at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrendPoint {
@@ -27,13 +32,26 @@ pub struct TrendPoint {
 
 impl TrendPoint {
     pub fn of(name: &str, taken_at: Timestamp, findings: &[Finding]) -> TrendPoint {
+        let open = findings
+            .iter()
+            .filter(|f| f.open)
+            .map(|f| (f.fingerprint.as_str(), f.severity));
+        TrendPoint::from_open(name, taken_at, open)
+    }
+
+    /// From the (fingerprint, severity) of each open finding; a fingerprint
+    /// counts once, as in the diff.
+    pub fn from_open<'a>(
+        name: &str,
+        taken_at: Timestamp,
+        open_findings: impl IntoIterator<Item = (&'a str, Severity)>,
+    ) -> TrendPoint {
         let mut open: BTreeMap<Severity, usize> =
             Severity::ALL_DESC.iter().map(|&s| (s, 0)).collect();
-        // A fingerprint counts once, as in the diff.
         let mut seen = std::collections::HashSet::new();
-        for f in findings {
-            if f.open && seen.insert(f.fingerprint.as_str()) {
-                *open.entry(f.severity).or_default() += 1;
+        for (fp, severity) in open_findings {
+            if seen.insert(fp) {
+                *open.entry(severity).or_default() += 1;
             }
         }
         TrendPoint {

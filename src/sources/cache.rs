@@ -39,25 +39,8 @@ impl CacheKey {
     }
 }
 
-/// Account ids, regions and names become file names: nothing but
-/// `[A-Za-z0-9._-]`, never `..`.
 fn component(s: &str) -> String {
-    let c: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(100)
-        .collect();
-    if c.is_empty() || c.chars().all(|c| c == '.') {
-        "_".to_string()
-    } else {
-        c
-    }
+    crate::text::file_component(s, "_")
 }
 
 #[derive(Debug, Serialize, Deserialize)]

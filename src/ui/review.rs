@@ -12,7 +12,7 @@ use super::style::Styles;
 use crate::app::App;
 use crate::model::{SafeText, Severity};
 use crate::review::Review;
-use crate::review::report::Counted;
+use crate::review::report::{Counted, in_columns};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     let Some(r) = &app.review else { return };
@@ -81,11 +81,8 @@ fn owner_lines(r: &Review, st: &Styles) -> Vec<Line<'static>> {
             SafeText::line(owner).display(),
             16,
         ))];
-        for s in COLS {
-            spans.push(Span::raw(format!(
-                "{:>6}",
-                counts.get(&s).copied().unwrap_or(0)
-            )));
+        for n in in_columns(counts) {
+            spans.push(Span::raw(format!("{n:>6}")));
         }
         spans.push(Span::raw(format!(
             "{:>7}{:>6}",
@@ -95,11 +92,8 @@ fn owner_lines(r: &Review, st: &Styles) -> Vec<Line<'static>> {
         lines.push(Line::from(spans));
     }
     let mut total = vec![Span::styled(format!("{:<16}", "all"), st.accent())];
-    for s in COLS {
-        total.push(Span::styled(
-            format!("{:>6}", r.by_severity.get(&s).copied().unwrap_or(0)),
-            st.accent(),
-        ));
+    for n in in_columns(&r.by_severity) {
+        total.push(Span::styled(format!("{n:>6}"), st.accent()));
     }
     total.push(Span::styled(
         format!("{:>7}{:>6}", r.open, r.overdue.count),
