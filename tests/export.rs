@@ -3,36 +3,29 @@
 //! importer's conventions, tracking sheets, and OWASP CSV-injection payloads
 //! that must come out inert.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
+use common::env::fixture;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+struct Env(common::env::TestEnv);
 
 impl Env {
     fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Env(common::env::TestEnv::new())
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.0.path(name)
     }
 
     fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::cargo_bin("posture")
-            .unwrap()
-            .env("NO_COLOR", "1")
+        let out = self
+            .0
+            .posture()
             .env("POSTURE_CONFIG", self.path("config.toml"))
             .env("POSTURE_TRIAGE_FILE", self.path("triage.toml"))
             .env("POSTURE_NOW", "2026-11-24T09:00:00Z")
@@ -40,11 +33,7 @@ impl Env {
             .args(args)
             .output()
             .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        common::env::outcome(&out)
     }
 
     fn list(&self, extra: &[&str]) -> Vec<Value> {

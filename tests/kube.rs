@@ -8,16 +8,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
 use common::http::{Reply, Request, TestServer};
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
+use common::env::fixture;
 
 const FILES: [&str; 4] = [
     "starboard/vulnerabilityreports-list.yaml",
@@ -162,16 +157,23 @@ fn kubeconfig(dir: &Path, clusters: &[(&str, &str)]) -> PathBuf {
     path
 }
 
-fn posture(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("posture").unwrap();
-    c.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("NO_COLOR", "1");
-    c
+use common::env::isolated as posture;
+
+/// `posture list --kube --format json --all` with a kubeconfig and `extra` flags.
+fn kube_list(dir: &Path, kubeconfig: &Path, extra: &[&str]) -> std::process::Output {
+    posture(dir)
+        .args([
+            "list",
+            "--kube",
+            "--format",
+            "json",
+            "--all",
+            "--kubeconfig",
+        ])
+        .arg(kubeconfig)
+        .args(extra)
+        .output()
+        .unwrap()
 }
 
 fn count_by(v: &Value, key: &str) -> BTreeMap<String, usize> {
@@ -205,26 +207,18 @@ fn two_clusters_page_by_page_match_the_file_parse() {
     let want = count_by(&want, "source");
     assert!(want["kubescape"] > 0 && want["starboard"] > 0, "{want:?}");
 
-    let out = posture(dir.path())
-        .args([
-            "list",
-            "--kube",
-            "--format",
-            "json",
-            "--all",
-            "--kubeconfig",
-        ])
-        .arg(&config)
-        .args([
+    let out = kube_list(
+        dir.path(),
+        &config,
+        &[
             "--context",
             "prod-a",
             "--context",
             "prod-b",
             "--context",
             "gone",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     // The unreachable cluster and the forbidden kind are errors: exit 2, the rest loads.
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -286,22 +280,7 @@ fn a_namespace_narrows_the_lists_and_the_cache_serves_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let a = api_server(objects(), "/nothing-forbidden");
     let config = kubeconfig(dir.path(), &[("prod-a", &a.url)]);
-    let run = |dir: &Path| {
-        posture(dir)
-            .args([
-                "list",
-                "--kube",
-                "--format",
-                "json",
-                "--all",
-                "-n",
-                "default",
-                "--kubeconfig",
-            ])
-            .arg(&config)
-            .output()
-            .unwrap()
-    };
+    let run = |dir: &Path| kube_list(dir, &config, &["-n", "default"]);
     let out = run(dir.path());
     assert!(
         out.status.success(),
@@ -329,20 +308,7 @@ fn a_namespace_narrows_the_lists_and_the_cache_serves_the_next_start() {
     // The cluster goes away: the next start shows the cached pull and says the refresh failed.
     let dead = format!("http://127.0.0.1:{}", common::moto::free_port());
     let offline = kubeconfig(&dir.path().join("cache"), &[("prod-a", &dead)]);
-    let again = posture(dir.path())
-        .args([
-            "list",
-            "--kube",
-            "--format",
-            "json",
-            "--all",
-            "-n",
-            "default",
-            "--kubeconfig",
-        ])
-        .arg(&offline)
-        .output()
-        .unwrap();
+    let again = kube_list(dir.path(), &offline, &["-n", "default"]);
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert_eq!(again.status.code(), Some(2), "{stderr}");
     assert!(
@@ -379,19 +345,7 @@ fn a_malformed_list_is_an_error_on_its_kind_and_the_rest_loads() {
         }
     });
     let config = kubeconfig(dir.path(), &[("prod-a", &proxy.url)]);
-    let out = posture(dir.path())
-        .args([
-            "list",
-            "--kube",
-            "--format",
-            "json",
-            "--all",
-            "--no-cache",
-            "--kubeconfig",
-        ])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let out = kube_list(dir.path(), &config, &["--no-cache"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(

@@ -2,6 +2,8 @@
 //! against a set computation by fingerprint), and the review's numbers
 //! (checked against `posture summary`).
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -12,26 +14,18 @@ fn root(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+struct Env(common::env::TestEnv);
 
 impl Env {
     fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Env(common::env::TestEnv::new())
+    }
+    fn dir(&self) -> &Path {
+        self.0.dir.path()
     }
     fn posture(&self) -> Command {
-        let mut c = Command::cargo_bin("posture").unwrap();
-        let d = self.dir.path();
-        c.env("NO_COLOR", "1")
-            .env("XDG_DATA_HOME", d.join("data"))
-            .env("XDG_CONFIG_HOME", d.join("config"))
-            .env("XDG_CACHE_HOME", d.join("cache"))
-            .env_remove("POSTURE_CONFIG")
-            .env_remove("POSTURE_TRIAGE_FILE")
-            .env("POSTURE_NOW", "2026-11-24T10:00:00Z");
+        let mut c = self.0.posture();
+        c.env("POSTURE_NOW", "2026-11-24T10:00:00Z");
         c
     }
     fn json(&self, args: &[&str]) -> Value {
@@ -119,8 +113,8 @@ fn demo_diff_matches_a_set_computation_by_fingerprint() {
 #[test]
 fn snapshots_saved_from_other_inputs_diff_and_list() {
     let env = Env::new();
-    let week1 = env.dir.path().join("week1.json");
-    let week2 = env.dir.path().join("week2.json");
+    let week1 = env.dir().join("week1.json");
+    let week2 = env.dir().join("week2.json");
     let save = |name: &str, out: &Path, files: &[&str]| {
         let mut c = env.posture();
         c.args(["snapshot", "save", "--name", name, "--out"])

@@ -7,7 +7,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
 use common::http::{Reply, TestServer};
@@ -78,37 +77,23 @@ fn seed_set(region: &str, base: usize, n: usize) -> (Vec<Value>, Vec<String>) {
     (all, open)
 }
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+type Env = common::env::TestEnv;
 
-impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn posture(&self) -> Command {
-        let mut c = Command::cargo_bin("posture").unwrap();
-        let d = self.dir.path();
-        c.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", d)
-            .env("XDG_CACHE_HOME", d.join("cache"))
-            .env("XDG_CONFIG_HOME", d.join("config"))
-            .env("XDG_DATA_HOME", d.join("data"))
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_MAX_ATTEMPTS", "2")
-            .env("NO_COLOR", "1");
-        c
-    }
-
-    fn cache_dir(&self) -> std::path::PathBuf {
-        self.dir.path().join("cache/posture/live")
-    }
+/// `posture list --securityhub --format json` against `url`, in `regions`.
+fn pull(env: &Env, url: &str, regions: &str, extra: &[&str]) -> std::process::Output {
+    env.posture()
+        .args([
+            "list",
+            "--securityhub",
+            "--format",
+            "json",
+            "--endpoint-url",
+            url,
+        ])
+        .args(["--region", regions])
+        .args(extra)
+        .output()
+        .unwrap()
 }
 
 fn resources(out: &[u8]) -> Vec<String> {
@@ -159,41 +144,17 @@ fn moto_every_open_finding_of_every_region_arrives_once() {
     assert_eq!(sorted(got.clone()), sorted(want.clone()), "{stderr}");
 
     // The same through --all shows the closed ones too (280 in all).
-    let out = env
-        .posture()
-        .args([
-            "list",
-            "--securityhub",
-            "--all",
-            "--format",
-            "json",
-            "--no-cache",
-        ])
-        .args([
-            "--endpoint-url",
-            &moto.url,
-            "--region",
-            "eu-west-1,us-east-1",
-        ])
-        .output()
-        .unwrap();
+    let out = pull(
+        &env,
+        &moto.url,
+        "eu-west-1,us-east-1",
+        &["--all", "--no-cache"],
+    );
     assert!(out.status.success());
     assert_eq!(resources(&out.stdout).len(), 280);
 
     // A severity floor applies to what arrives.
-    let out = env
-        .posture()
-        .args([
-            "list",
-            "--securityhub",
-            "--severity",
-            "critical",
-            "--format",
-            "json",
-        ])
-        .args(["--endpoint-url", &moto.url, "--region", "eu-west-1"])
-        .output()
-        .unwrap();
+    let out = pull(&env, &moto.url, "eu-west-1", &["--severity", "critical"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!v.as_array().unwrap().is_empty());
     assert!(
@@ -210,13 +171,7 @@ fn moto_second_start_reads_the_cache_and_merges_what_changed() {
     let (eu, want) = seed_set("eu-west-1", 0, 120);
     moto.seed("eu-west-1", &eu);
     let env = Env::new();
-    let list = |env: &Env| {
-        env.posture()
-            .args(["list", "--securityhub", "--format", "json"])
-            .args(["--endpoint-url", &moto.url, "--region", "eu-west-1"])
-            .output()
-            .unwrap()
-    };
+    let list = |env: &Env| pull(env, &moto.url, "eu-west-1", &[]);
     let first = list(&env);
     assert!(first.status.success());
     assert_eq!(sorted(resources(&first.stdout)), sorted(want.clone()));
@@ -257,12 +212,7 @@ fn moto_sync_is_refused_without_batch_update_and_says_so() {
     let env = Env::new();
     let triage = env.dir.path().join("triage.toml");
     let fp = {
-        let out = env
-            .posture()
-            .args(["list", "--securityhub", "--format", "json"])
-            .args(["--endpoint-url", &moto.url, "--region", "eu-west-1"])
-            .output()
-            .unwrap();
+        let out = pull(&env, &moto.url, "eu-west-1", &[]);
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         v[0]["fingerprint"].as_str().unwrap().to_string()
     };
@@ -346,12 +296,7 @@ fn endpoint_dying_mid_pull_gives_a_clear_error_and_keeps_what_arrived() {
         _ => Reply::json(404, &json!({"message": "no route"})),
     });
     let env = Env::new();
-    let out = env
-        .posture()
-        .args(["list", "--securityhub", "--format", "json"])
-        .args(["--endpoint-url", &server.url, "--region", "eu-west-1"])
-        .output()
-        .unwrap();
+    let out = pull(&env, &server.url, "eu-west-1", &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_eq!(resources(&out.stdout).len(), 100, "{stderr}");
@@ -392,16 +337,12 @@ fn throttling_denial_and_server_errors_are_named_per_region() {
         }
     });
     let env = Env::new();
-    let out = env
-        .posture()
-        .args(["list", "--securityhub", "--format", "json", "--no-cache"])
-        .args(["--endpoint-url", &server.url])
-        .args([
-            "--region",
-            "eu-west-1,us-east-1,eu-central-1,ap-south-1,sa-east-1",
-        ])
-        .output()
-        .unwrap();
+    let out = pull(
+        &env,
+        &server.url,
+        "eu-west-1,us-east-1,eu-central-1,ap-south-1,sa-east-1",
+        &["--no-cache"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     // The healthy region still loads.
@@ -471,17 +412,7 @@ fn a_finding_aggregator_means_one_pull_in_its_home_region() {
         _ => Reply::json(404, &json!({})),
     });
     let env = Env::new();
-    let out = env
-        .posture()
-        .args(["list", "--securityhub", "--format", "json", "--no-cache"])
-        .args([
-            "--endpoint-url",
-            &server.url,
-            "--region",
-            "eu-west-1,us-east-1",
-        ])
-        .output()
-        .unwrap();
+    let out = pull(&env, &server.url, "eu-west-1,us-east-1", &["--no-cache"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -559,13 +490,7 @@ fn refresh_asks_only_for_what_was_updated_since_the_last_pull() {
         _ => Reply::json(404, &json!({})),
     });
     let env = Env::new();
-    let list = || {
-        env.posture()
-            .args(["list", "--securityhub", "--format", "json"])
-            .args(["--endpoint-url", &server.url, "--region", "eu-west-1"])
-            .output()
-            .unwrap()
-    };
+    let list = || pull(&env, &server.url, "eu-west-1", &[]);
     assert_eq!(resources(&list().stdout).len(), 2);
     let first = server
         .requests
@@ -689,25 +614,12 @@ fn malformed_answers_and_slow_regions_fail_alone_and_quickly() {
     });
     let env = Env::new();
     let started = std::time::Instant::now();
-    let out = env
-        .posture()
-        .args([
-            "list",
-            "--securityhub",
-            "--format",
-            "json",
-            "--no-cache",
-            "--timeout",
-            "1",
-        ])
-        .args([
-            "--endpoint-url",
-            &server.url,
-            "--region",
-            "eu-west-1,us-east-1,sa-east-1",
-        ])
-        .output()
-        .unwrap();
+    let out = pull(
+        &env,
+        &server.url,
+        "eu-west-1,us-east-1,sa-east-1",
+        &["--no-cache", "--timeout", "1"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_eq!(
@@ -752,13 +664,7 @@ fn a_failed_refresh_keeps_the_cache_and_shows_it() {
         _ => Reply::json(404, &json!({})),
     });
     let env = Env::new();
-    let list = || {
-        env.posture()
-            .args(["list", "--securityhub", "--format", "json"])
-            .args(["--endpoint-url", &server.url, "--region", "eu-west-1"])
-            .output()
-            .unwrap()
-    };
+    let list = || pull(&env, &server.url, "eu-west-1", &[]);
     assert_eq!(resources(&list().stdout).len(), 5);
     let cache = env
         .cache_dir()
@@ -781,19 +687,7 @@ fn a_failed_refresh_keeps_the_cache_and_shows_it() {
 
     // Offline (nothing listens): the account cannot be asked, the cache still shows.
     let dead = format!("http://127.0.0.1:{}", common::moto::free_port());
-    let out = env
-        .posture()
-        .args([
-            "list",
-            "--securityhub",
-            "--format",
-            "json",
-            "--timeout",
-            "2",
-        ])
-        .args(["--endpoint-url", &dead, "--region", "eu-west-1"])
-        .output()
-        .unwrap();
+    let out = pull(&env, &dead, "eu-west-1", &["--timeout", "2"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(

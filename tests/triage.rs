@@ -3,6 +3,8 @@
 //! SIGKILL mid-save and two writers at once; a broken file is reported, kept
 //! and never overwritten.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
@@ -14,31 +16,29 @@ use posture::triage::store::{Store, read_marks};
 use posture::triage::{Mark, Status};
 use serde_json::Value;
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
+use common::env::fixture;
 
-struct Env {
-    dir: tempfile::TempDir,
+struct Env(common::env::TestEnv);
+
+impl std::ops::Deref for Env {
+    type Target = common::env::TestEnv;
+    fn deref(&self) -> &common::env::TestEnv {
+        &self.0
+    }
 }
 
 impl Env {
     fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Env(common::env::TestEnv::new())
     }
 
     fn triage_file(&self) -> PathBuf {
-        self.dir.path().join("triage.toml")
+        self.path("triage.toml")
     }
 
     fn posture(&self, now: &str) -> Command {
-        let mut c = Command::cargo_bin("posture").unwrap();
-        c.env("NO_COLOR", "1")
-            .env("POSTURE_CONFIG", self.dir.path().join("config.toml"))
+        let mut c = self.0.posture();
+        c.env("POSTURE_CONFIG", self.path("config.toml"))
             .env("POSTURE_TRIAGE_FILE", self.triage_file())
             .env("POSTURE_NOW", now)
             .env("USER", "alice");
@@ -46,12 +46,7 @@ impl Env {
     }
 
     fn run(&self, now: &str, args: &[&str]) -> (bool, String, String) {
-        let out = self.posture(now).args(args).output().unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        common::env::outcome(&self.posture(now).args(args).output().unwrap())
     }
 
     fn list(&self, now: &str, extra: &[&str]) -> Vec<Value> {
