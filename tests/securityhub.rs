@@ -492,15 +492,7 @@ fn refresh_asks_only_for_what_was_updated_since_the_last_pull() {
     let env = Env::new();
     let list = || pull(&env, &server.url, "eu-west-1", &[]);
     assert_eq!(resources(&list().stdout).len(), 2);
-    let first = server
-        .requests
-        .lock()
-        .unwrap()
-        .iter()
-        .rfind(|r| r.path == "/findings")
-        .unwrap()
-        .body
-        .clone();
+    let first = server.last_body("/findings");
     assert!(
         first.contains("WorkflowStatus") && first.contains("RecordState"),
         "{first}"
@@ -514,15 +506,7 @@ fn refresh_asks_only_for_what_was_updated_since_the_last_pull() {
             "arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-00000001"
         )]
     );
-    let last = server
-        .requests
-        .lock()
-        .unwrap()
-        .iter()
-        .rfind(|r| r.path == "/findings")
-        .unwrap()
-        .body
-        .clone();
+    let last = server.last_body("/findings");
     assert!(
         last.contains("UpdatedAt") && !last.contains("WorkflowStatus"),
         "{last}"

@@ -43,15 +43,19 @@ pub fn draw_status_picker(frame: &mut Frame, area: Rect, app: &App, st: &Styles)
         ]));
     }
     lines.push(Line::styled(" any other key cancels", st.muted()));
-    let popup = centered(area, 46, lines.len() as u16 + 2);
+    let height = lines.len() as u16 + 2;
+    let title = format!(" status of {} ", target_label(app));
+    show_popup(frame, centered(area, 46, height), title, lines, st);
+}
+
+/// A popup over the table: cleared, framed and titled, long lines wrapped.
+fn show_popup(frame: &mut Frame, popup: Rect, title: String, lines: Vec<Line>, st: &Styles) {
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(popup_block(
-                format!(" status of {} ", target_label(app)),
-                st,
-            ))
-            .style(st.base()),
+            .block(popup_block(title, st))
+            .style(st.base())
+            .wrap(Wrap { trim: false }),
         popup,
     );
 }
@@ -88,18 +92,9 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     {
         lines.push(Line::styled(s.clone(), st.error()));
     }
-    let popup = centered(area, 76, lines.len() as u16 + 4);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(popup_block(
-                format!(" {title} — {} ", target_label(app)),
-                st,
-            ))
-            .style(st.base())
-            .wrap(Wrap { trim: false }),
-        popup,
-    );
+    let height = lines.len() as u16 + 4;
+    let title = format!(" {title} — {} ", target_label(app));
+    show_popup(frame, centered(area, 76, height), title, lines, st);
 }
 
 pub fn draw_confirm_sync(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
@@ -123,14 +118,9 @@ pub fn draw_confirm_sync(frame: &mut Frame, area: Rect, app: &App, st: &Styles) 
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("y sends · any other key cancels", st.accent()));
-    let popup = centered(area, 70, lines.len() as u16 + 2);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(popup_block(" sync to Security Hub ".to_string(), st))
-            .style(st.base()),
-        popup,
-    );
+    let height = lines.len() as u16 + 2;
+    let title = " sync to Security Hub ".to_string();
+    show_popup(frame, centered(area, 70, height), title, lines, st);
 }
 
 pub fn draw_gone(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {

@@ -90,6 +90,17 @@ impl TestServer {
         TestServer { url, requests }
     }
 
+    /// The body of the last request to `path`.
+    pub fn last_body(&self, path: &str) -> String {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .rfind(|r| r.path == path)
+            .map(|r| r.body.clone())
+            .unwrap_or_default()
+    }
+
     pub fn count(&self, pred: impl Fn(&Request) -> bool) -> usize {
         self.requests
             .lock()
