@@ -193,8 +193,8 @@ fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
 }
 
 #[test]
-fn a_huge_single_string_loads_with_memory_in_proportion() {
-    // 64 MB in one title: loads, shown truncated by the table, never copied per frame.
+fn a_64_mb_single_string_loads_whole() {
+    // 64 MB in one title loads, whole; the table fits it to its column when drawn.
     let title = "A".repeat(64 << 20);
     let doc = format!(
         "{{\"SchemaVersion\":\"2018-10-08\",\"Id\":\"x\",\"ProductArn\":\"p\",\"Severity\":{{\"Label\":\"HIGH\"}},\"Title\":\"{title}\"}}"
