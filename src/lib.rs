@@ -15,6 +15,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod model;
+pub mod parallel;
 pub mod query;
 pub mod review;
 pub mod routing;

@@ -94,23 +94,13 @@ impl View {
                 })
                 .collect()
         };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(8);
-        if threads == 1 || candidates.len() < PARALLEL_FILTER_MIN {
-            return keep(candidates);
-        }
-        let chunk = candidates.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let parts: Vec<_> = candidates
-                .chunks(chunk)
-                .map(|c| s.spawn(move || keep(c)))
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
+        crate::parallel::concat(crate::parallel::in_chunks(
+            candidates,
+            PARALLEL_FILTER_MIN,
+            |c| keep(c.items),
+            // A failed chunk hides nothing rather than losing findings.
+            |range| candidates[range].to_vec(),
+        ))
     }
 
     pub fn recompute(&mut self, findings: &[Finding], facts: &[Facts], routes: &RouteTable) {
@@ -125,7 +115,13 @@ impl View {
             self.facts_changed();
         }
         if self.masks_stale || self.masks.len() != findings.len() {
-            self.masks = findings.iter().map(finding_mask).collect();
+            self.masks = crate::parallel::concat(crate::parallel::in_chunks(
+                findings,
+                crate::parallel::MIN_ITEMS,
+                |c| c.items.iter().map(finding_mask).collect::<Vec<_>>(),
+                // No mask rules nothing out: filtering stays right, only slower.
+                |range| vec![u64::MAX; range.len()],
+            ));
             self.masks_stale = false;
         }
         let recent = self.recent.iter().position(|(f, _)| *f == self.filter);

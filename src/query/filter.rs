@@ -85,12 +85,28 @@ impl Needle {
 
 /// One bit per letter and digit (case-insensitive), the rest of ASCII folded
 /// into 27 bits, everything else one bit. A superset test, so never wrong.
+const fn ascii_bit(b: u8) -> u64 {
+    match b.to_ascii_lowercase() {
+        c @ b'a'..=b'z' => 1 << (c - b'a'),
+        c @ b'0'..=b'9' => 1 << (26 + c - b'0'),
+        c => 1 << (36 + c % 27),
+    }
+}
+
+/// [`ascii_bit`] of every ASCII byte, looked up rather than computed: masks
+/// are made for every searched field of every finding at load.
+const ASCII_BITS: [u64; 128] = {
+    let mut t = [0; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = ascii_bit(b as u8);
+        b += 1;
+    }
+    t
+};
+
 fn char_bit(c: char) -> u64 {
-    let ascii = |c: char| match c.to_ascii_lowercase() {
-        c @ 'a'..='z' => 1 << (c as u32 - 'a' as u32),
-        c @ '0'..='9' => 1 << (26 + c as u32 - '0' as u32),
-        c => 1 << (36 + c as u32 % 27),
-    };
+    let ascii = |c: char| ASCII_BITS[c as usize];
     if c.is_ascii() {
         return ascii(c);
     }
@@ -101,7 +117,12 @@ fn char_bit(c: char) -> u64 {
 }
 
 pub fn letter_mask(s: &str) -> u64 {
-    s.chars().fold(0, |m, c| m | char_bit(c))
+    if s.is_ascii() {
+        s.bytes()
+            .fold(0, |m, b| m | ASCII_BITS[usize::from(b & 0x7f)])
+    } else {
+        s.chars().fold(0, |m, c| m | char_bit(c))
+    }
 }
 
 /// The characters of the fields the text filter searches.

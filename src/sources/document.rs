@@ -5,7 +5,7 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::error::Location;
+use super::error::{Location, Locator};
 
 /// One object to classify and parse, with where it starts in the file.
 #[derive(Debug)]
@@ -126,107 +126,208 @@ fn json_error(text: &str, e: &serde_json::Error) -> DocError {
 }
 
 /// One JSON document, or several in a row (JSON Lines, as Prowler writes).
+/// Each document is read once for its shape (values skipped, array items
+/// kept as raw text); records are parsed later, on every core.
 fn read_json(text: &str) -> Result<Vec<RawRecord<'_>>, DocError> {
     let mut out = Vec::new();
     let mut at = Locator::new(text);
-    let stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
-    for doc in stream {
-        let doc = doc.map_err(|e| json_error(text, &e))?;
-        unwrap_json(&mut at, doc, 0, &mut out)?;
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Shape>();
+    let mut end = 0;
+    while let Some(shape) = stream.next() {
+        let shape = shape.map_err(|e| json_error(text, &e))?;
+        let body = text
+            .get(end..stream.byte_offset())
+            .unwrap_or("")
+            .trim_start();
+        end = stream.byte_offset();
+        unwrap_shape(&mut at, body, shape, 0, &mut out)?;
     }
     Ok(out)
 }
 
-/// Line and column of record offsets, which arrive in increasing order: one
-/// pass over the text in all, not one per record (a million records in a
-/// minified file would otherwise cost a million scans of it).
-struct Locator<'a> {
-    text: &'a str,
-    offset: usize,
-    line: usize,
-    column: usize,
+/// What a JSON value is, as far as splitting goes: an array (its items as
+/// raw text), an object that holds records (a `{"Findings": [...]}` page or a
+/// Kubernetes `List`), or anything else (a record, parsed later).
+enum Shape<'a> {
+    Array(Vec<&'a RawValue>),
+    Holder(Vec<&'a RawValue>),
+    Other,
 }
 
-impl<'a> Locator<'a> {
-    fn new(text: &'a str) -> Locator<'a> {
-        Locator {
-            text,
-            offset: 0,
-            line: 1,
-            column: 1,
-        }
+/// An array's items, or None for any other value (skipped, not built).
+struct ArrayItems<'a>(Option<Vec<&'a RawValue>>);
+
+impl<'de> serde::Deserialize<'de> for ArrayItems<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor { keys: false })
+            .map(|shape| match shape {
+                Shape::Array(items) => ArrayItems(Some(items)),
+                _ => ArrayItems(None),
+            })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Shape<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor { keys: true })
+    }
+}
+
+/// `keys`: look into an object's keys (else an object is skipped whole).
+struct ShapeVisitor {
+    keys: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
+    type Value = Shape<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
     }
 
-    fn at(&mut self, offset: usize) -> Location {
-        let offset = offset.min(self.text.len());
-        if offset < self.offset {
-            *self = Locator::new(self.text);
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element::<&RawValue>()? {
+            items.push(item);
         }
-        let part = self.text.get(self.offset..offset).unwrap_or("");
-        match part.rfind('\n') {
-            Some(nl) => {
-                self.line += part.bytes().filter(|&b| b == b'\n').count();
-                self.column = part[nl + 1..].chars().count() + 1;
+        Ok(Shape::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
+        use serde::de::IgnoredAny;
+        let (mut findings, mut items, mut kind) = (None, None, None);
+        if !self.keys {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(Shape::Other);
+        }
+        // A repeated key counts once, the last, as in a parsed tree.
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Findings => findings = map.next_value::<ArrayItems>()?.0,
+                Key::Items => items = map.next_value::<ArrayItems>()?.0,
+                Key::Kind => kind = map.next_value::<Option<Value>>()?,
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
-            None => self.column += part.chars().count(),
         }
-        self.offset = offset;
-        Location {
-            line: self.line,
-            column: self.column,
-        }
+        let is_list = kind
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.ends_with("List"));
+        Ok(match (findings, items) {
+            (Some(f), _) => Shape::Holder(f),
+            (None, Some(i)) if is_list => Shape::Holder(i),
+            _ => Shape::Other,
+        })
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other)
     }
 }
 
-#[derive(serde::Deserialize)]
-struct Container<'a> {
-    #[serde(borrow, rename = "Findings")]
-    findings: Option<&'a RawValue>,
-    #[serde(borrow)]
-    items: Option<&'a RawValue>,
-    kind: Option<Value>,
+/// The keys a holder is recognised by (read without allocating).
+enum Key {
+    Findings,
+    Items,
+    Kind,
+    Other,
 }
 
-fn unwrap_json<'a>(
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_str<E>(self, key: &str) -> Result<Key, E> {
+                Ok(match key {
+                    "Findings" => Key::Findings,
+                    "items" => Key::Items,
+                    "kind" => Key::Kind,
+                    _ => Key::Other,
+                })
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+fn unwrap_shape<'a>(
     at: &mut Locator<'a>,
-    raw: &'a RawValue,
+    body: &'a str,
+    shape: Shape<'a>,
     depth: usize,
     out: &mut Vec<RawRecord<'a>>,
 ) -> Result<(), DocError> {
-    let text = at.text;
-    let location = at.at(offset_in(text, raw.get()));
+    let location = at.at(offset_in(at.text, body));
     if depth > MAX_CONTAINER_DEPTH {
         return Err(DocError::at(location, "containers nested too deeply"));
     }
-    let body = raw.get();
-    if body.starts_with('[') {
-        let items: Vec<&RawValue> = serde_json::from_str(body).map_err(|e| json_error(text, &e))?;
-        for item in items {
-            unwrap_json(at, item, depth + 1, out)?;
+    let (items, depth) = match shape {
+        Shape::Array(items) => (items, depth + 1),
+        // The holder, then its array: two levels.
+        Shape::Holder(items) => (items, depth + 2),
+        Shape::Other => {
+            out.push(RawRecord {
+                text: body,
+                location,
+            });
+            return Ok(());
         }
-        return Ok(());
-    }
-    if body.starts_with('{') {
-        // A cheap look at the top keys before paying for a full parse.
-        if let Ok(c) = serde_json::from_str::<Container>(body) {
-            if let Some(f) = c.findings.filter(|f| f.get().starts_with('[')) {
-                return unwrap_json(at, f, depth + 1, out);
+    };
+    for item in items {
+        let body = item.get();
+        if may_hold_records(body) {
+            let shape = serde_json::from_str(body).map_err(|e| json_error(at.text, &e))?;
+            unwrap_shape(at, body, shape, depth, out)?;
+        } else {
+            let location = at.at(offset_in(at.text, body));
+            if depth > MAX_CONTAINER_DEPTH {
+                return Err(DocError::at(location, "containers nested too deeply"));
             }
-            let is_list = c
-                .kind
-                .as_ref()
-                .and_then(Value::as_str)
-                .is_some_and(|k| k.ends_with("List"));
-            if let Some(items) = c.items.filter(|i| is_list && i.get().starts_with('[')) {
-                return unwrap_json(at, items, depth + 1, out);
-            }
+            out.push(RawRecord {
+                text: body,
+                location,
+            });
         }
     }
-    out.push(RawRecord {
-        text: body,
-        location,
-    });
     Ok(())
+}
+
+/// Whether an item needs a look at its shape: an array, or an object that
+/// mentions a holder's key (possibly escaped). Most records do not, and are
+/// not read twice.
+fn may_hold_records(body: &str) -> bool {
+    use memchr::memmem;
+    let b = body.as_bytes();
+    match b.first() {
+        Some(b'[') => true,
+        Some(b'{') => {
+            memmem::find(b, b"\"Findings\"").is_some()
+                || memmem::find(b, b"\"items\"").is_some()
+                || memmem::find(b, b"\\u").is_some()
+        }
+        _ => false,
+    }
 }
 
 /// YAML, possibly several `---` documents (`kubectl get -o yaml` of many objects).

@@ -33,6 +33,55 @@ impl Location {
     }
 }
 
+/// Line and column of record offsets, which arrive in increasing order: one
+/// pass over the text in all, not one per record (a million records in a
+/// minified file would otherwise cost a million scans of it).
+pub struct Locator<'a> {
+    pub text: &'a str,
+    start: Location,
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str) -> Locator<'a> {
+        Locator::starting_at(text, Location::START)
+    }
+
+    /// For a part of a file that starts at `start`.
+    pub fn starting_at(text: &'a str, start: Location) -> Locator<'a> {
+        Locator {
+            text,
+            start,
+            offset: 0,
+            line: start.line,
+            column: start.column,
+        }
+    }
+
+    /// Where the byte `offset` (into the text) is.
+    pub fn at(&mut self, offset: usize) -> Location {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            *self = Locator::starting_at(self.text, self.start);
+        }
+        let part = self.text.get(self.offset..offset).unwrap_or("");
+        match part.rfind('\n') {
+            Some(nl) => {
+                self.line += part.bytes().filter(|&b| b == b'\n').count();
+                self.column = part[nl + 1..].chars().count() + 1;
+            }
+            None => self.column += part.chars().count(),
+        }
+        self.offset = offset;
+        Location {
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
 /// A problem in one input: `path:line:column: message`, the form editors and
 /// CI logs link to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -46,7 +46,7 @@ pub struct Shared {
 }
 
 impl Shared {
-    fn new(raw_left: usize) -> Shared {
+    pub(crate) fn new(raw_left: usize) -> Shared {
         Shared {
             interner: Default::default(),
             raw_left,
@@ -59,7 +59,25 @@ impl Shared {
 /// million raw ASFF records alone would be a gigabyte). Live sources keep all.
 pub const MAX_RAW_PER_INPUT: usize = 100_000;
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    pub(crate) fn new(
+        findings: &'a mut Vec<Finding>,
+        cluster: Option<&str>,
+        shared: &'a mut Shared,
+    ) -> Sink<'a> {
+        Sink {
+            findings,
+            messages: Vec::new(),
+            cluster: cluster.map(str::to_string),
+            shared,
+        }
+    }
+
+    /// What was said about the record (error?, message).
+    pub(crate) fn into_messages(self) -> Vec<(bool, String)> {
+        self.messages
+    }
+
     /// The record as compact JSON for the raw view, while the input's budget
     /// lasts (serialising records that would be dropped is wasted work).
     pub fn raw(&self, v: &Value) -> Option<Box<str>> {
@@ -161,59 +179,73 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
     loaded
 }
 
-/// Below this many records one thread is quicker than starting more.
-const PARALLEL_MIN_RECORDS: usize = 2_000;
-
 /// Parses JSON records one at a time (each tree dropped once its findings
 /// are out), on every core for large inputs; results keep the file's order.
+/// One large Kubescape scan (a single document) is split by resource first.
 fn parse_raw(loaded: &mut Loaded, raw: &[document::RawRecord], cluster: Option<&str>) {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, 8);
-    let one = |part: &[document::RawRecord], raw_left: usize| {
-        let mut out = Loaded {
-            path: loaded.path.clone(),
-            ..Loaded::default()
-        };
-        let mut shared = Shared::new(raw_left);
-        let mut bad = Vec::new();
-        let records = part.iter().filter_map(|r| match r.parse() {
-            Ok(record) => Some(record),
-            Err(e) => {
-                bad.push(e);
-                None
-            }
-        });
-        parse_records(&mut out, records, cluster, &mut shared);
-        for e in bad {
-            out.errors
-                .push(SourceError::new(&out.path, e.location, e.message));
-        }
-        out
-    };
-    if threads == 1 || raw.len() < PARALLEL_MIN_RECORDS {
-        let part = one(raw, MAX_RAW_PER_INPUT);
-        merge(loaded, part);
+    if let [one] = raw
+        && let Some(scan) = kubescape::split::Scan::of(one)
+    {
+        scan.parse(loaded, cluster);
         return;
     }
-    let chunk = raw.len().div_ceil(threads);
-    let parts: Vec<Loaded> = std::thread::scope(|s| {
-        let share = MAX_RAW_PER_INPUT / threads;
-        let handles: Vec<_> = raw
-            .chunks(chunk)
-            .map(|c| s.spawn(move || one(c, share)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+    let path = loaded.path.clone();
+    let parts = crate::parallel::in_chunks(
+        raw,
+        crate::parallel::MIN_ITEMS,
+        |chunk| {
+            let mut out = Loaded {
+                path: path.clone(),
+                ..Loaded::default()
+            };
+            let mut shared = Shared::new(MAX_RAW_PER_INPUT / chunk.of);
+            let mut bad = Vec::new();
+            let records = chunk.items.iter().filter_map(|r| match r.parse() {
+                Ok(record) => Some(record),
+                Err(e) => {
+                    bad.push(e);
+                    None
+                }
+            });
+            parse_records(&mut out, records, cluster, &mut shared);
+            for e in bad {
+                out.errors
+                    .push(SourceError::new(&out.path, e.location, e.message));
+            }
+            out
+        },
+        |range| Loaded::internal_error(&path, raw.get(range.start).map(|r| r.location), range),
+    );
     for part in parts {
         merge(loaded, part);
     }
 }
 
-fn merge(into: &mut Loaded, mut part: Loaded) {
+impl Loaded {
+    /// A chunk of records whose parsing panicked: a bug, shown as one error.
+    pub(crate) fn internal_error(
+        path: &Path,
+        at: Option<Location>,
+        range: std::ops::Range<usize>,
+    ) -> Loaded {
+        Loaded {
+            path: path.to_path_buf(),
+            errors: vec![SourceError::new(
+                path,
+                at.unwrap_or(Location::START),
+                format!(
+                    "internal error: records {}..{} could not be parsed (a bug in posture; \
+                     please report it)",
+                    range.start + 1,
+                    range.end
+                ),
+            )],
+            ..Loaded::default()
+        }
+    }
+}
+
+pub(crate) fn merge(into: &mut Loaded, mut part: Loaded) {
     if into.findings.is_empty() {
         into.findings = part.findings;
     } else {
@@ -264,15 +296,8 @@ fn parse_records(
     cluster: Option<&str>,
     shared: &mut Shared,
 ) {
-    let path = loaded.path.clone();
-    let path = path.as_path();
     for record in records {
-        let mut sink = Sink {
-            findings: &mut loaded.findings,
-            messages: Vec::new(),
-            cluster: cluster.map(str::to_string),
-            shared,
-        };
+        let mut sink = Sink::new(&mut loaded.findings, cluster, shared);
         let result = match detect(&record.value) {
             Some(Format::Asff) => asff::parse(&record.value, &mut sink),
             Some(Format::Ocsf) => ocsf::parse(&record.value, &mut sink),
@@ -282,19 +307,30 @@ fn parse_records(
             Some(Format::Snapshot) => snapshot::parse(&record.value, &mut sink),
             None => Err(unrecognised(&record.value)),
         };
-        let messages = std::mem::take(&mut sink.messages);
+        let messages = sink.into_messages();
+        loaded.report(record.location, messages, result);
+    }
+}
+
+impl Loaded {
+    /// Files what the parser said about the record at `location`.
+    pub(crate) fn report(
+        &mut self,
+        location: Location,
+        messages: Vec<(bool, String)>,
+        result: Result<(), String>,
+    ) {
         for (is_error, msg) in messages {
-            let e = SourceError::new(path, record.location, msg);
+            let e = SourceError::new(&self.path, location, msg);
             if is_error {
-                loaded.errors.push(e);
+                self.errors.push(e);
             } else {
-                loaded.warnings.push(e);
+                self.warnings.push(e);
             }
         }
         if let Err(msg) = result {
-            loaded
-                .errors
-                .push(SourceError::new(path, record.location, msg));
+            self.errors
+                .push(SourceError::new(&self.path, location, msg));
         }
     }
 }

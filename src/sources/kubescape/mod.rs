@@ -1,6 +1,8 @@
 //! Kubescape: `kubescape scan --format json` (v2, v3, v4) and the Kubescape
 //! operator's `spdx.softwarecomposition.kubescape.io` objects.
 
+pub mod split;
+
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
@@ -170,38 +172,85 @@ fn workload_labels(object: &Value) -> Vec<(String, String)> {
     }
 }
 
-pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
-    let empty = Map::new();
-    let summary = match at(v, &["summaryDetails", "controls"]) {
-        Some(Value::Object(m)) => m,
-        _ => &empty,
-    };
-    let cluster = sink
-        .cluster
-        .clone()
-        .unwrap_or_else(|| text_or_empty(v, &["clusterName"]));
-    let generated = text(v, &["generationTime"]).and_then(|s| Timestamp::parse(&s));
-    let objects: HashMap<&str, &Value> = array(v, &["resources"])
-        .iter()
-        .filter_map(|r| Some((r.get("resourceID")?.as_str()?, r.get("object")?)))
-        .collect();
+/// A scanned object, described once for all its failed controls.
+struct Object {
+    scanned: Scanned,
+    labels: Vec<(String, String)>,
+}
 
-    let results = match v.get("results") {
-        None | Some(Value::Null) => return Ok(()),
-        Some(Value::Array(a)) => a,
-        Some(_) => return Err("Kubescape \"results\" is not an array".to_string()),
-    };
-    let mut seen: HashSet<(String, String)> = HashSet::new();
-    for result in results {
+/// One entry of a scan's `resources`: its resourceID and the object scanned.
+fn object_entry(r: &Value) -> Option<(String, Object)> {
+    let id = r.get("resourceID")?.as_str()?;
+    let object = r.get("object")?;
+    Some((
+        id.to_string(),
+        Object {
+            scanned: resource_of(Some(object), id),
+            labels: workload_labels(object),
+        },
+    ))
+}
+
+/// What every result of one scan shares.
+struct ScanHead<'a> {
+    summary: &'a Map<String, Value>,
+    cluster: String,
+    generated: Option<Timestamp>,
+    objects: HashMap<String, Object>,
+}
+
+/// The failed controls one result gave findings for, to drop repeats of a
+/// resource's control across the parts of a scan parsed apart.
+struct Emitted {
+    resource_id: String,
+    controls: Vec<String>,
+}
+
+impl<'a> ScanHead<'a> {
+    /// `head` is the scan document (its `results` and `resources` may be absent).
+    fn new(head: &'a Value, cluster: Option<&str>, objects: HashMap<String, Object>) -> Self {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        let summary = match at(head, &["summaryDetails", "controls"]) {
+            Some(Value::Object(m)) => m,
+            _ => EMPTY.get_or_init(Map::new),
+        };
+        ScanHead {
+            summary,
+            cluster: cluster.map_or_else(|| text_or_empty(head, &["clusterName"]), str::to_string),
+            generated: text(head, &["generationTime"]).and_then(|s| Timestamp::parse(&s)),
+            objects,
+        }
+    }
+
+    /// The findings of one result; `seen` holds the (resourceID, controlID)
+    /// pairs already given, as Kubescape can list a control twice.
+    fn parse_result(
+        &self,
+        result: &Value,
+        seen: &mut HashSet<(String, String)>,
+        sink: &mut Sink,
+    ) -> Option<Emitted> {
         let Some(resource_id) = text(result, &["resourceID"]) else {
             sink.warn("Kubescape result without resourceID skipped".to_string());
-            continue;
+            return None;
         };
+        let object = self.objects.get(resource_id.as_ref());
+        let described;
         let Scanned {
             resource,
             namespace,
             key,
-        } = resource_of(objects.get(resource_id.as_ref()).copied(), &resource_id);
+        } = match object {
+            Some(o) => &o.scanned,
+            None => {
+                described = resource_of(None, &resource_id);
+                &described
+            }
+        };
+        let mut emitted = Emitted {
+            resource_id: resource_id.to_string(),
+            controls: Vec::new(),
+        };
         for control in array(result, &["controls"]) {
             if !control_failed(control) {
                 continue;
@@ -213,7 +262,7 @@ pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
             if !seen.insert((resource_id.to_string(), id.to_string())) {
                 continue;
             }
-            let info = control_info(summary, &id);
+            let info = control_info(self.summary, &id);
             let severity = control_severity(
                 info.score_factor,
                 &[
@@ -238,22 +287,38 @@ pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
                 rule_id: id.to_string(),
                 resource: resource.clone(),
                 namespace: namespace.clone(),
-                cluster: cluster.clone(),
+                cluster: self.cluster.clone(),
                 description,
                 remediation_text: fixes.join("\n"),
                 remediation_url: control_url(&id),
-                first_seen: generated,
-                last_seen: generated,
+                first_seen: self.generated,
+                last_seen: self.generated,
                 open: true,
                 raw: sink.raw(control),
-                tags: objects
-                    .get(resource_id.as_ref())
-                    .map(|o| workload_labels(o))
-                    .unwrap_or_default(),
+                tags: object.map(|o| o.labels.clone()).unwrap_or_default(),
                 ..Draft::default()
             };
-            sink.push(draft.finish(Source::Kubescape, &[&cluster, &key, &id]));
+            sink.push(draft.finish(Source::Kubescape, &[&self.cluster, key, &id]));
+            emitted.controls.push(id.into_owned());
         }
+        Some(emitted)
+    }
+}
+
+pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
+    let objects = array(v, &["resources"])
+        .iter()
+        .filter_map(object_entry)
+        .collect();
+    let head = ScanHead::new(v, sink.cluster.as_deref(), objects);
+    let results = match v.get("results") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err("Kubescape \"results\" is not an array".to_string()),
+    };
+    let mut seen = HashSet::new();
+    for result in results {
+        head.parse_result(result, &mut seen, sink);
     }
     Ok(())
 }
