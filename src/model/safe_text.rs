@@ -138,6 +138,12 @@ pub fn is_dangerous(c: char, lines: Lines) -> bool {
 
 /// `None` when the text is already safe (the common case: no allocation).
 fn sanitize(raw: &str, lines: Lines) -> Option<String> {
+    // Printable ASCII (and line breaks where they belong) is the common case,
+    // decided a byte at a time without decoding characters.
+    let printable = |b: &u8| (0x20..0x7f).contains(b) || (*b == b'\n' && lines == Lines::Multi);
+    if raw.as_bytes().iter().all(printable) {
+        return None;
+    }
     let needs = raw.chars().any(|c| is_dangerous(c, lines));
     if !needs {
         return None;

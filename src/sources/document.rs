@@ -33,28 +33,47 @@ impl DocError {
 /// Containers nest at most this deep (array of Lists of ...); deeper is hostile.
 const MAX_CONTAINER_DEPTH: usize = 6;
 
-/// A JSON record not parsed yet: its text, and where it starts.
+/// A JSON record not parsed yet: its text, a part of the input's text.
 #[derive(Debug, Clone, Copy)]
 pub struct RawRecord<'a> {
     pub text: &'a str,
-    pub location: Location,
 }
 
-impl RawRecord<'_> {
-    pub fn parse(&self) -> Result<Record, DocError> {
-        let value = serde_json::from_str(self.text)
-            .map_err(|e| DocError::at(self.location, format!("invalid JSON: {e}")))?;
-        Ok(Record {
-            value,
-            location: self.location,
-        })
+/// An input's JSON records, with the input's text to locate them in.
+pub struct JsonRecords<'a> {
+    pub text: &'a str,
+    pub records: Vec<RawRecord<'a>>,
+}
+
+/// Where records start in an input, worked out only when one is asked for
+/// (an error or a warning): counting lines and columns up to every record of
+/// a large file costs more than a core's share of parsing it.
+pub struct Places<'a> {
+    text: &'a str,
+    locator: Option<Locator<'a>>,
+}
+
+impl<'a> Places<'a> {
+    pub fn new(text: &'a str) -> Places<'a> {
+        Places {
+            text,
+            locator: None,
+        }
+    }
+
+    /// Where `part` (a slice of the text) starts. Cheapest asked in order.
+    pub fn of(&mut self, part: &str) -> Location {
+        let offset = offset_in(self.text, part);
+        self.locator
+            .get_or_insert_with(|| Locator::new(self.text))
+            .at(offset)
     }
 }
 
 /// An input split into records: JSON ones as text (to be parsed one at a
 /// time, so a large file never sits in memory as one tree), YAML ones parsed.
 pub enum Split<'a> {
-    Json(Vec<RawRecord<'a>>),
+    Json(JsonRecords<'a>),
     Values(Vec<Record>),
 }
 
@@ -62,7 +81,18 @@ pub enum Split<'a> {
 pub fn read_records(bytes: &[u8]) -> Result<Vec<Record>, DocError> {
     match split(bytes)? {
         Split::Values(v) => Ok(v),
-        Split::Json(raw) => raw.iter().map(RawRecord::parse).collect(),
+        Split::Json(json) => {
+            let mut places = Places::new(json.text);
+            json.records
+                .iter()
+                .map(|r| {
+                    let location = places.of(r.text);
+                    let value = serde_json::from_str(r.text)
+                        .map_err(|e| DocError::at(location, format!("invalid JSON: {e}")))?;
+                    Ok(Record { value, location })
+                })
+                .collect()
+        }
     }
 }
 
@@ -77,7 +107,7 @@ pub fn split(bytes: &[u8]) -> Result<Split<'_>, DocError> {
         ));
     }
     match trimmed.as_bytes()[0] {
-        b'{' | b'[' => read_json(text).map(Split::Json),
+        b'{' | b'[' => read_json(text).map(|records| Split::Json(JsonRecords { text, records })),
         _ => read_yaml(text).map(Split::Values),
     }
 }
@@ -130,7 +160,6 @@ fn json_error(text: &str, e: &serde_json::Error) -> DocError {
 /// kept as raw text); records are parsed later, on every core.
 fn read_json(text: &str) -> Result<Vec<RawRecord<'_>>, DocError> {
     let mut out = Vec::new();
-    let mut at = Locator::new(text);
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Shape>();
     let mut end = 0;
     while let Some(shape) = stream.next() {
@@ -140,7 +169,7 @@ fn read_json(text: &str) -> Result<Vec<RawRecord<'_>>, DocError> {
             .unwrap_or("")
             .trim_start();
         end = stream.byte_offset();
-        unwrap_shape(&mut at, body, shape, 0, &mut out)?;
+        unwrap_shape(text, body, shape, 0, &mut out)?;
     }
     Ok(out)
 }
@@ -271,43 +300,40 @@ impl<'de> serde::Deserialize<'de> for Key {
     }
 }
 
+/// Refuses containers nested deeper than any tool writes.
+fn check_depth(text: &str, body: &str, depth: usize) -> Result<(), DocError> {
+    if depth > MAX_CONTAINER_DEPTH {
+        let location = Location::of_offset(text, offset_in(text, body));
+        return Err(DocError::at(location, "containers nested too deeply"));
+    }
+    Ok(())
+}
+
 fn unwrap_shape<'a>(
-    at: &mut Locator<'a>,
+    text: &'a str,
     body: &'a str,
     shape: Shape<'a>,
     depth: usize,
     out: &mut Vec<RawRecord<'a>>,
 ) -> Result<(), DocError> {
-    let location = at.at(offset_in(at.text, body));
-    if depth > MAX_CONTAINER_DEPTH {
-        return Err(DocError::at(location, "containers nested too deeply"));
-    }
+    check_depth(text, body, depth)?;
     let (items, depth) = match shape {
         Shape::Array(items) => (items, depth + 1),
         // The holder, then its array: two levels.
         Shape::Holder(items) => (items, depth + 2),
         Shape::Other => {
-            out.push(RawRecord {
-                text: body,
-                location,
-            });
+            out.push(RawRecord { text: body });
             return Ok(());
         }
     };
     for item in items {
         let body = item.get();
         if may_hold_records(body) {
-            let shape = serde_json::from_str(body).map_err(|e| json_error(at.text, &e))?;
-            unwrap_shape(at, body, shape, depth, out)?;
+            let shape = serde_json::from_str(body).map_err(|e| json_error(text, &e))?;
+            unwrap_shape(text, body, shape, depth, out)?;
         } else {
-            let location = at.at(offset_in(at.text, body));
-            if depth > MAX_CONTAINER_DEPTH {
-                return Err(DocError::at(location, "containers nested too deeply"));
-            }
-            out.push(RawRecord {
-                text: body,
-                location,
-            });
+            check_depth(text, body, depth)?;
+            out.push(RawRecord { text: body });
         }
     }
     Ok(())

@@ -169,7 +169,7 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
             cluster,
             &mut Shared::new(MAX_RAW_PER_INPUT),
         ),
-        Ok(document::Split::Json(raw)) => parse_raw(&mut loaded, &raw, cluster),
+        Ok(document::Split::Json(json)) => parse_raw(&mut loaded, &json, cluster),
         Err(e) => loaded
             .errors
             .push(SourceError::new(path, e.location, e.message)),
@@ -182,16 +182,16 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
 /// Parses JSON records one at a time (each tree dropped once its findings
 /// are out), on every core for large inputs; results keep the file's order.
 /// One large Kubescape scan (a single document) is split by resource first.
-fn parse_raw(loaded: &mut Loaded, raw: &[document::RawRecord], cluster: Option<&str>) {
-    if let [one] = raw
-        && let Some(scan) = kubescape::split::Scan::of(one)
+fn parse_raw(loaded: &mut Loaded, json: &document::JsonRecords, cluster: Option<&str>) {
+    if let [one] = json.records.as_slice()
+        && let Some(scan) = kubescape::split::Scan::of(json.text, one)
     {
         scan.parse(loaded, cluster);
         return;
     }
     let path = loaded.path.clone();
     let parts = crate::parallel::in_chunks(
-        raw,
+        &json.records,
         crate::parallel::MIN_ITEMS,
         |chunk| {
             let mut out = Loaded {
@@ -199,22 +199,25 @@ fn parse_raw(loaded: &mut Loaded, raw: &[document::RawRecord], cluster: Option<&
                 ..Loaded::default()
             };
             let mut shared = Shared::new(MAX_RAW_PER_INPUT / chunk.of);
-            let mut bad = Vec::new();
-            let records = chunk.items.iter().filter_map(|r| match r.parse() {
-                Ok(record) => Some(record),
-                Err(e) => {
-                    bad.push(e);
-                    None
+            let mut places = document::Places::new(json.text);
+            for r in chunk.items {
+                let (messages, result) = match serde_json::from_str::<Value>(r.text) {
+                    Ok(value) => parse_one(&mut out.findings, &value, cluster, &mut shared),
+                    Err(e) => (Vec::new(), Err(format!("invalid JSON: {e}"))),
+                };
+                if !messages.is_empty() || result.is_err() {
+                    out.report(places.of(r.text), messages, result);
                 }
-            });
-            parse_records(&mut out, records, cluster, &mut shared);
-            for e in bad {
-                out.errors
-                    .push(SourceError::new(&out.path, e.location, e.message));
             }
             out
         },
-        |range| Loaded::internal_error(&path, raw.get(range.start).map(|r| r.location), range),
+        |range| {
+            let at = json
+                .records
+                .get(range.start)
+                .map(|r| document::Places::new(json.text).of(r.text));
+            Loaded::internal_error(&path, at, range)
+        },
     );
     for part in parts {
         merge(loaded, part);
@@ -297,19 +300,29 @@ fn parse_records(
     shared: &mut Shared,
 ) {
     for record in records {
-        let mut sink = Sink::new(&mut loaded.findings, cluster, shared);
-        let result = match detect(&record.value) {
-            Some(Format::Asff) => asff::parse(&record.value, &mut sink),
-            Some(Format::Ocsf) => ocsf::parse(&record.value, &mut sink),
-            Some(Format::KubescapeScan) => kubescape::parse_scan(&record.value, &mut sink),
-            Some(Format::KubescapeOperator) => kubescape::parse_operator(&record.value, &mut sink),
-            Some(Format::Starboard) => starboard::parse(&record.value, &mut sink),
-            Some(Format::Snapshot) => snapshot::parse(&record.value, &mut sink),
-            None => Err(unrecognised(&record.value)),
-        };
-        let messages = sink.into_messages();
+        let (messages, result) = parse_one(&mut loaded.findings, &record.value, cluster, shared);
         loaded.report(record.location, messages, result);
     }
+}
+
+/// Parses one record into `findings`; what the parser said about it.
+fn parse_one(
+    findings: &mut Vec<Finding>,
+    value: &Value,
+    cluster: Option<&str>,
+    shared: &mut Shared,
+) -> (Vec<(bool, String)>, Result<(), String>) {
+    let mut sink = Sink::new(findings, cluster, shared);
+    let result = match detect(value) {
+        Some(Format::Asff) => asff::parse(value, &mut sink),
+        Some(Format::Ocsf) => ocsf::parse(value, &mut sink),
+        Some(Format::KubescapeScan) => kubescape::parse_scan(value, &mut sink),
+        Some(Format::KubescapeOperator) => kubescape::parse_operator(value, &mut sink),
+        Some(Format::Starboard) => starboard::parse(value, &mut sink),
+        Some(Format::Snapshot) => snapshot::parse(value, &mut sink),
+        None => Err(unrecognised(value)),
+    };
+    (sink.into_messages(), result)
 }
 
 impl Loaded {

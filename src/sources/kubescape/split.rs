@@ -13,8 +13,7 @@ use serde_json::{Map, Value};
 
 use super::{Object, ScanHead, object_entry};
 use crate::parallel;
-use crate::sources::document::RawRecord;
-use crate::sources::error::Locator;
+use crate::sources::document::{Places, RawRecord};
 use crate::sources::{Format, Loaded, MAX_RAW_PER_INPUT, Shared, Sink, detect};
 
 /// Smaller scans parse whole: splitting costs more than it saves.
@@ -22,6 +21,8 @@ const SPLIT_MIN_BYTES: usize = 1 << 20;
 
 /// A scan document cut into its parts.
 pub struct Scan<'a> {
+    /// The input's text, the scan a part of it.
+    input: &'a str,
     record: RawRecord<'a>,
     head: Value,
     results: Vec<&'a RawValue>,
@@ -60,7 +61,7 @@ impl<'a> Scan<'a> {
     /// The parts of `record` when it is a large Kubescape scan whose results
     /// and resources are arrays; None sends it down the whole-document path
     /// (which also reports anything odd).
-    pub fn of(record: &RawRecord<'a>) -> Option<Scan<'a>> {
+    pub fn of(input: &'a str, record: &RawRecord<'a>) -> Option<Scan<'a>> {
         if record.text.len() < SPLIT_MIN_BYTES || !record.text.starts_with('{') {
             return None;
         }
@@ -101,6 +102,7 @@ impl<'a> Scan<'a> {
             None => Vec::new(),
         };
         Some(Scan {
+            input,
             record: *record,
             head: Value::Object(head),
             results,
@@ -118,7 +120,11 @@ impl<'a> Scan<'a> {
             parallel::MIN_ITEMS,
             |chunk| self.parse_results(&head, chunk, &path, cluster),
             |range| Part {
-                loaded: Loaded::internal_error(&path, Some(self.record.location), range),
+                loaded: Loaded::internal_error(
+                    &path,
+                    Some(Places::new(self.input).of(self.record.text)),
+                    range,
+                ),
                 emitted: Vec::new(),
             },
         );
@@ -161,9 +167,7 @@ impl<'a> Scan<'a> {
         };
         let mut shared = Shared::new(MAX_RAW_PER_INPUT / chunk.of);
         let mut seen = HashSet::new();
-        // Located only when something is said (one pass from the document's
-        // start, then forward).
-        let mut locator: Option<Locator> = None;
+        let mut places = Places::new(self.input);
         for raw in chunk.items {
             let start = part.loaded.findings.len();
             let mut sink = Sink::new(&mut part.loaded.findings, cluster, &mut shared);
@@ -178,12 +182,7 @@ impl<'a> Scan<'a> {
             };
             let messages = sink.into_messages();
             if !messages.is_empty() || result.is_err() {
-                let locator = locator.get_or_insert_with(|| {
-                    Locator::starting_at(self.record.text, self.record.location)
-                });
-                let offset = (raw.get().as_ptr() as usize)
-                    .saturating_sub(self.record.text.as_ptr() as usize);
-                part.loaded.report(locator.at(offset), messages, result);
+                part.loaded.report(places.of(raw.get()), messages, result);
             }
         }
         part
@@ -229,7 +228,6 @@ mod tests {
 
     use super::*;
     use crate::demo::generate::{GenFormat, write};
-    use crate::sources::error::Location;
     use crate::sources::parse_values;
 
     fn whole(bytes: &[u8]) -> Loaded {
@@ -243,11 +241,8 @@ mod tests {
         write(GenFormat::Kubescape, 20_000, 7, &mut bytes).unwrap();
         assert!(bytes.len() > SPLIT_MIN_BYTES);
         let text = std::str::from_utf8(&bytes).unwrap();
-        let record = RawRecord {
-            text,
-            location: Location::START,
-        };
-        let scan = Scan::of(&record).expect("a large scan splits");
+        let record = RawRecord { text };
+        let scan = Scan::of(text, &record).expect("a large scan splits");
         let mut split = Loaded::default();
         scan.parse(&mut split, None);
         let whole = whole(&bytes);
@@ -274,12 +269,11 @@ mod tests {
         results.extend(again);
         results.push(serde_json::json!({"controls": []}));
         let text = serde_json::to_string_pretty(&v).unwrap();
-        let record = RawRecord {
-            text: &text,
-            location: Location::START,
-        };
+        let record = RawRecord { text: &text };
         let mut split = Loaded::default();
-        Scan::of(&record).expect("splits").parse(&mut split, None);
+        Scan::of(&text, &record)
+            .expect("splits")
+            .parse(&mut split, None);
         let whole = whole(text.as_bytes());
         assert_eq!(split.findings.len(), 20_000);
         let prints = |l: &Loaded| -> Vec<String> {
@@ -304,15 +298,12 @@ mod tests {
     #[test]
     fn small_or_odd_scans_take_the_whole_document_path() {
         let small = r#"{"summaryDetails": {}, "results": [], "resources": []}"#;
-        let at = |text| RawRecord {
-            text,
-            location: Location::START,
-        };
-        assert!(Scan::of(&at(small)).is_none());
+        let at = |text| RawRecord { text };
+        assert!(Scan::of(small, &at(small)).is_none());
         let pad = "x".repeat(SPLIT_MIN_BYTES);
         let odd = format!(r#"{{"summaryDetails": {{"p": "{pad}"}}, "results": "no"}}"#);
-        assert!(Scan::of(&at(&odd)).is_none(), "results not an array");
+        assert!(Scan::of(&odd, &at(&odd)).is_none(), "results not an array");
         let asff = format!(r#"{{"ProductArn": "{pad}", "Id": "x"}}"#);
-        assert!(Scan::of(&at(&asff)).is_none(), "not a scan");
+        assert!(Scan::of(&asff, &at(&asff)).is_none(), "not a scan");
     }
 }
