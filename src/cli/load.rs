@@ -71,13 +71,7 @@ pub fn load_quietly(inputs: &Inputs) -> InputSet {
     if demo {
         files.push(crate::demo::load_current());
     }
-    for f in &mut files {
-        f.findings_count = f.findings.len();
-    }
-    let findings = files
-        .iter_mut()
-        .flat_map(|f| std::mem::take(&mut f.findings))
-        .collect();
+    let findings = sources::take_findings(&mut files);
     InputSet {
         findings,
         files,

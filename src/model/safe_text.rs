@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,6 @@
 //! Group by rule: the same CVE in 40 pods is one line in a meeting.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::{Finding, Severity, Source};
 

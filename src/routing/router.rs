@@ -1,7 +1,7 @@
 //! Who owns a finding: the first rule that matches, else the built-in
 //! default (critical → SRE, high → product, the rest → backlog).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::{Finding, Severity, Source};
 

@@ -200,7 +200,8 @@ fn parse_raw(loaded: &mut Loaded, json: &document::JsonRecords, cluster: Option<
             };
             let mut shared = Shared::new(MAX_RAW_PER_INPUT / chunk.of);
             let mut places = document::Places::new(json.text);
-            for r in chunk.items {
+            for (done, r) in chunk.items.iter().enumerate() {
+                reserve_for_rest(&mut out.findings, done, chunk.items.len());
                 let (messages, result) = match serde_json::from_str::<Value>(r.text) {
                     Ok(value) => parse_one(&mut out.findings, &value, cluster, &mut shared),
                     Err(e) => (Vec::new(), Err(format!("invalid JSON: {e}"))),
@@ -219,9 +220,39 @@ fn parse_raw(loaded: &mut Loaded, json: &document::JsonRecords, cluster: Option<
             Loaded::internal_error(&path, at, range)
         },
     );
-    for part in parts {
-        merge(loaded, part);
+    merge_all(loaded, parts);
+}
+
+/// After the first records of a run, room for the findings the rest will
+/// likely give: growing a vector of a few hundred thousand findings by
+/// doubling copies them again and again into fresh memory.
+pub(crate) fn reserve_for_rest(findings: &mut Vec<Finding>, done: usize, total: usize) {
+    const SAMPLE: usize = 256;
+    if done == SAMPLE && total > 2 * SAMPLE {
+        let expected = findings.len() * total / SAMPLE;
+        findings.reserve((expected + expected / 16).saturating_sub(findings.len()));
     }
+}
+
+/// Appends the parts to `into` in order, copying each finding once.
+pub(crate) fn merge_all(into: &mut Loaded, parts: Vec<Loaded>) {
+    let total: usize = parts.iter().map(|p| p.findings.len()).sum();
+    into.findings.reserve_exact(total);
+    for part in parts {
+        merge(into, part);
+    }
+}
+
+/// Every input's findings as one list (each input keeps its count), copied
+/// once into a list of the exact size.
+pub fn take_findings(inputs: &mut [Loaded]) -> Vec<Finding> {
+    let total = inputs.iter().map(|l| l.findings.len()).sum();
+    let mut all = Vec::with_capacity(total);
+    for l in inputs {
+        l.findings_count = l.findings.len();
+        all.append(&mut l.findings);
+    }
+    all
 }
 
 impl Loaded {
@@ -248,12 +279,8 @@ impl Loaded {
     }
 }
 
-pub(crate) fn merge(into: &mut Loaded, mut part: Loaded) {
-    if into.findings.is_empty() {
-        into.findings = part.findings;
-    } else {
-        into.findings.append(&mut part.findings);
-    }
+fn merge(into: &mut Loaded, mut part: Loaded) {
+    into.findings.append(&mut part.findings);
     into.errors.append(&mut part.errors);
     into.warnings.append(&mut part.warnings);
 }

@@ -1,6 +1,6 @@
 //! Starboard and Trivy-Operator reports (`aquasecurity.github.io/v1alpha1`).
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use serde_json::Value;
 
@@ -69,7 +69,7 @@ impl Report {
 /// equal secrets in two places of one file); numbering repeats of the same key,
 /// rather than positions, keeps fingerprints stable when the report reorders.
 #[derive(Default)]
-struct Occurrences(std::collections::HashMap<Vec<String>, usize>);
+struct Occurrences(foldhash::HashMap<Vec<String>, usize>);
 
 impl Occurrences {
     fn next(&mut self, key: &[&str]) -> String {

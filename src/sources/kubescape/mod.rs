@@ -3,7 +3,7 @@
 
 pub mod split;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use serde_json::{Map, Value};
 

@@ -4,7 +4,7 @@
 //! at a time on every core, and only the small rest (summary, cluster) is
 //! parsed as a tree. What comes out is what the whole-document parse gives.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -168,7 +168,8 @@ impl<'a> Scan<'a> {
         let mut shared = Shared::new(MAX_RAW_PER_INPUT / chunk.of);
         let mut seen = HashSet::new();
         let mut places = Places::new(self.input);
-        for raw in chunk.items {
+        for (done, raw) in chunk.items.iter().enumerate() {
+            crate::sources::reserve_for_rest(&mut part.loaded.findings, done, chunk.items.len());
             let start = part.loaded.findings.len();
             let mut sink = Sink::new(&mut part.loaded.findings, cluster, &mut shared);
             let result = match serde_json::from_str::<Value>(raw.get()) {
@@ -197,29 +198,58 @@ struct Part {
 }
 
 /// Appends the parts in order, dropping a resource's control that an earlier
-/// part already gave: each part saw only its own repeats.
+/// part already gave: each part saw only its own repeats. Only resources
+/// that more than one part gave are checked (almost always none).
 fn merge_parts(loaded: &mut Loaded, parts: Vec<Part>) {
-    let mut given: HashMap<String, HashSet<String>> = HashMap::new();
-    for mut part in parts {
-        let mut keep = vec![true; part.loaded.findings.len()];
-        let mut dropped = false;
-        for (emitted, start) in part.emitted {
-            let controls = given.entry(emitted.resource_id).or_default();
-            for (i, control) in emitted.controls.into_iter().enumerate() {
-                if !controls.insert(control) {
-                    keep[start + i] = false;
-                    dropped = true;
-                }
+    let drops = repeats_across(&parts);
+    let mut merged = Vec::with_capacity(parts.len());
+    for (mut part, drop) in parts.into_iter().zip(drops) {
+        if !drop.is_empty() {
+            let mut keep = vec![true; part.loaded.findings.len()];
+            for i in drop {
+                keep[i] = false;
             }
-        }
-        if dropped {
             let mut flags = keep.into_iter();
             part.loaded
                 .findings
                 .retain(|_| flags.next().unwrap_or(true));
         }
-        crate::sources::merge(loaded, part.loaded);
+        merged.push(part.loaded);
     }
+    crate::sources::merge_all(loaded, merged);
+}
+
+/// Per part, the findings that repeat a (resource, control) an earlier part gave.
+fn repeats_across(parts: &[Part]) -> Vec<Vec<usize>> {
+    let mut first: HashMap<&str, usize> = HashMap::default();
+    let mut shared: HashSet<&str> = HashSet::new();
+    for (p, part) in parts.iter().enumerate() {
+        for (e, _) in &part.emitted {
+            let at = *first.entry(&e.resource_id).or_insert(p);
+            if at != p {
+                shared.insert(&e.resource_id);
+            }
+        }
+    }
+    let mut given: HashMap<&str, HashSet<&str>> = HashMap::default();
+    parts
+        .iter()
+        .map(|part| {
+            let mut drop = Vec::new();
+            for (e, start) in &part.emitted {
+                if !shared.contains(e.resource_id.as_str()) {
+                    continue;
+                }
+                let controls = given.entry(&e.resource_id).or_default();
+                for (i, control) in e.controls.iter().enumerate() {
+                    if !controls.insert(control) {
+                        drop.push(start + i);
+                    }
+                }
+            }
+            drop
+        })
+        .collect()
 }
 
 #[cfg(test)]
