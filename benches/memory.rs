@@ -21,6 +21,8 @@ fn resident_bytes() -> usize {
 }
 
 fn main() {
+    // As the posture binary runs.
+    posture::memory::tune();
     let count: usize = std::env::args()
         .filter_map(|a| a.parse().ok())
         .next()

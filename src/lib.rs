@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod memory;
 pub mod model;
 pub mod parallel;
 pub mod query;

@@ -21,6 +21,18 @@ pub struct Chunk<'a, T> {
     pub of: usize,
 }
 
+impl<T> Chunk<'_, T> {
+    /// How many items to make room for: the first chunk's output is kept and
+    /// the others appended to it, so it makes room for `all`.
+    pub fn room_for(&self, all: usize) -> usize {
+        if self.range.start == 0 {
+            all
+        } else {
+            self.items.len()
+        }
+    }
+}
+
 /// Runs `work` on contiguous chunks of `items` (one per core when there are
 /// at least `min` items, else one), and returns the results in order. A chunk
 /// whose work panicked becomes `failed(range)`: a bug must show as an error,
@@ -74,6 +86,48 @@ pub fn in_chunks<T: Sync, R: Send>(
     })
 }
 
+/// `work` on every item, as many at once as there are cores, the results in
+/// the items' order. For a few large independent inputs: while one is in a
+/// part that runs on one core (reading its structure), another uses the
+/// other. An item whose work panicked becomes `failed(item)`.
+pub fn each<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+    failed: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let one =
+        |item: &T| catch_unwind(AssertUnwindSafe(|| work(item))).unwrap_or_else(|_| failed(item));
+    let workers = threads().min(items.len());
+    if workers <= 1 {
+        return items.iter().map(one).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return out;
+                        };
+                        out.push((i, one(item)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
 /// The chunks' lists as one, without a copy when there was one chunk.
 pub fn concat<T>(mut parts: Vec<Vec<T>>) -> Vec<T> {
     if parts.len() == 1 {
@@ -105,6 +159,29 @@ mod tests {
         assert_eq!(parts.concat(), items);
         let one = in_chunks(&items[..5], 10, |c| c.of, |_| 0);
         assert_eq!(one, vec![1]);
+    }
+
+    #[test]
+    fn each_keeps_order_and_reports_a_panic_in_place() {
+        let items: Vec<usize> = (0..50).collect();
+        let out = each(
+            &items,
+            |&i| {
+                if i == 7 {
+                    panic!("parser bug");
+                }
+                Ok(i * 2)
+            },
+            |&i| Err(i),
+        );
+        assert_eq!(out.len(), 50);
+        for (i, r) in out.iter().enumerate() {
+            if i == 7 {
+                assert_eq!(r, &Err(7));
+            } else {
+                assert_eq!(r, &Ok(i * 2));
+            }
+        }
     }
 
     #[test]

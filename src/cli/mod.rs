@@ -301,6 +301,7 @@ pub enum SummaryBy {
 pub const EXIT_INPUT_ERROR: u8 = 2;
 
 pub fn main() -> ExitCode {
+    crate::memory::tune();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

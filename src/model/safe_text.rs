@@ -20,7 +20,8 @@ pub struct SafeText {
     // Shared: descriptions and remediation texts repeat across thousands of
     // findings of one control, and are interned while loading (see `Interner`).
     display: Arc<str>,
-    original: Option<Box<str>>,
+    // Rarely present: one pointer, not two, in each of a finding's ten texts.
+    original: Option<Box<Box<str>>>,
 }
 
 /// Whether line breaks belong to the text (descriptions) or not (titles, names).
@@ -39,7 +40,7 @@ impl SafeText {
             },
             Some(display) => SafeText {
                 display: display.into(),
-                original: Some(raw.into()),
+                original: Some(Box::new(raw.into())),
             },
         }
     }
@@ -60,7 +61,7 @@ impl SafeText {
     /// The value exactly as the input had it (for JSON, where escaping is the
     /// serializer's job, and for the raw view).
     pub fn original(&self) -> &str {
-        self.original.as_deref().unwrap_or(&self.display)
+        self.original.as_deref().map_or(&self.display, |o| o)
     }
 
     /// The same text, sharing its storage with equal texts seen before.

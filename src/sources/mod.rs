@@ -201,7 +201,7 @@ fn parse_raw(loaded: &mut Loaded, json: &document::JsonRecords, cluster: Option<
             let mut shared = Shared::new(MAX_RAW_PER_INPUT / chunk.of);
             let mut places = document::Places::new(json.text);
             for (done, r) in chunk.items.iter().enumerate() {
-                reserve_for_rest(&mut out.findings, done, chunk.items.len());
+                reserve_for_rest(&mut out.findings, done, chunk.room_for(json.records.len()));
                 let (messages, result) = match serde_json::from_str::<Value>(r.text) {
                     Ok(value) => parse_one(&mut out.findings, &value, cluster, &mut shared),
                     Err(e) => (Vec::new(), Err(format!("invalid JSON: {e}"))),
@@ -223,8 +223,8 @@ fn parse_raw(loaded: &mut Loaded, json: &document::JsonRecords, cluster: Option<
     merge_all(loaded, parts);
 }
 
-/// After the first records of a run, room for the findings the rest will
-/// likely give: growing a vector of a few hundred thousand findings by
+/// After the first records of a run, room for the findings `total` records
+/// will likely give: growing a vector of a few hundred thousand findings by
 /// doubling copies them again and again into fresh memory.
 pub(crate) fn reserve_for_rest(findings: &mut Vec<Finding>, done: usize, total: usize) {
     const SAMPLE: usize = 256;
@@ -235,9 +235,24 @@ pub(crate) fn reserve_for_rest(findings: &mut Vec<Finding>, done: usize, total: 
 }
 
 /// Appends the parts to `into` in order, copying each finding once.
+/// The first part's vector is kept (it was given room for the whole input:
+/// capacity never written costs no memory), so only the others are copied.
 pub(crate) fn merge_all(into: &mut Loaded, parts: Vec<Loaded>) {
-    let total: usize = parts.iter().map(|p| p.findings.len()).sum();
-    into.findings.reserve_exact(total);
+    let mut parts = parts.into_iter();
+    if into.findings.is_empty()
+        && let Some(first) = parts.next()
+    {
+        let errors = std::mem::take(&mut into.errors);
+        let warnings = std::mem::take(&mut into.warnings);
+        let path = std::mem::take(&mut into.path);
+        *into = first;
+        into.path = path;
+        into.errors.splice(0..0, errors);
+        into.warnings.splice(0..0, warnings);
+    }
+    let parts: Vec<Loaded> = parts.collect();
+    into.findings
+        .reserve_exact(parts.iter().map(|p| p.findings.len()).sum());
     for part in parts {
         merge(into, part);
     }
@@ -256,7 +271,8 @@ pub fn take_findings(inputs: &mut [Loaded]) -> Vec<Finding> {
 }
 
 impl Loaded {
-    /// A chunk of records whose parsing panicked: a bug, shown as one error.
+    /// Records (or, with an empty range, a whole input) whose parsing
+    /// panicked: a bug, shown as one error.
     pub(crate) fn internal_error(
         path: &Path,
         at: Option<Location>,
@@ -268,10 +284,12 @@ impl Loaded {
                 path,
                 at.unwrap_or(Location::START),
                 format!(
-                    "internal error: records {}..{} could not be parsed (a bug in posture; \
-                     please report it)",
-                    range.start + 1,
-                    range.end
+                    "internal error: {} could not be parsed (a bug in posture; please report it)",
+                    if range.is_empty() {
+                        "this input".to_string()
+                    } else {
+                        format!("records {}..{}", range.start + 1, range.end)
+                    }
                 ),
             )],
             ..Loaded::default()
@@ -481,7 +499,21 @@ fn is_candidate(p: &Path) -> bool {
     )
 }
 
-/// Loads every input; failures stay per file.
+/// Loads every input, several at once; failures stay per file.
 pub fn load_all(inputs: &[PathBuf]) -> Vec<Loaded> {
-    expand_inputs(inputs).iter().map(|p| load_file(p)).collect()
+    crate::parallel::each(&expand_inputs(inputs), |p| load_file(p), |p| bug(p))
+}
+
+/// Parses inputs already in memory (path, bytes), several at once.
+pub fn parse_all(inputs: &[(PathBuf, Vec<u8>)]) -> Vec<Loaded> {
+    crate::parallel::each(
+        inputs,
+        |(path, bytes)| parse_bytes(path, bytes, None),
+        |(path, _)| bug(path),
+    )
+}
+
+/// An input whose parsing panicked: a bug, shown as its error.
+fn bug(path: &Path) -> Loaded {
+    Loaded::internal_error(path, None, 0..0)
 }

@@ -169,7 +169,11 @@ impl<'a> Scan<'a> {
         let mut seen = HashSet::new();
         let mut places = Places::new(self.input);
         for (done, raw) in chunk.items.iter().enumerate() {
-            crate::sources::reserve_for_rest(&mut part.loaded.findings, done, chunk.items.len());
+            crate::sources::reserve_for_rest(
+                &mut part.loaded.findings,
+                done,
+                chunk.room_for(self.results.len()),
+            );
             let start = part.loaded.findings.len();
             let mut sink = Sink::new(&mut part.loaded.findings, cluster, &mut shared);
             let result = match serde_json::from_str::<Value>(raw.get()) {
