@@ -343,15 +343,19 @@ fn unwrap_shape<'a>(
 /// mentions a holder's key (possibly escaped). Most records do not, and are
 /// not read twice.
 fn may_hold_records(body: &str) -> bool {
-    use memchr::memmem;
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    static KEYS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
+        [
+            Finder::new("\"Findings\""),
+            Finder::new("\"items\""),
+            Finder::new("\\u"),
+        ]
+    });
     let b = body.as_bytes();
     match b.first() {
         Some(b'[') => true,
-        Some(b'{') => {
-            memmem::find(b, b"\"Findings\"").is_some()
-                || memmem::find(b, b"\"items\"").is_some()
-                || memmem::find(b, b"\\u").is_some()
-        }
+        Some(b'{') => KEYS.iter().any(|k| k.find(b).is_some()),
         _ => false,
     }
 }

@@ -37,8 +37,7 @@ impl Location {
 /// pass over the text in all, not one per record (a million records in a
 /// minified file would otherwise cost a million scans of it).
 pub struct Locator<'a> {
-    pub text: &'a str,
-    start: Location,
+    text: &'a str,
     offset: usize,
     line: usize,
     column: usize,
@@ -46,17 +45,11 @@ pub struct Locator<'a> {
 
 impl<'a> Locator<'a> {
     pub fn new(text: &'a str) -> Locator<'a> {
-        Locator::starting_at(text, Location::START)
-    }
-
-    /// For a part of a file that starts at `start`.
-    pub fn starting_at(text: &'a str, start: Location) -> Locator<'a> {
         Locator {
             text,
-            start,
             offset: 0,
-            line: start.line,
-            column: start.column,
+            line: 1,
+            column: 1,
         }
     }
 
@@ -64,7 +57,7 @@ impl<'a> Locator<'a> {
     pub fn at(&mut self, offset: usize) -> Location {
         let offset = offset.min(self.text.len());
         if offset < self.offset {
-            *self = Locator::starting_at(self.text, self.start);
+            *self = Locator::new(self.text);
         }
         let part = self.text.get(self.offset..offset).unwrap_or("");
         match part.rfind('\n') {
