@@ -283,6 +283,17 @@ fn no_aggregators() -> Reply {
     Reply::json(200, &json!({"FindingAggregators": []}))
 }
 
+/// A Security Hub without aggregators whose GetFindings answer depends on
+/// the region asked.
+fn findings_by_region(answer: impl Fn(&str) -> Reply + Send + Sync + 'static) -> TestServer {
+    TestServer::start(move |req| match (req.method.as_str(), req.path.as_str()) {
+        ("POST", "/") => sts_identity(),
+        ("GET", "/findingAggregator/list") => no_aggregators(),
+        ("POST", "/findings") => answer(&req.region()),
+        _ => Reply::json(404, &json!({})),
+    })
+}
+
 #[test]
 fn endpoint_dying_mid_pull_gives_a_clear_error_and_keeps_what_arrived() {
     let first: Vec<Value> = (0..100)
@@ -311,30 +322,24 @@ fn endpoint_dying_mid_pull_gives_a_clear_error_and_keeps_what_arrived() {
 
 #[test]
 fn throttling_denial_and_server_errors_are_named_per_region() {
-    let server = TestServer::start(|req| {
-        let region = req.region();
-        match (req.method.as_str(), req.path.as_str(), region.as_str()) {
-            ("POST", "/", _) => sts_identity(),
-            ("GET", "/findingAggregator/list", _) => no_aggregators(),
-            ("POST", "/findings", "eu-west-1") => Reply::json(
-                429,
-                &json!({"__type": "TooManyRequestsException", "message": "Rate exceeded"}),
-            ),
-            ("POST", "/findings", "us-east-1") => Reply::json(
-                403,
-                &json!({"__type": "AccessDeniedException", "message": "not allowed"}),
-            ),
-            ("POST", "/findings", "eu-central-1") => Reply::json(
-                401,
-                &json!({"__type": "InvalidAccessException", "message": "Account 123456789012 is not subscribed to AWS Security Hub"}),
-            ),
-            ("POST", "/findings", "ap-south-1") => Reply::json(
-                500,
-                &json!({"__type": "InternalException", "message": "boom"}),
-            ),
-            ("POST", "/findings", _) => page(&[asff(&region, 1, "LOW", "NEW", "ACTIVE")], None),
-            _ => Reply::json(404, &json!({})),
-        }
+    let server = findings_by_region(|region| match region {
+        "eu-west-1" => Reply::json(
+            429,
+            &json!({"__type": "TooManyRequestsException", "message": "Rate exceeded"}),
+        ),
+        "us-east-1" => Reply::json(
+            403,
+            &json!({"__type": "AccessDeniedException", "message": "not allowed"}),
+        ),
+        "eu-central-1" => Reply::json(
+            401,
+            &json!({"__type": "InvalidAccessException", "message": "Account 123456789012 is not subscribed to AWS Security Hub"}),
+        ),
+        "ap-south-1" => Reply::json(
+            500,
+            &json!({"__type": "InternalException", "message": "boom"}),
+        ),
+        _ => page(&[asff(region, 1, "LOW", "NEW", "ACTIVE")], None),
     });
     let env = Env::new();
     let out = pull(
@@ -578,23 +583,17 @@ fn marks_follow_findings_into_consolidated_control_findings() {
 
 #[test]
 fn malformed_answers_and_slow_regions_fail_alone_and_quickly() {
-    let server = TestServer::start(|req| {
-        let region = req.region();
-        match (req.method.as_str(), req.path.as_str(), region.as_str()) {
-            ("POST", "/", _) => sts_identity(),
-            ("GET", "/findingAggregator/list", _) => no_aggregators(),
-            ("POST", "/findings", "eu-west-1") => Reply::Response {
-                status: 200,
-                content_type: "application/json",
-                body: "{\"Findings\": [{\"Id\": ".to_string(),
-            },
-            ("POST", "/findings", "us-east-1") => Reply::Slow(
-                std::time::Duration::from_secs(6),
-                Box::new(page(&[asff("us-east-1", 1, "LOW", "NEW", "ACTIVE")], None)),
-            ),
-            ("POST", "/findings", _) => page(&[asff(&region, 2, "LOW", "NEW", "ACTIVE")], None),
-            _ => Reply::json(404, &json!({})),
-        }
+    let server = findings_by_region(|region| match region {
+        "eu-west-1" => Reply::Response {
+            status: 200,
+            content_type: "application/json",
+            body: "{\"Findings\": [{\"Id\": ".to_string(),
+        },
+        "us-east-1" => Reply::Slow(
+            std::time::Duration::from_secs(6),
+            Box::new(page(&[asff("us-east-1", 1, "LOW", "NEW", "ACTIVE")], None)),
+        ),
+        _ => page(&[asff(region, 2, "LOW", "NEW", "ACTIVE")], None),
     });
     let env = Env::new();
     let started = std::time::Instant::now();
