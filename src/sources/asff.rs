@@ -1,7 +1,7 @@
 //! AWS Security Finding Format: `aws securityhub get-findings` pages, bare arrays
 //! and JSON Lines (Prowler). One finding per ASFF record.
 
-use serde_json::Value;
+use super::node::Node;
 
 use super::Sink;
 use super::draft::Draft;
@@ -9,13 +9,13 @@ use super::json::{array, at, first_text, number, text, text_or_empty};
 use crate::model::{Severity, Source, Timestamp};
 
 /// An ASFF finding has these; OCSF and Kubernetes objects do not.
-pub fn looks_like(v: &Value) -> bool {
+pub fn looks_like(v: &Node) -> bool {
     v.get("ProductArn").is_some()
         || (v.get("SchemaVersion").is_some() && v.get("Id").is_some())
         || (v.get("AwsAccountId").is_some() && v.get("Severity").is_some())
 }
 
-pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
+pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
     let id = text(v, &["Id"]).ok_or("ASFF finding without a string \"Id\"")?;
     let product = text_or_empty(v, &["ProductArn"]);
 
@@ -75,13 +75,13 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
     Ok(())
 }
 
-fn time(v: &Value, path: &[&str]) -> Option<Timestamp> {
+fn time(v: &Node, path: &[&str]) -> Option<Timestamp> {
     text(v, path).and_then(|s| Timestamp::parse(&s))
 }
 
 /// `Severity.Label`; without one, `Severity.Normalized` (a number, or a numeric
 /// string as some published samples have it).
-fn severity(v: &Value, sink: &mut Sink) -> Severity {
+fn severity(v: &Node, sink: &mut Sink) -> Severity {
     // `"Severity": "HIGH"` is a common hand-written mistake; read it as the label.
     let label = text(v, &["Severity", "Label"]).or_else(|| text(v, &["Severity"]));
     if let Some(label) = label {
@@ -104,7 +104,7 @@ fn severity(v: &Value, sink: &mut Sink) -> Severity {
 }
 
 /// Closed when archived, suppressed, resolved, or a passed compliance check.
-fn is_open(v: &Value) -> bool {
+fn is_open(v: &Node) -> bool {
     let eq = |path: &[&str], want: &[&str]| {
         text(v, path).is_some_and(|s| want.iter().any(|w| s.eq_ignore_ascii_case(w)))
     };

@@ -114,7 +114,8 @@ pub fn save(path: &Path, file: &CacheFile) -> Result<(), CacheError> {
 /// What identifies a record across pulls: (ProductArn, Id) for ASFF, the
 /// finding uid (with its product) for OCSF.
 pub fn record_key(v: &Value) -> Option<String> {
-    let s = |path: &[&str]| crate::sources::json::text(v, path);
+    let v = crate::sources::node::Node::of_value(v);
+    let s = |path: &[&str]| crate::sources::json::text(&v, path);
     if let Some(id) = s(&["Id"]) {
         return Some(format!(
             "{}\u{1f}{id}",

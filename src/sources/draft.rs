@@ -68,11 +68,11 @@ pub fn into_tags(mut tags: Vec<(String, String)>) -> crate::model::finding::Tags
 }
 
 /// String values of a JSON object (`{"team":"payments"}`), others skipped.
-pub fn string_map(v: Option<&serde_json::Value>) -> Vec<(String, String)> {
+pub fn string_map(v: Option<&super::node::Node>) -> Vec<(String, String)> {
     match v {
-        Some(serde_json::Value::Object(m)) => m
+        Some(super::node::Node::Object(m)) => m
             .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
             .collect(),
         _ => Vec::new(),
     }

@@ -2,15 +2,15 @@
 //! versions, and a field of an unexpected type that the rules do not need must
 //! never reject a record.
 
-use serde_json::Value;
+use super::node::Node;
 
 /// Walks `path` (object keys; numeric parts index arrays).
-pub fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+pub fn at<'a, 'j>(v: &'a Node<'j>, path: &[&str]) -> Option<&'a Node<'j>> {
     let mut cur = v;
     for key in path {
         cur = match cur {
-            Value::Object(m) => m.get(*key)?,
-            Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
+            Node::Object(m) => m.get(key)?,
+            Node::Array(a) => a.get(key.parse::<usize>().ok()?)?,
             _ => return None,
         };
     }
@@ -18,22 +18,22 @@ pub fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
 }
 
 /// A string at `path`; numbers and booleans are accepted as their text.
-pub fn text<'a>(v: &'a Value, path: &[&str]) -> Option<std::borrow::Cow<'a, str>> {
+pub fn text<'a>(v: &'a Node, path: &[&str]) -> Option<std::borrow::Cow<'a, str>> {
     match at(v, path)? {
-        Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
-        Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
-        Value::Bool(b) => Some(std::borrow::Cow::Owned(b.to_string())),
+        Node::String(s) => Some(std::borrow::Cow::Borrowed(s.as_ref())),
+        Node::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+        Node::Bool(b) => Some(std::borrow::Cow::Owned(b.to_string())),
         _ => None,
     }
 }
 
 /// A string at `path`, or "" (for fields that are merely informative).
-pub fn text_or_empty(v: &Value, path: &[&str]) -> String {
+pub fn text_or_empty(v: &Node, path: &[&str]) -> String {
     text(v, path).map(|c| c.into_owned()).unwrap_or_default()
 }
 
 /// The first non-empty string among several paths.
-pub fn first_text(v: &Value, paths: &[&[&str]]) -> String {
+pub fn first_text(v: &Node, paths: &[&[&str]]) -> String {
     paths
         .iter()
         .filter_map(|p| text(v, p))
@@ -43,26 +43,20 @@ pub fn first_text(v: &Value, paths: &[&[&str]]) -> String {
 }
 
 /// A number at `path`; numeric strings (`"40"`) count, as real AWS samples carry them.
-pub fn number(v: &Value, path: &[&str]) -> Option<f64> {
+pub fn number(v: &Node, path: &[&str]) -> Option<f64> {
     match at(v, path)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
+        Node::Number(n) => n.as_f64(),
+        Node::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     }
 }
 
 /// An array at `path`, or an empty slice.
-pub fn array<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
+pub fn array<'a, 'j>(v: &'a Node<'j>, path: &[&str]) -> &'a [Node<'j>] {
     match at(v, path) {
-        Some(Value::Array(a)) => a,
+        Some(Node::Array(a)) => a,
         _ => &[],
     }
-}
-
-pub fn compact(v: &Value) -> Box<str> {
-    serde_json::to_string(v)
-        .unwrap_or_default()
-        .into_boxed_str()
 }
 
 #[cfg(test)]
@@ -73,6 +67,7 @@ mod tests {
     #[test]
     fn lenient_access() {
         let v = json!({"S": {"Label": "HIGH", "Normalized": "40", "N": 7}, "R": [{"Id": "x"}]});
+        let v = Node::of_value(&v);
         assert_eq!(text(&v, &["S", "Label"]).as_deref(), Some("HIGH"));
         assert_eq!(number(&v, &["S", "Normalized"]), Some(40.0));
         assert_eq!(text(&v, &["S", "N"]).as_deref(), Some("7"));

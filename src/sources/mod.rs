@@ -9,6 +9,7 @@ pub mod error;
 pub mod json;
 pub mod kubescape;
 pub mod live;
+pub mod node;
 pub mod ocsf;
 pub mod snapshot;
 pub mod starboard;
@@ -16,6 +17,8 @@ pub mod starboard;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+use node::Node;
 
 pub use error::{Location, SourceError};
 
@@ -80,8 +83,8 @@ impl<'a> Sink<'a> {
 
     /// The record as compact JSON for the raw view, while the input's budget
     /// lasts (serialising records that would be dropped is wasted work).
-    pub fn raw(&self, v: &Value) -> Option<Box<str>> {
-        (self.shared.raw_left > 0).then(|| json::compact(v))
+    pub fn raw(&self, v: &Node) -> Option<Box<str>> {
+        (self.shared.raw_left > 0).then(|| v.to_compact().into_boxed_str())
     }
 
     pub fn push(&mut self, mut f: Finding) {
@@ -118,7 +121,7 @@ pub enum Format {
     Snapshot,
 }
 
-pub fn detect(v: &Value) -> Option<Format> {
+pub fn detect(v: &Node) -> Option<Format> {
     if !v.is_object() {
         return None;
     }
@@ -202,7 +205,7 @@ fn parse_raw(loaded: &mut Loaded, json: &document::JsonRecords, cluster: Option<
             let mut places = document::Places::new(json.text);
             for (done, r) in chunk.items.iter().enumerate() {
                 reserve_for_rest(&mut out.findings, done, chunk.room_for(json.records.len()));
-                let (messages, result) = match serde_json::from_str::<Value>(r.text) {
+                let (messages, result) = match Node::parse(r.text) {
                     Ok(value) => parse_one(&mut out.findings, &value, cluster, &mut shared),
                     Err(e) => (Vec::new(), Err(format!("invalid JSON: {e}"))),
                 };
@@ -345,7 +348,8 @@ fn parse_records(
     shared: &mut Shared,
 ) {
     for record in records {
-        let (messages, result) = parse_one(&mut loaded.findings, &record.value, cluster, shared);
+        let node = Node::of_value(&record.value);
+        let (messages, result) = parse_one(&mut loaded.findings, &node, cluster, shared);
         loaded.report(record.location, messages, result);
     }
 }
@@ -353,7 +357,7 @@ fn parse_records(
 /// Parses one record into `findings`; what the parser said about it.
 fn parse_one(
     findings: &mut Vec<Finding>,
-    value: &Value,
+    value: &Node,
     cluster: Option<&str>,
     shared: &mut Shared,
 ) -> (Vec<(bool, String)>, Result<(), String>) {
@@ -406,22 +410,22 @@ fn cap(list: &mut Vec<SourceError>, path: &Path, what: &str) {
     }
 }
 
-fn unrecognised(v: &Value) -> String {
+fn unrecognised(v: &Node) -> String {
     let what = match v {
-        Value::Object(m) => {
-            let keys: Vec<&str> = m.keys().take(6).map(String::as_str).collect();
-            match m.get("kind").and_then(Value::as_str) {
+        Node::Object(m) => {
+            let keys: Vec<&str> = m.keys().take(6).collect();
+            match m.get("kind").and_then(Node::as_str) {
                 Some(kind) => format!(
                     "a Kubernetes object of kind {kind:?} that holds no findings posture reads"
                 ),
                 None => format!("an object with keys {keys:?}"),
             }
         }
-        Value::Array(_) => "a nested array".to_string(),
-        Value::String(_) => "a string".to_string(),
-        Value::Number(_) => "a number".to_string(),
-        Value::Bool(_) => "a boolean".to_string(),
-        Value::Null => "null".to_string(),
+        Node::Array(_) => "a nested array".to_string(),
+        Node::String(_) => "a string".to_string(),
+        Node::Number(_) => "a number".to_string(),
+        Node::Bool(_) => "a boolean".to_string(),
+        Node::Null => "null".to_string(),
     };
     format!(
         "not a Security Hub (ASFF/OCSF), Kubescape, Starboard/Trivy-Operator or posture snapshot record: found {what}"

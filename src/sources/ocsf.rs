@@ -1,18 +1,18 @@
 //! Security Hub v2 findings: OCSF documents as GetFindingsV2 returns them.
 
-use serde_json::Value;
+use super::node::Node;
 
 use super::Sink;
 use super::draft::Draft;
 use super::json::{array, first_text, number, text, text_or_empty};
 use crate::model::{Severity, Source, Timestamp};
 
-pub fn looks_like(v: &Value) -> bool {
+pub fn looks_like(v: &Node) -> bool {
     v.get("finding_info").is_some()
         || (v.get("class_uid").is_some() && v.get("severity_id").is_some())
 }
 
-pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
+pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
     let uid = first_text(v, &[&["finding_info", "uid"], &["metadata", "uid"]]);
     if uid.is_empty() {
         return Err("OCSF finding without finding_info.uid".to_string());
@@ -36,7 +36,7 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
     );
     let remediation_url = array(v, &["remediation", "references"])
         .iter()
-        .find_map(Value::as_str)
+        .find_map(Node::as_str)
         .unwrap_or_default()
         .to_string();
     let draft = Draft {
@@ -76,11 +76,11 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
     Ok(())
 }
 
-fn time(v: &Value, path: &[&str]) -> Option<Timestamp> {
+fn time(v: &Node, path: &[&str]) -> Option<Timestamp> {
     text(v, path).and_then(|s| Timestamp::parse(&s))
 }
 
-fn severity(v: &Value, sink: &mut Sink) -> Severity {
+fn severity(v: &Node, sink: &mut Sink) -> Severity {
     match number(v, &["severity_id"]).map(|n| n as i64) {
         Some(1) => return Severity::Info,
         Some(2) => return Severity::Low,
@@ -99,7 +99,7 @@ fn severity(v: &Value, sink: &mut Sink) -> Severity {
 }
 
 /// Closed when suppressed (3) or resolved (4), or a passed compliance check.
-fn is_open(v: &Value) -> bool {
+fn is_open(v: &Node) -> bool {
     let status_closed = matches!(
         number(v, &["status_id"]).map(|n| n as i64),
         Some(3) | Some(4)
@@ -111,7 +111,7 @@ fn is_open(v: &Value) -> bool {
 }
 
 /// OCSF resource tags: `[{"name": "team", "value": "payments"}]`.
-fn ocsf_tags(v: &Value) -> Vec<(String, String)> {
+fn ocsf_tags(v: &Node) -> Vec<(String, String)> {
     crate::sources::json::array(v, &["resources", "0", "tags"])
         .iter()
         .filter_map(|t| {

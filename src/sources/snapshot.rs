@@ -5,8 +5,8 @@
 //!  "findings": [ { ...a finding as `posture list --format json` prints it... } ]}
 //! ```
 
+use super::node::Node;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::Sink;
 use crate::model::{Finding, FindingRecord, Timestamp};
@@ -14,7 +14,7 @@ use crate::model::{Finding, FindingRecord, Timestamp};
 pub const FORMAT_KEY: &str = "posture_snapshot";
 pub const FORMAT_VERSION: u64 = 1;
 
-pub fn looks_like(v: &Value) -> bool {
+pub fn looks_like(v: &Node) -> bool {
     v.get(FORMAT_KEY).is_some()
 }
 
@@ -64,10 +64,10 @@ impl SnapshotFile {
 }
 
 /// Each finding is read on its own: one bad record is reported, the rest load.
-pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
+pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
     let version = v
         .get(FORMAT_KEY)
-        .and_then(Value::as_u64)
+        .and_then(Node::as_u64)
         .ok_or_else(|| format!("\"{FORMAT_KEY}\" must be the format version number"))?;
     if version > FORMAT_VERSION {
         return Err(format!(
@@ -75,7 +75,7 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
         ));
     }
     let findings = match v.get("findings") {
-        Some(Value::Array(a)) => a,
+        Some(Node::Array(a)) => a,
         _ => return Err("snapshot without a \"findings\" array".to_string()),
     };
     for (i, f) in findings.iter().enumerate() {

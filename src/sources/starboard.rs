@@ -2,7 +2,7 @@
 
 use foldhash::{HashSet, HashSetExt};
 
-use serde_json::Value;
+use super::node::Node;
 
 use super::Sink;
 use super::draft::{Draft, k8s_resource};
@@ -11,7 +11,7 @@ use crate::model::{Severity, Source, Timestamp};
 
 pub const GROUP: &str = "aquasecurity.github.io/";
 
-pub fn is_report(v: &Value) -> bool {
+pub fn is_report(v: &Node) -> bool {
     text(v, &["apiVersion"]).is_some_and(|a| a.starts_with(GROUP))
 }
 
@@ -26,7 +26,7 @@ struct Report {
 }
 
 impl Report {
-    fn of(v: &Value, sink: &Sink) -> Report {
+    fn of(v: &Node, sink: &Sink) -> Report {
         let namespace = text_or_empty(v, &["metadata", "namespace"]);
         let resource = workload(v, &namespace);
         let label = |k: &str| {
@@ -84,11 +84,11 @@ impl Occurrences {
 
 /// The scanned workload: the controlling owner, else the owner labels, else the
 /// report itself.
-fn workload(v: &Value, namespace: &str) -> String {
+fn workload(v: &Node, namespace: &str) -> String {
     let owners = array(v, &["metadata", "ownerReferences"]);
     let owner = owners
         .iter()
-        .find(|o| o.get("controller").and_then(Value::as_bool) == Some(true))
+        .find(|o| o.get("controller").and_then(Node::as_bool) == Some(true))
         .or_else(|| owners.first());
     if let Some(o) = owner {
         let (kind, name) = (text_or_empty(o, &["kind"]), text_or_empty(o, &["name"]));
@@ -130,7 +130,7 @@ fn severity(word: &str, sink: &mut Sink) -> Severity {
     })
 }
 
-pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
+pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
     let kind = text_or_empty(v, &["kind"]);
     let report = Report::of(v, sink);
     match kind.as_str() {
@@ -149,7 +149,7 @@ pub fn parse(v: &Value, sink: &mut Sink) -> Result<(), String> {
     }
 }
 
-fn vulnerabilities(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
+fn vulnerabilities(v: &Node, r: &Report, sink: &mut Sink) -> Result<(), String> {
     let image = {
         let repo = text_or_empty(v, &["report", "artifact", "repository"]);
         let tag = text_or_empty(v, &["report", "artifact", "tag"]);
@@ -227,16 +227,16 @@ pub fn vulnerability_title(id: &str, pkg: &str, title: &str) -> String {
 
 /// One finding per check with `success: false`; only `checks`, never the
 /// duplicated `podChecks`/`containerChecks` of old Starboard reports.
-fn checks(v: &Value, kind: &str, r: &Report, sink: &mut Sink) -> Result<(), String> {
+fn checks(v: &Node, kind: &str, r: &Report, sink: &mut Sink) -> Result<(), String> {
     let mut seen = HashSet::new();
     for check in array(v, &["report", "checks"]) {
-        if check.get("success").and_then(Value::as_bool) != Some(false) {
+        if check.get("success").and_then(Node::as_bool) != Some(false) {
             continue;
         }
         let id = first_text(check, &[&["checkID"], &["id"]]);
         let messages: Vec<&str> = array(check, &["messages"])
             .iter()
-            .filter_map(Value::as_str)
+            .filter_map(Node::as_str)
             .collect();
         let scope = text_or_empty(check, &["scope", "value"]);
         if !seen.insert((id.clone(), scope.clone(), messages.join("\n"))) {
@@ -274,7 +274,7 @@ fn checks(v: &Value, kind: &str, r: &Report, sink: &mut Sink) -> Result<(), Stri
     Ok(())
 }
 
-fn secrets(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
+fn secrets(v: &Node, r: &Report, sink: &mut Sink) -> Result<(), String> {
     let mut occurrences = Occurrences::default();
     for secret in array(v, &["report", "secrets"]) {
         let rule = text_or_empty(secret, &["ruleID"]);
@@ -312,7 +312,7 @@ fn secrets(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
 }
 
 /// FAIL → medium, WARN → low; PASS and INFO are no findings.
-fn kube_bench(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
+fn kube_bench(v: &Node, r: &Report, sink: &mut Sink) -> Result<(), String> {
     for section in array(v, &["report", "sections"]) {
         for test in array(section, &["tests"]) {
             for result in array(test, &["results"]) {
@@ -343,7 +343,7 @@ fn kube_bench(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
     Ok(())
 }
 
-fn kube_hunter(v: &Value, r: &Report, sink: &mut Sink) -> Result<(), String> {
+fn kube_hunter(v: &Node, r: &Report, sink: &mut Sink) -> Result<(), String> {
     let mut occurrences = Occurrences::default();
     for vuln in array(v, &["report", "vulnerabilities"]) {
         let vid = text_or_empty(vuln, &["vid"]);

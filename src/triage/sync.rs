@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
 use time::Date;
 
 use super::mark::{Mark, format_date};
@@ -82,7 +81,7 @@ pub fn plan(
         let Some(raw) = f.raw.as_deref() else {
             continue;
         };
-        let Ok(v) = serde_json::from_str::<Value>(raw) else {
+        let Ok(v) = crate::sources::node::Node::parse(raw) else {
             continue;
         };
         let text = |path: &[&str]| crate::sources::json::text(&v, path).map(|s| s.to_string());

@@ -5,7 +5,7 @@ pub mod split;
 
 use foldhash::{HashMap, HashSet, HashSetExt};
 
-use serde_json::{Map, Value};
+use super::node::{Node, Object as Members};
 
 use super::Sink;
 use super::draft::{Draft, k8s_resource};
@@ -14,13 +14,13 @@ use crate::model::{Severity, Source, Timestamp};
 
 pub const OPERATOR_GROUP: &str = "spdx.softwarecomposition.kubescape.io/";
 
-pub fn looks_like_scan(v: &Value) -> bool {
+pub fn looks_like_scan(v: &Node) -> bool {
     v.get("summaryDetails").is_some()
         || (v.get("results").is_some() && v.get("resources").is_some())
         || (v.get("clusterAPIServerInfo").is_some() && v.get("generationTime").is_some())
 }
 
-pub fn is_operator_object(v: &Value) -> bool {
+pub fn is_operator_object(v: &Node) -> bool {
     text(v, &["apiVersion"]).is_some_and(|a| a.starts_with(OPERATOR_GROUP))
 }
 
@@ -31,12 +31,12 @@ struct ControlInfo<'a> {
     name: Option<&'a str>,
 }
 
-fn control_info<'a>(summary: &'a Map<String, Value>, id: &str) -> ControlInfo<'a> {
+fn control_info<'a>(summary: &'a Members<'a>, id: &str) -> ControlInfo<'a> {
     let c = summary.get(id);
     ControlInfo {
         score_factor: c.and_then(|c| number(c, &["scoreFactor"])),
         severity: c.and_then(|c| text(c, &["severity"]).map(|s| s.into_owned())),
-        name: c.and_then(|c| c.get("name")).and_then(Value::as_str),
+        name: c.and_then(|c| c.get("name")).and_then(Node::as_str),
     }
 }
 
@@ -63,18 +63,18 @@ fn control_severity(
 /// A control failed on a resource: `status.status` in v3+; legacy files only
 /// have `rules[].status`. A failure covered by an exception is reported as
 /// passed by Kubescape itself, so it is no finding.
-fn control_failed(control: &Value) -> bool {
+fn control_failed(control: &Node) -> bool {
     match control.get("status") {
-        Some(Value::Object(s)) => s.get("status").and_then(Value::as_str) == Some("failed"),
-        Some(Value::String(s)) => s == "failed",
+        Some(Node::Object(s)) => s.get("status").and_then(Node::as_str) == Some("failed"),
+        Some(Node::String(s)) => s == "failed",
         _ => array(control, &["rules"])
             .iter()
-            .any(|r| r.get("status").and_then(Value::as_str) == Some("failed")),
+            .any(|r| r.get("status").and_then(Node::as_str) == Some("failed")),
     }
 }
 
 /// Where the rules say the fix goes, as remediation text.
-fn fix_paths(control: &Value) -> (Vec<String>, Vec<String>) {
+fn fix_paths(control: &Node) -> (Vec<String>, Vec<String>) {
     let mut fixes = Vec::new();
     let mut failed = Vec::new();
     for rule in array(control, &["rules"]) {
@@ -113,7 +113,7 @@ struct Scanned {
 /// cluster object; a manifest file scan adds the file (the same Deployment can
 /// sit in two files), and an RBAC composite (subject + role + binding) is only
 /// unique as its whole resourceID.
-fn resource_of(object: Option<&Value>, resource_id: &str) -> Scanned {
+fn resource_of(object: Option<&Node>, resource_id: &str) -> Scanned {
     if let Some(o) = object {
         let kind = text_or_empty(o, &["kind"]);
         let name = first_text(o, &[&["metadata", "name"], &["name"]]);
@@ -163,7 +163,7 @@ fn resource_of(object: Option<&Value>, resource_id: &str) -> Scanned {
 }
 
 /// A workload's own labels, else its pod template's.
-fn workload_labels(object: &Value) -> Vec<(String, String)> {
+fn workload_labels(object: &Node) -> Vec<(String, String)> {
     let own = super::draft::string_map(at(object, &["metadata", "labels"]));
     if own.is_empty() {
         super::draft::string_map(at(object, &["spec", "template", "metadata", "labels"]))
@@ -179,7 +179,7 @@ struct Object {
 }
 
 /// One entry of a scan's `resources`: its resourceID and the object scanned.
-fn object_entry(r: &Value) -> Option<(String, Object)> {
+fn object_entry(r: &Node) -> Option<(String, Object)> {
     let id = r.get("resourceID")?.as_str()?;
     let object = r.get("object")?;
     Some((
@@ -193,7 +193,7 @@ fn object_entry(r: &Value) -> Option<(String, Object)> {
 
 /// What every result of one scan shares.
 struct ScanHead<'a> {
-    summary: &'a Map<String, Value>,
+    summary: &'a Members<'a>,
     cluster: String,
     generated: Option<Timestamp>,
     objects: HashMap<String, Object>,
@@ -208,11 +208,13 @@ struct Emitted {
 
 impl<'a> ScanHead<'a> {
     /// `head` is the scan document (its `results` and `resources` may be absent).
-    fn new(head: &'a Value, cluster: Option<&str>, objects: HashMap<String, Object>) -> Self {
-        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    fn new(head: &'a Node<'a>, cluster: Option<&str>, objects: HashMap<String, Object>) -> Self {
         let summary = match at(head, &["summaryDetails", "controls"]) {
-            Some(Value::Object(m)) => m,
-            _ => EMPTY.get_or_init(Map::new),
+            Some(Node::Object(m)) => m,
+            _ => {
+                static EMPTY: Members<'static> = Members::EMPTY;
+                &EMPTY
+            }
         };
         ScanHead {
             summary,
@@ -226,7 +228,7 @@ impl<'a> ScanHead<'a> {
     /// pairs already given, as Kubescape can list a control twice.
     fn parse_result(
         &self,
-        result: &Value,
+        result: &Node,
         seen: &mut HashSet<(String, String)>,
         sink: &mut Sink,
     ) -> Option<Emitted> {
@@ -305,15 +307,15 @@ impl<'a> ScanHead<'a> {
     }
 }
 
-pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
+pub fn parse_scan(v: &Node, sink: &mut Sink) -> Result<(), String> {
     let objects = array(v, &["resources"])
         .iter()
         .filter_map(object_entry)
         .collect();
     let head = ScanHead::new(v, sink.cluster.as_deref(), objects);
     let results = match v.get("results") {
-        None | Some(Value::Null) => return Ok(()),
-        Some(Value::Array(a)) => a,
+        None | Some(Node::Null) => return Ok(()),
+        Some(Node::Array(a)) => a,
         Some(_) => return Err("Kubescape \"results\" is not an array".to_string()),
     };
     let mut seen = HashSet::new();
@@ -324,7 +326,7 @@ pub fn parse_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
 }
 
 /// The workload an operator object describes, from its `kubescape.io/workload-*` labels.
-fn operator_workload(v: &Value) -> (String, String, String) {
+fn operator_workload(v: &Node) -> (String, String, String) {
     let label = |k: &str| text_or_empty(v, &["metadata", "labels", k]);
     let kind = label("kubescape.io/workload-kind");
     let name = label("kubescape.io/workload-name");
@@ -362,7 +364,7 @@ fn operator_workload(v: &Value) -> (String, String, String) {
     (resource, ns, container)
 }
 
-pub fn parse_operator(v: &Value, sink: &mut Sink) -> Result<(), String> {
+pub fn parse_operator(v: &Node, sink: &mut Sink) -> Result<(), String> {
     let kind = text_or_empty(v, &["kind"]);
     match kind.as_str() {
         "VulnerabilityManifest" => vulnerability_manifest(v, sink),
@@ -372,7 +374,7 @@ pub fn parse_operator(v: &Value, sink: &mut Sink) -> Result<(), String> {
     }
 }
 
-fn vulnerability_manifest(v: &Value, sink: &mut Sink) -> Result<(), String> {
+fn vulnerability_manifest(v: &Node, sink: &mut Sink) -> Result<(), String> {
     let cluster = sink.cluster.clone().unwrap_or_default();
     let (resource, namespace, container) = operator_workload(v);
     let created = text(v, &["spec", "metadata", "report", "createdAt"])
@@ -398,7 +400,7 @@ fn vulnerability_manifest(v: &Value, sink: &mut Sink) -> Result<(), String> {
         });
         let fixed: Vec<&str> = array(m, &["vulnerability", "fix", "versions"])
             .iter()
-            .filter_map(Value::as_str)
+            .filter_map(Node::as_str)
             .collect();
         let remediation = if fixed.is_empty() {
             format!("No fixed version of {pkg} is known yet.")
@@ -438,13 +440,13 @@ fn vulnerability_manifest(v: &Value, sink: &mut Sink) -> Result<(), String> {
     Ok(())
 }
 
-fn workload_configuration_scan(v: &Value, sink: &mut Sink) -> Result<(), String> {
+fn workload_configuration_scan(v: &Node, sink: &mut Sink) -> Result<(), String> {
     let cluster = sink.cluster.clone().unwrap_or_default();
     let (resource, namespace, _) = operator_workload(v);
     let when = text(v, &["metadata", "creationTimestamp"]).and_then(|s| Timestamp::parse(&s));
-    let controls: Vec<&Value> = match at(v, &["spec", "controls"]) {
-        Some(Value::Object(m)) => m.values().collect(),
-        Some(Value::Array(a)) => a.iter().collect(),
+    let controls: Vec<&Node> = match at(v, &["spec", "controls"]) {
+        Some(Node::Object(m)) => m.values().collect(),
+        Some(Node::Array(a)) => a.iter().collect(),
         _ => Vec::new(),
     };
     for control in controls {

@@ -9,7 +9,8 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+
+use crate::sources::node::{Node, Object as Members};
 
 use super::{Object, ScanHead, object_entry};
 use crate::parallel;
@@ -24,7 +25,7 @@ pub struct Scan<'a> {
     /// The input's text, the scan a part of it.
     input: &'a str,
     record: RawRecord<'a>,
-    head: Value,
+    head: Node<'a>,
     results: Vec<&'a RawValue>,
     resources: Vec<&'a RawValue>,
 }
@@ -68,20 +69,18 @@ impl<'a> Scan<'a> {
         let Parts(parts) = serde_json::from_str(record.text).ok()?;
         // Recognised as the whole-document path would: by its keys (values do
         // not matter to the scan test) and its apiVersion.
-        let probe: Map<String, Value> = parts
-            .iter()
-            .map(|(k, v)| {
-                let value = match k.as_str() {
-                    "apiVersion" | "kind" => serde_json::from_str(v.get()).unwrap_or(Value::Null),
-                    _ => Value::Null,
-                };
-                (k.clone(), value)
-            })
-            .collect();
-        if detect(&Value::Object(probe)) != Some(Format::KubescapeScan) {
+        let mut probe = Members::default();
+        for (k, v) in &parts {
+            let value = match k.as_str() {
+                "apiVersion" | "kind" => Node::parse(v.get()).unwrap_or(Node::Null),
+                _ => Node::Null,
+            };
+            probe.push(k.as_str(), value);
+        }
+        if detect(&Node::Object(probe)) != Some(Format::KubescapeScan) {
             return None;
         }
-        let mut head = Map::new();
+        let mut head = Members::default();
         let (mut results, mut resources) = (None, None);
         // A repeated key counts once, the last, as in a parsed tree.
         for (key, raw) in parts {
@@ -89,7 +88,7 @@ impl<'a> Scan<'a> {
                 "results" => results = Some(raw),
                 "resources" => resources = Some(raw),
                 _ => {
-                    head.insert(key, serde_json::from_str(raw.get()).ok()?);
+                    head.push(key, Node::parse(raw.get()).ok()?);
                 }
             }
         }
@@ -104,7 +103,7 @@ impl<'a> Scan<'a> {
         Some(Scan {
             input,
             record: *record,
-            head: Value::Object(head),
+            head: Node::Object(head),
             results,
             resources,
         })
@@ -141,7 +140,7 @@ impl<'a> Scan<'a> {
                     .items
                     .iter()
                     .filter_map(|raw| {
-                        let v: Value = serde_json::from_str(raw.get()).ok()?;
+                        let v = Node::parse(raw.get()).ok()?;
                         object_entry(&v)
                     })
                     .collect::<Vec<_>>()
@@ -176,7 +175,7 @@ impl<'a> Scan<'a> {
             );
             let start = part.loaded.findings.len();
             let mut sink = Sink::new(&mut part.loaded.findings, cluster, &mut shared);
-            let result = match serde_json::from_str::<Value>(raw.get()) {
+            let result = match Node::parse(raw.get()) {
                 Ok(value) => {
                     if let Some(e) = head.parse_result(&value, &mut seen, &mut sink) {
                         part.emitted.push((e, start));
@@ -265,7 +264,7 @@ mod tests {
     use crate::sources::parse_values;
 
     fn whole(bytes: &[u8]) -> Loaded {
-        let v: Value = serde_json::from_slice(bytes).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
         parse_values(Path::new("scan.json"), [v])
     }
 
@@ -295,11 +294,11 @@ mod tests {
     fn repeats_across_parts_are_dropped_and_warnings_located_at_their_result() {
         let mut bytes = Vec::new();
         write(GenFormat::Kubescape, 20_000, 7, &mut bytes).unwrap();
-        let mut v: Value = serde_json::from_slice(&bytes).unwrap();
+        let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         let results = v["results"].as_array_mut().unwrap();
         // The first results again at the end (another part when split), and
         // one result without its resourceID.
-        let again: Vec<Value> = results[..50].to_vec();
+        let again: Vec<serde_json::Value> = results[..50].to_vec();
         results.extend(again);
         results.push(serde_json::json!({"controls": []}));
         let text = serde_json::to_string_pretty(&v).unwrap();
