@@ -68,7 +68,7 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
         first_seen: time(v, &["FirstObservedAt"]).or_else(|| time(v, &["CreatedAt"])),
         last_seen: time(v, &["LastObservedAt"]).or_else(|| time(v, &["UpdatedAt"])),
         open,
-        raw: sink.raw(v),
+        raw: sink.raw_record(v),
         tags: super::draft::string_map(crate::sources::json::at(v, &["Resources", "0", "Tags"])),
     };
     sink.push(draft.finish(Source::Securityhub, &[&product, &id]));

@@ -37,6 +37,8 @@ pub struct Sink<'a> {
     messages: Vec<(bool, String)>,
     /// Tags Kubernetes findings read from a live cluster; files leave it unset.
     pub cluster: Option<String>,
+    /// The record's JSON text, when it was read from one.
+    text: Option<&'a str>,
     shared: &'a mut Shared,
 }
 
@@ -72,8 +74,15 @@ impl<'a> Sink<'a> {
             findings,
             messages: Vec::new(),
             cluster: cluster.map(str::to_string),
+            text: None,
             shared,
         }
+    }
+
+    /// The record being parsed is this JSON text.
+    pub(crate) fn with_text(mut self, text: &'a str) -> Sink<'a> {
+        self.text = Some(text);
+        self
     }
 
     /// What was said about the record (error?, message).
@@ -85,6 +94,15 @@ impl<'a> Sink<'a> {
     /// lasts (serialising records that would be dropped is wasted work).
     pub fn raw(&self, v: &Node) -> Option<Box<str>> {
         (self.shared.raw_left > 0).then(|| v.to_compact().into_boxed_str())
+    }
+
+    /// As [`Sink::raw`] for the whole record `v`: its own text when it came
+    /// as text.
+    pub fn raw_record(&self, v: &Node) -> Option<Box<str>> {
+        match self.text {
+            Some(text) => (self.shared.raw_left > 0).then(|| node::compact_text(text)),
+            None => self.raw(v),
+        }
     }
 
     pub fn push(&mut self, mut f: Finding) {
@@ -206,7 +224,10 @@ fn parse_raw(loaded: &mut Loaded, json: &document::JsonRecords, cluster: Option<
             for (done, r) in chunk.items.iter().enumerate() {
                 reserve_for_rest(&mut out.findings, done, chunk.room_for(json.records.len()));
                 let (messages, result) = match Node::parse(r.text) {
-                    Ok(value) => parse_one(&mut out.findings, &value, cluster, &mut shared),
+                    Ok(value) => {
+                        let sink = Sink::new(&mut out.findings, cluster, &mut shared);
+                        parse_one(sink.with_text(r.text), &value)
+                    }
                     Err(e) => (Vec::new(), Err(format!("invalid JSON: {e}"))),
                 };
                 if !messages.is_empty() || result.is_err() {
@@ -349,19 +370,14 @@ fn parse_records(
 ) {
     for record in records {
         let node = Node::of_value(&record.value);
-        let (messages, result) = parse_one(&mut loaded.findings, &node, cluster, shared);
+        let sink = Sink::new(&mut loaded.findings, cluster, shared);
+        let (messages, result) = parse_one(sink, &node);
         loaded.report(record.location, messages, result);
     }
 }
 
-/// Parses one record into `findings`; what the parser said about it.
-fn parse_one(
-    findings: &mut Vec<Finding>,
-    value: &Node,
-    cluster: Option<&str>,
-    shared: &mut Shared,
-) -> (Vec<(bool, String)>, Result<(), String>) {
-    let mut sink = Sink::new(findings, cluster, shared);
+/// Parses one record into the sink; what the parser said about it.
+fn parse_one(mut sink: Sink, value: &Node) -> (Vec<(bool, String)>, Result<(), String>) {
     let result = match detect(value) {
         Some(Format::Asff) => asff::parse(value, &mut sink),
         Some(Format::Ocsf) => ocsf::parse(value, &mut sink),

@@ -177,6 +177,35 @@ impl<'a> Node<'a> {
     }
 }
 
+/// JSON text that parsed, without the line breaks and indentation between
+/// its tokens. A one-line text is kept as it is: copying it is far cheaper
+/// than printing its tree again, and it is the record as the tool wrote it.
+pub fn compact_text(text: &str) -> Box<str> {
+    let text = text.trim();
+    if memchr::memchr(b'\n', text.as_bytes()).is_none() {
+        return text.into();
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in text.as_bytes() {
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            in_string = b == b'"';
+            out.push(b);
+        }
+    }
+    // Only ASCII whitespace outside strings was dropped: still UTF-8.
+    String::from_utf8(out).map_or_else(|_| text.into(), String::into_boxed_str)
+}
+
 impl Serialize for Node<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -393,6 +422,20 @@ mod tests {
         assert_eq!(Node::of_value(&value).to_compact(), value.to_string());
         let keys: Vec<&str> = node.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn compact_text_drops_only_the_layout() {
+        let pretty = "{\n  \"a\": [1, 2],\n  \"b\": \"x \\\" \\n y\",\n\t\"c\": {}\n}\n";
+        let compact = compact_text(pretty);
+        assert_eq!(&*compact, r#"{"a":[1,2],"b":"x \" \n y","c":{}}"#);
+        let again: serde_json::Value = serde_json::from_str(&compact).unwrap();
+        assert_eq!(
+            again,
+            serde_json::from_str::<serde_json::Value>(pretty).unwrap()
+        );
+        // One line stays as written.
+        assert_eq!(&*compact_text(" {\"a\": 1} "), r#"{"a": 1}"#);
     }
 
     #[test]

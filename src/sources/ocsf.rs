@@ -69,7 +69,7 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
         last_seen: time(v, &["finding_info", "last_seen_time_dt"])
             .or_else(|| time(v, &["time_dt"])),
         open: is_open(v),
-        raw: sink.raw(v),
+        raw: sink.raw_record(v),
         tags: ocsf_tags(v),
     };
     sink.push(draft.finish(Source::Securityhub, &[&product, &uid]));
