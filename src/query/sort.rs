@@ -81,9 +81,8 @@ pub fn sort_indices(findings: &[Finding], order: &mut [usize], key: SortKey, rev
     // The default order's fields are copied next to each index first: a
     // million comparisons that each reach into two 400-byte findings spread
     // over memory cost most of a second; these keys sit together.
-    let mut keyed: Vec<(Rank, usize)> =
-        order.iter().map(|&i| (Rank::of(&findings[i]), i)).collect();
-    keyed.sort_by(|(ra, a), (rb, b)| {
+    let keyed: Vec<(Rank, usize)> = order.iter().map(|&i| (Rank::of(&findings[i]), i)).collect();
+    let cmp = |(ra, a): &(Rank, usize), (rb, b): &(Rank, usize)| {
         let (fa, fb) = (&findings[*a], &findings[*b]);
         let primary = match key {
             SortKey::Severity => Ordering::Equal,
@@ -93,15 +92,63 @@ pub fn sort_indices(findings: &[Finding], order: &mut [usize], key: SortKey, rev
             .then_with(|| ra.cmp(rb))
             .then_with(|| fa.fingerprint.cmp(&fb.fingerprint));
         if reverse { o.reverse() } else { o }
-    });
-    for (slot, (_, i)) in order.iter_mut().zip(keyed) {
+    };
+    // Runs sorted on every core, then merged: still a stable sort, as ties
+    // are taken from the earlier run first.
+    let runs = crate::parallel::in_chunks(
+        &keyed,
+        crate::parallel::MIN_ITEMS,
+        |chunk| {
+            let mut run = chunk.items.to_vec();
+            run.sort_by(&cmp);
+            run
+        },
+        // Unsorted rather than lost.
+        |range| keyed[range].to_vec(),
+    );
+    let sorted = merge_runs(runs, cmp);
+    for (slot, (_, i)) in order.iter_mut().zip(sorted) {
         *slot = i;
     }
 }
 
+/// Sorted runs as one, merged in pairs so that each item is moved about
+/// log2(runs) times however many cores there are.
+fn merge_runs<T>(mut runs: Vec<Vec<T>>, cmp: impl Fn(&T, &T) -> Ordering + Copy) -> Vec<T> {
+    while runs.len() > 1 {
+        let mut next = Vec::with_capacity(runs.len().div_ceil(2));
+        let mut it = runs.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => merge_sorted(a, b, cmp),
+                None => a,
+            });
+        }
+        runs = next;
+    }
+    runs.pop().unwrap_or_default()
+}
+
+/// Two sorted runs as one; on ties `a`'s items come first.
+fn merge_sorted<T>(a: Vec<T>, b: Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let next = if cmp(y, x) == Ordering::Less {
+            b.next()
+        } else {
+            a.next()
+        };
+        out.extend(next);
+    }
+    out.extend(a);
+    out.extend(b);
+    out
+}
+
 /// [`default_order`] as a value: severity descending, last seen newest
 /// first, then the fingerprint's first bytes (equal ones are compared whole).
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Rank {
     severity: std::cmp::Reverse<crate::model::Severity>,
     last_seen: std::cmp::Reverse<Option<crate::model::Timestamp>>,
@@ -133,7 +180,12 @@ mod tests {
     fn findings() -> Vec<Finding> {
         let demo = crate::demo::load_current().findings;
         let mut out = Vec::new();
-        for (i, f) in demo.iter().cycle().take(600).enumerate() {
+        for (i, f) in demo
+            .iter()
+            .cycle()
+            .take(3 * crate::parallel::MIN_ITEMS)
+            .enumerate()
+        {
             let mut f = f.clone();
             f.severity = Severity::ALL_DESC[i % 3];
             f.last_seen = (i % 4 != 0).then(|| Timestamp::from_unix((i % 5) as i64 * 3600));
@@ -158,5 +210,27 @@ mod tests {
                 assert_eq!(fast, plain, "{key:?} reverse={reverse}");
             }
         }
+    }
+
+    /// Machines with more cores give more runs; merging them must still be
+    /// a stable sort whatever their number.
+    #[test]
+    fn merged_runs_are_a_stable_sort() {
+        let items: Vec<(u8, usize)> = (0..500).map(|i| (((i * 37) % 11) as u8, i)).collect();
+        let by_key = |a: &(u8, usize), b: &(u8, usize)| a.0.cmp(&b.0);
+        let mut expected = items.clone();
+        expected.sort_by(by_key);
+        for runs in [1, 2, 3, 5, 8] {
+            let split: Vec<Vec<(u8, usize)>> = items
+                .chunks(items.len().div_ceil(runs))
+                .map(|c| {
+                    let mut c = c.to_vec();
+                    c.sort_by(by_key);
+                    c
+                })
+                .collect();
+            assert_eq!(merge_runs(split, by_key), expected, "{runs} runs");
+        }
+        assert!(merge_runs(Vec::<Vec<u8>>::new(), u8::cmp).is_empty());
     }
 }
