@@ -129,20 +129,115 @@ pub fn each<T: Sync, R: Send>(
 }
 
 /// The chunks' lists as one, without a copy when there was one chunk.
-pub fn concat<T>(mut parts: Vec<Vec<T>>) -> Vec<T> {
+pub fn concat<T: Send + Sync>(mut parts: Vec<Vec<T>>) -> Vec<T> {
     if parts.len() == 1 {
         return parts.pop().unwrap_or_default();
     }
-    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        out.extend(part);
-    }
+    let mut out = Vec::new();
+    append_all(&mut out, parts);
     out
+}
+
+/// Items to move and the room they go to, of the same length.
+type Move<'a, T> = (&'a [T], &'a mut [std::mem::MaybeUninit<T>]);
+
+/// Below this many bytes one thread copies quicker than starting more.
+const MIN_PARALLEL_BYTES: usize = 8 << 20;
+
+/// Moves every part's items onto the end of `into`, in order, copying on
+/// every core. Joining a million findings is a third of a gigabyte written
+/// to fresh memory: one core spends a fifth of a second or more on it
+/// (mostly the kernel zeroing pages on first touch), while the others wait.
+pub fn append_all<T: Send + Sync>(into: &mut Vec<T>, mut parts: Vec<Vec<T>>) {
+    let total: usize = parts.iter().map(Vec::len).sum();
+    into.reserve_exact(total);
+    let threads = threads();
+    if threads == 1 || total.saturating_mul(std::mem::size_of::<T>()) < MIN_PARALLEL_BYTES {
+        for part in &mut parts {
+            into.append(part);
+        }
+        return;
+    }
+    let start = into.len();
+    // Each thread fills an equal share of the room; a part may span shares.
+    let share = total.div_ceil(threads);
+    let mut room: &mut [std::mem::MaybeUninit<T>] = &mut into.spare_capacity_mut()[..total];
+    let mut jobs: Vec<Vec<Move<'_, T>>> = Vec::new();
+    let mut job = Vec::new();
+    let mut left_in_share = share;
+    for part in &parts {
+        let mut src: &[T] = part;
+        while !src.is_empty() {
+            let n = src.len().min(left_in_share);
+            let (here, rest) = std::mem::take(&mut room).split_at_mut(n);
+            room = rest;
+            job.push((&src[..n], here));
+            src = &src[n..];
+            left_in_share -= n;
+            if left_in_share == 0 {
+                jobs.push(std::mem::take(&mut job));
+                left_in_share = share;
+            }
+        }
+    }
+    jobs.push(job);
+    std::thread::scope(|s| {
+        for job in jobs {
+            s.spawn(move || {
+                for (src, dst) in job {
+                    // SAFETY: `dst` is spare capacity of `into`, as long as
+                    // `src`, and no other job's `dst` overlaps it. The items are
+                    // copied bit for bit; which copy owns them is settled below,
+                    // after every copy is done.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            src.as_ptr(),
+                            dst.as_mut_ptr().cast::<T>(),
+                            src.len(),
+                        );
+                    }
+                }
+            });
+        }
+    });
+    // Reached only when every thread finished (a failed spawn or a panic
+    // unwinds out of the scope first, leaving the parts as their owners).
+    // SAFETY: the `total` items after `start` were just initialised from the
+    // parts, which then forget theirs (length 0: their memory is freed
+    // without dropping the items, which `into` now owns).
+    unsafe {
+        into.set_len(start + total);
+        for part in &mut parts {
+            part.set_len(0);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn appended_parts_keep_their_order_and_are_moved_once() {
+        // Owned strings, enough bytes to copy on every core, parts that
+        // span the threads' shares and empty parts between them.
+        let n = 3 * MIN_PARALLEL_BYTES / std::mem::size_of::<String>();
+        let parts: Vec<Vec<String>> = [n / 3, 0, 1, n, 7, 0, n / 2]
+            .iter()
+            .scan(0usize, |next, &len| {
+                let part = (*next..*next + len).map(|i| i.to_string()).collect();
+                *next += len;
+                Some(part)
+            })
+            .collect();
+        let expected: Vec<String> = parts.concat();
+        let mut into = vec!["first".to_string()];
+        append_all(&mut into, parts);
+        assert_eq!(into[0], "first");
+        assert_eq!(into[1..], expected[..]);
+        let small = concat(vec![vec![1u8, 2], vec![], vec![3]]);
+        assert_eq!(small, vec![1, 2, 3]);
+    }
 
     #[test]
     fn chunks_cover_every_item_once_in_order() {

@@ -81,7 +81,6 @@ pub fn sort_indices(findings: &[Finding], order: &mut [usize], key: SortKey, rev
     // The default order's fields are copied next to each index first: a
     // million comparisons that each reach into two 400-byte findings spread
     // over memory cost most of a second; these keys sit together.
-    let keyed: Vec<(Rank, usize)> = order.iter().map(|&i| (Rank::of(&findings[i]), i)).collect();
     let cmp = |(ra, a): &(Rank, usize), (rb, b): &(Rank, usize)| {
         let (fa, fb) = (&findings[*a], &findings[*b]);
         let primary = match key {
@@ -93,18 +92,21 @@ pub fn sort_indices(findings: &[Finding], order: &mut [usize], key: SortKey, rev
             .then_with(|| fa.fingerprint.cmp(&fb.fingerprint));
         if reverse { o.reverse() } else { o }
     };
-    // Runs sorted on every core, then merged: still a stable sort, as ties
-    // are taken from the earlier run first.
+    let keyed = |part: &[usize]| -> Vec<(Rank, usize)> {
+        part.iter().map(|&i| (Rank::of(&findings[i]), i)).collect()
+    };
+    // Runs keyed and sorted on every core, then merged: still a stable sort,
+    // as ties are taken from the earlier run first.
     let runs = crate::parallel::in_chunks(
-        &keyed,
+        order,
         crate::parallel::MIN_ITEMS,
         |chunk| {
-            let mut run = chunk.items.to_vec();
-            run.sort_by(&cmp);
+            let mut run = keyed(chunk.items);
+            run.sort_by(cmp);
             run
         },
         // Unsorted rather than lost.
-        |range| keyed[range].to_vec(),
+        |range| keyed(&order[range]),
     );
     let sorted = merge_runs(runs, cmp);
     for (slot, (_, i)) in order.iter_mut().zip(sorted) {

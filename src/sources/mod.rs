@@ -274,24 +274,28 @@ pub(crate) fn merge_all(into: &mut Loaded, parts: Vec<Loaded>) {
         into.errors.splice(0..0, errors);
         into.warnings.splice(0..0, warnings);
     }
-    let parts: Vec<Loaded> = parts.collect();
-    into.findings
-        .reserve_exact(parts.iter().map(|p| p.findings.len()).sum());
+    let mut parts: Vec<Loaded> = parts.collect();
+    let findings = parts
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.findings))
+        .collect();
+    crate::parallel::append_all(&mut into.findings, findings);
     for part in parts {
         merge(into, part);
     }
 }
 
 /// Every input's findings as one list (each input keeps its count), copied
-/// once into a list of the exact size.
+/// once, on every core, into a list of the exact size.
 pub fn take_findings(inputs: &mut [Loaded]) -> Vec<Finding> {
-    let total = inputs.iter().map(|l| l.findings.len()).sum();
-    let mut all = Vec::with_capacity(total);
-    for l in inputs {
-        l.findings_count = l.findings.len();
-        all.append(&mut l.findings);
-    }
-    all
+    let parts = inputs
+        .iter_mut()
+        .map(|l| {
+            l.findings_count = l.findings.len();
+            std::mem::take(&mut l.findings)
+        })
+        .collect();
+    crate::parallel::concat(parts)
 }
 
 impl Loaded {
