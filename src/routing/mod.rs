@@ -104,6 +104,45 @@ owner = "{namespace}"
         assert_eq!(r.route(&f).owner, "product");
     }
 
+    /// Routes first met in the second core's share get their own ids after
+    /// the first's; every finding keeps its own route.
+    #[test]
+    fn route_table_built_on_every_core_is_the_serial_one() {
+        let spec = parse_file(
+            "[[rules]]\nseverity = \"high\"\nowner = \"{namespace}\"\n",
+            Path::new("r.toml"),
+        )
+        .unwrap();
+        let r = Router::new(spec);
+        let n = 3 * crate::parallel::MIN_ITEMS;
+        let template = finding(Severity::High, "");
+        let findings: Vec<Finding> = (0..n)
+            .map(|i| {
+                let mut f = template.clone();
+                f.severity = Severity::ALL_DESC[i % Severity::ALL_DESC.len()];
+                f.namespace = crate::model::SafeText::line(&format!("ns-{}", i * 7 / n));
+                f
+            })
+            .collect();
+        let t = RouteTable::build(&r, &findings);
+        assert_eq!(t.of.len(), n);
+        for (i, f) in findings.iter().enumerate() {
+            assert_eq!(t.get(i), Some(&r.route(f)), "finding {i}");
+        }
+        let mut distinct = t.routes.clone();
+        distinct.sort_by(|a, b| a.owner.cmp(&b.owner));
+        distinct.dedup();
+        assert_eq!(distinct.len(), t.routes.len(), "each route once");
+        // Ids in order of first use, as one pass would give them.
+        let mut first_use: Vec<u32> = Vec::new();
+        for &id in &t.of {
+            if !first_use.contains(&id) {
+                first_use.push(id);
+            }
+        }
+        assert_eq!(first_use, (0..t.routes.len() as u32).collect::<Vec<_>>());
+    }
+
     #[test]
     fn invalid_rules_name_their_line() {
         let p = Path::new("r.toml");

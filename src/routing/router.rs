@@ -205,15 +205,58 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
+    /// Routes every finding, on every core; each core's table is then
+    /// renumbered into one.
     pub fn build(router: &Router, findings: &[Finding]) -> RouteTable {
+        let parts = crate::parallel::in_chunks(
+            findings,
+            crate::parallel::MIN_ITEMS,
+            |chunk| RouteTable::of_routes(chunk.items.iter().map(|f| router.route(f))),
+            // A bug in a rule must not lose findings: these keep the default.
+            |range| {
+                RouteTable::of_routes(findings[range].iter().map(|f| default_route(f.severity)))
+            },
+        );
+        let mut parts = parts.into_iter();
+        let mut t = parts.next().unwrap_or_default();
+        t.of.reserve_exact(findings.len().saturating_sub(t.of.len()));
+        // A million findings share a few routes: cloning them is cheap.
+        let mut index: HashMap<Route, u32> = t
+            .routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.clone(), i as u32))
+            .collect();
+        for part in parts {
+            let ids: Vec<u32> = part
+                .routes
+                .into_iter()
+                .map(|r| {
+                    *index.entry(r.clone()).or_insert_with(|| {
+                        t.routes.push(r);
+                        (t.routes.len() - 1) as u32
+                    })
+                })
+                .collect();
+            t.of.extend(part.of.iter().map(|&local| ids[local as usize]));
+        }
+        t
+    }
+
+    fn of_routes(routes: impl Iterator<Item = Route>) -> RouteTable {
         let mut index: HashMap<Route, u32> = HashMap::new();
         let mut t = RouteTable::default();
-        for f in findings {
-            let r = router.route(f);
-            let id = *index.entry(r.clone()).or_insert_with(|| {
-                t.routes.push(r);
-                (t.routes.len() - 1) as u32
-            });
+        for r in routes {
+            // Looked up before it is cloned: nearly every route is a repeat.
+            let id = match index.get(&r) {
+                Some(&id) => id,
+                None => {
+                    let id = t.routes.len() as u32;
+                    index.insert(r.clone(), id);
+                    t.routes.push(r);
+                    id
+                }
+            };
             t.of.push(id);
         }
         t
