@@ -66,13 +66,17 @@ impl SafeText {
 
     /// The same text, sharing its storage with equal texts seen before.
     pub fn interned(self, interner: &mut Interner) -> SafeText {
-        if self.display.len() < Interner::MIN_LEN {
+        if self.display.len() < Interner::MIN_LEN || interner.gave_up() {
             return self;
         }
-        let display = match interner.0.get(&*self.display) {
-            Some(shared) => shared.clone(),
+        interner.tried += 1;
+        let display = match interner.texts.get(&*self.display) {
+            Some(shared) => {
+                interner.found += 1;
+                shared.clone()
+            }
             None => {
-                interner.0.insert(self.display.clone());
+                interner.texts.insert(self.display.clone());
                 self.display
             }
         };
@@ -91,13 +95,31 @@ impl SafeText {
     }
 }
 
-/// Equal texts seen while loading one input, stored once.
+/// Equal texts seen while loading one input, stored once. One interner per
+/// kind of text: a kind that hardly repeats (a description naming its
+/// resource) is soon no longer looked up, as hashing and keeping a set of
+/// a hundred thousand unique texts would cost time and save nothing.
 #[derive(Debug, Default)]
-pub struct Interner(HashSet<Arc<str>>);
+pub struct Interner {
+    texts: HashSet<Arc<str>>,
+    tried: u32,
+    found: u32,
+}
 
 impl Interner {
     /// Shorter texts cost less than their entry in the set.
     const MIN_LEN: usize = 24;
+    /// Texts looked up before the hit rate is judged.
+    const SAMPLE: u32 = 4_096;
+
+    fn gave_up(&mut self) -> bool {
+        // Fewer than one in eight found: the rest will not be either.
+        let give_up = self.tried >= Self::SAMPLE && self.found < self.tried / 8;
+        if give_up && !self.texts.is_empty() {
+            self.texts = HashSet::default();
+        }
+        give_up
+    }
 }
 
 impl Serialize for SafeText {

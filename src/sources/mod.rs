@@ -45,7 +45,8 @@ pub struct Sink<'a> {
 /// What the records of one input share while they are parsed.
 #[derive(Debug)]
 pub struct Shared {
-    interner: crate::model::safe_text::Interner,
+    descriptions: crate::model::safe_text::Interner,
+    remediations: crate::model::safe_text::Interner,
     /// Findings that may still keep their raw record.
     raw_left: usize,
 }
@@ -53,7 +54,8 @@ pub struct Shared {
 impl Shared {
     pub(crate) fn new(raw_left: usize) -> Shared {
         Shared {
-            interner: Default::default(),
+            descriptions: Default::default(),
+            remediations: Default::default(),
             raw_left,
         }
     }
@@ -106,9 +108,9 @@ impl<'a> Sink<'a> {
     }
 
     pub fn push(&mut self, mut f: Finding) {
-        f.description = std::mem::take(&mut f.description).interned(&mut self.shared.interner);
+        f.description = std::mem::take(&mut f.description).interned(&mut self.shared.descriptions);
         f.remediation.text =
-            std::mem::take(&mut f.remediation.text).interned(&mut self.shared.interner);
+            std::mem::take(&mut f.remediation.text).interned(&mut self.shared.remediations);
         if self.shared.raw_left == 0 {
             f.raw = None;
         } else {

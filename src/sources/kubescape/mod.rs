@@ -226,12 +226,7 @@ impl<'a> ScanHead<'a> {
 
     /// The findings of one result; `seen` holds the (resourceID, controlID)
     /// pairs already given, as Kubescape can list a control twice.
-    fn parse_result(
-        &self,
-        result: &Node,
-        seen: &mut HashSet<(String, String)>,
-        sink: &mut Sink,
-    ) -> Option<Emitted> {
+    fn parse_result(&self, result: &Node, seen: &mut Seen, sink: &mut Sink) -> Option<Emitted> {
         let Some(resource_id) = text(result, &["resourceID"]) else {
             sink.warn("Kubescape result without resourceID skipped".to_string());
             return None;
@@ -253,6 +248,7 @@ impl<'a> ScanHead<'a> {
             resource_id: resource_id.to_string(),
             controls: Vec::new(),
         };
+        let given = seen.controls_of(&resource_id);
         for control in array(result, &["controls"]) {
             if !control_failed(control) {
                 continue;
@@ -261,9 +257,10 @@ impl<'a> ScanHead<'a> {
                 sink.warn(format!("failed control without controlID on {resource_id}"));
                 continue;
             };
-            if !seen.insert((resource_id.to_string(), id.to_string())) {
+            if given.iter().any(|g| **g == *id) {
                 continue;
             }
+            given.push(id.as_ref().into());
             let info = control_info(self.summary, &id);
             let severity = control_severity(
                 info.score_factor,
@@ -318,11 +315,22 @@ pub fn parse_scan(v: &Node, sink: &mut Sink) -> Result<(), String> {
         Some(Node::Array(a)) => a,
         Some(_) => return Err("Kubescape \"results\" is not an array".to_string()),
     };
-    let mut seen = HashSet::new();
+    let mut seen = Seen::default();
     for result in results {
         head.parse_result(result, &mut seen, sink);
     }
     Ok(())
+}
+
+/// The controls already given per resource: a resource's long ID is hashed
+/// once per result, not once per control, and the set grows by resources.
+#[derive(Default)]
+pub(crate) struct Seen(HashMap<Box<str>, Vec<Box<str>>>);
+
+impl Seen {
+    fn controls_of(&mut self, resource_id: &str) -> &mut Vec<Box<str>> {
+        self.0.entry(resource_id.into()).or_default()
+    }
 }
 
 /// The workload an operator object describes, from its `kubescape.io/workload-*` labels.

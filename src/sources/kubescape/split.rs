@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::sources::node::{Node, Object as Members};
 
-use super::{Object, ScanHead, object_entry};
+use super::{Object, ScanHead, Seen, object_entry};
 use crate::parallel;
 use crate::sources::document::{Places, RawRecord};
 use crate::sources::{Format, Loaded, MAX_RAW_PER_INPUT, Shared, Sink, detect};
@@ -165,7 +165,7 @@ impl<'a> Scan<'a> {
             emitted: Vec::new(),
         };
         let mut shared = Shared::new(MAX_RAW_PER_INPUT / chunk.of);
-        let mut seen = HashSet::new();
+        let mut seen = Seen::default();
         let mut places = Places::new(self.input);
         for (done, raw) in chunk.items.iter().enumerate() {
             crate::sources::reserve_for_rest(
