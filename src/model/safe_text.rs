@@ -196,6 +196,42 @@ fn sanitize(raw: &str, lines: Lines) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn intern(text: &str, interner: &mut Interner) -> Arc<str> {
+        SafeText::multi(text).interned(interner).display
+    }
+
+    #[test]
+    fn repeated_texts_share_storage_and_unique_ones_stop_being_looked_up() {
+        let long = "Restrict access to the bucket with a bucket policy.";
+        let mut repeats = Interner::default();
+        for i in 0..2 * Interner::SAMPLE {
+            // One in four is new: enough repeats to keep interning.
+            let text = if i % 4 == 0 {
+                format!("{long} {i}")
+            } else {
+                long.to_string()
+            };
+            intern(&text, &mut repeats);
+        }
+        let (a, b) = (intern(long, &mut repeats), intern(long, &mut repeats));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!repeats.gave_up());
+
+        let mut unique = Interner::default();
+        for i in 0..Interner::SAMPLE {
+            intern(&format!("{long} {i}"), &mut unique);
+        }
+        assert!(unique.gave_up());
+        assert!(unique.texts.is_empty(), "its set is freed");
+        let (a, b) = (intern(long, &mut unique), intern(long, &mut unique));
+        assert_eq!(a, b);
+        assert!(!Arc::ptr_eq(&a, &b));
+        // Short texts are never looked up.
+        let mut short = Interner::default();
+        intern("short", &mut short);
+        assert_eq!(short.tried, 0);
+    }
+
     #[test]
     fn plain_text_is_untouched() {
         let t = SafeText::line("S3 bucket should block public access");
