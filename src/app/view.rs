@@ -2,7 +2,7 @@
 //! Plain data over indices into the findings, tested without a terminal.
 
 use crate::model::{Finding, Severity};
-use crate::query::filter::{Needle, finding_mask};
+use crate::query::filter::{Brief, Needle};
 use crate::query::{Facts, Filter, Group, SortKey, group_by_owner, group_by_rule, sort_indices};
 use crate::routing::RouteTable;
 
@@ -11,11 +11,61 @@ const PARALLEL_FILTER_MIN: usize = 50_000;
 /// Filter results kept for backspace (a few prefixes of what is typed).
 const RECENT_FILTERS: usize = 8;
 
-/// One table row: a finding, or a rule with every finding it covers.
+/// A filter's result: the findings that passed, in order, and how many of
+/// each severity (counted as they are tested, while each is in cache).
+#[derive(Debug, Clone, Default)]
+struct Shown {
+    indices: Vec<usize>,
+    /// Per rank in [`Severity::ALL_DESC`].
+    counts: [usize; 6],
+}
+
+impl Shown {
+    fn push(&mut self, i: usize, severity: Severity) {
+        self.indices.push(i);
+        self.counts[rank(severity)] += 1;
+    }
+
+    /// `indices` as they are, counted.
+    fn of(indices: &[usize], findings: &[Finding]) -> Shown {
+        let mut out = Shown::default();
+        for &i in indices {
+            out.push(i, findings[i].severity);
+        }
+        out
+    }
+
+    fn join(parts: Vec<Shown>) -> Shown {
+        let mut counts = [0; 6];
+        for p in &parts {
+            add_counts(&mut counts, &p.counts);
+        }
+        let indices = crate::parallel::concat(parts.into_iter().map(|p| p.indices).collect());
+        Shown { indices, counts }
+    }
+}
+
+fn add_counts(into: &mut [usize; 6], more: &[usize; 6]) {
+    for (a, b) in into.iter_mut().zip(more) {
+        *a += b;
+    }
+}
+
+/// Where `s` sits in [`Severity::ALL_DESC`].
+fn rank(s: Severity) -> usize {
+    Severity::ALL_DESC
+        .iter()
+        .position(|&d| d == s)
+        .unwrap_or(Severity::ALL_DESC.len() - 1)
+}
+
+/// One table row: a finding, or a rule with every finding it covers. The
+/// group is boxed: a row is 16 bytes, and a million finding rows are made
+/// at every keystroke.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Row {
     Finding(usize),
-    Group(Group),
+    Group(Box<Group>),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -41,10 +91,10 @@ pub struct View {
     /// The filter `shown` was computed with: a narrower one filters `shown`.
     last_filter: Option<Filter>,
     /// Recent filters and what they showed: backspace returns to one of them.
-    recent: Vec<(Filter, Vec<usize>)>,
-    /// Each finding's searchable characters (`query::filter::finding_mask`).
-    masks: Vec<u64>,
-    masks_stale: bool,
+    recent: Vec<(Filter, Shown)>,
+    /// Per finding, what the filter and the counts read besides the text.
+    briefs: Vec<Brief>,
+    briefs_stale: bool,
 }
 
 impl View {
@@ -53,7 +103,7 @@ impl View {
     /// The findings changed (not just their facts): sort them again.
     pub fn invalidate(&mut self) {
         self.order_for = None;
-        self.masks_stale = true;
+        self.briefs_stale = true;
         self.facts_changed();
     }
 
@@ -82,25 +132,98 @@ impl View {
             }
     }
 
-    fn filtered(&self, candidates: &[usize], findings: &[Finding], facts: &[Facts]) -> Vec<usize> {
-        let needle = Needle::new(&self.filter);
-        let keep = |part: &[usize]| -> Vec<usize> {
-            part.iter()
-                .copied()
-                .filter(|&i| {
-                    let fx = facts.get(i).copied().unwrap_or_default();
-                    let mask = self.masks.get(i).copied().unwrap_or(u64::MAX);
-                    self.filter.matches_masked(&findings[i], &fx, &needle, mask)
-                })
-                .collect()
+    /// Whether finding `i` passes, and its severity (for the counts) if so.
+    fn passes(
+        &self,
+        i: usize,
+        findings: &[Finding],
+        facts: &[Facts],
+        needle: &Needle,
+    ) -> Option<Severity> {
+        let fx = facts.get(i).copied().unwrap_or_default();
+        let f = &findings[i];
+        let pass = |b: &Brief| {
+            self.filter
+                .matches_brief(f, b, &fx, needle)
+                .then_some(b.severity)
         };
-        crate::parallel::concat(crate::parallel::in_chunks(
+        match self.briefs.get(i) {
+            Some(b) => pass(b),
+            None => pass(&Brief::of(f)),
+        }
+    }
+
+    /// The candidates (a narrower filter's earlier result) that pass.
+    fn filtered(&self, candidates: &[usize], findings: &[Finding], facts: &[Facts]) -> Shown {
+        let needle = Needle::new(&self.filter);
+        Shown::join(crate::parallel::in_chunks(
             candidates,
             PARALLEL_FILTER_MIN,
-            |c| keep(c.items),
+            |c| {
+                let mut out = Shown::default();
+                for &i in c.items {
+                    if let Some(s) = self.passes(i, findings, facts, &needle) {
+                        out.push(i, s);
+                    }
+                }
+                out
+            },
             // A failed chunk hides nothing rather than losing findings.
-            |range| candidates[range].to_vec(),
+            |range| Shown::of(&candidates[range], findings),
         ))
+    }
+
+    /// Every finding that passes, in the sorted order. Each is tested in the
+    /// findings' own order, reading the briefs, facts and findings front to
+    /// back; the sorted order then keeps those that passed. Testing them in
+    /// sorted order jumped about memory for each one.
+    fn filtered_all(&self, findings: &[Finding], facts: &[Facts]) -> Shown {
+        let needle = Needle::new(&self.filter);
+        let indices: Vec<usize> = (0..findings.len()).collect();
+        let parts = crate::parallel::in_chunks(
+            &indices,
+            PARALLEL_FILTER_MIN,
+            |c| {
+                let mut counts = [0; 6];
+                let pass: Vec<bool> = c
+                    .items
+                    .iter()
+                    .map(|&i| {
+                        let s = self.passes(i, findings, facts, &needle);
+                        if let Some(s) = s {
+                            counts[rank(s)] += 1;
+                        }
+                        s.is_some()
+                    })
+                    .collect();
+                (pass, counts)
+            },
+            |range| {
+                let mut counts = [0; 6];
+                for f in &findings[range.clone()] {
+                    counts[rank(f.severity)] += 1;
+                }
+                (vec![true; range.len()], counts)
+            },
+        );
+        let mut counts = [0; 6];
+        for (_, c) in &parts {
+            add_counts(&mut counts, c);
+        }
+        let pass = crate::parallel::concat(parts.into_iter().map(|(p, _)| p).collect());
+        let indices = crate::parallel::concat(crate::parallel::in_chunks(
+            &self.order,
+            PARALLEL_FILTER_MIN,
+            |c| {
+                c.items
+                    .iter()
+                    .copied()
+                    .filter(|&i| pass.get(i).copied().unwrap_or(true))
+                    .collect()
+            },
+            |range| self.order[range].to_vec(),
+        ));
+        Shown { indices, counts }
     }
 
     pub fn recompute(&mut self, findings: &[Finding], facts: &[Facts], routes: &RouteTable) {
@@ -114,49 +237,47 @@ impl View {
 
             self.facts_changed();
         }
-        if self.masks_stale || self.masks.len() != findings.len() {
-            self.masks = crate::parallel::concat(crate::parallel::in_chunks(
+        if self.briefs_stale || self.briefs.len() != findings.len() {
+            self.briefs = crate::parallel::concat(crate::parallel::in_chunks(
                 findings,
                 crate::parallel::MIN_ITEMS,
-                |c| c.items.iter().map(finding_mask).collect::<Vec<_>>(),
-                // No mask rules nothing out: filtering stays right, only slower.
-                |range| vec![u64::MAX; range.len()],
+                |c| c.items.iter().map(Brief::of).collect::<Vec<_>>(),
+                |range| findings[range].iter().map(Brief::without_mask).collect(),
             ));
-            self.masks_stale = false;
+            self.briefs_stale = false;
         }
         let recent = self.recent.iter().position(|(f, _)| *f == self.filter);
-        let shown = match (&self.last_filter, recent) {
+        let Shown { indices, counts } = match (&self.last_filter, recent) {
             (_, Some(i)) => self.recent[i].1.clone(),
             (Some(old), None) if Self::narrows(old, &self.filter) => {
                 self.filtered(&self.shown, findings, facts)
             }
-            _ => self.filtered(&self.order, findings, facts),
+            _ => self.filtered_all(findings, facts),
         };
         self.last_filter = Some(self.filter.clone());
         if recent.is_none() {
             if self.recent.len() >= RECENT_FILTERS {
                 self.recent.remove(0);
             }
-            self.recent.push((self.filter.clone(), shown.clone()));
+            self.recent.push((
+                self.filter.clone(),
+                Shown {
+                    indices: indices.clone(),
+                    counts,
+                },
+            ));
         }
-        self.shown = shown;
-        self.counts = Severity::ALL_DESC.map(|s| (s, 0));
-        for &i in &self.shown {
-            let rank = Severity::ALL_DESC
-                .iter()
-                .position(|&s| s == findings[i].severity)
-                .unwrap_or(5);
-            self.counts[rank].1 += 1;
-        }
+        self.shown = indices;
+        self.counts = std::array::from_fn(|r| (Severity::ALL_DESC[r], counts[r]));
         self.rows = if self.grouped && self.by_owner {
             group_by_owner(findings, &self.shown, |i| routes.owner(i).to_string())
                 .into_iter()
-                .map(Row::Group)
+                .map(|g| Row::Group(Box::new(g)))
                 .collect()
         } else if self.grouped {
             group_by_rule(findings, &self.shown)
                 .into_iter()
-                .map(Row::Group)
+                .map(|g| Row::Group(Box::new(g)))
                 .collect()
         } else {
             self.shown.iter().map(|&i| Row::Finding(i)).collect()
@@ -280,15 +401,29 @@ mod tests {
 
     #[test]
     fn typing_narrows_from_the_last_result_and_agrees_with_a_fresh_filter() {
-        let f = demo();
+        typing_agrees_with_a_plain_scan(&demo());
+    }
+
+    /// Enough findings for every core to filter its share.
+    #[test]
+    fn filtering_on_every_core_agrees_with_a_plain_scan() {
+        let f: Vec<Finding> = demo()
+            .into_iter()
+            .cycle()
+            .take(2 * PARALLEL_FILTER_MIN + 7)
+            .collect();
+        typing_agrees_with_a_plain_scan(&f);
+    }
+
+    fn typing_agrees_with_a_plain_scan(f: &[Finding]) {
         let routes = RouteTable::default();
         let mut typed = View::default();
         for text in ["p", "pr", "pri", "priv", "pri", "", "c", "cv", "cve-2023"] {
             typed.filter.text = text.to_string();
-            typed.recompute(&f, &[], &routes);
+            typed.recompute(f, &[], &routes);
             let mut fresh = View::default();
             fresh.filter.text = text.to_string();
-            fresh.recompute(&f, &[], &routes);
+            fresh.recompute(f, &[], &routes);
             assert_eq!(typed.shown, fresh.shown, "after typing {text:?}");
             // And both agree with a plain scan (no masks, no earlier results).
             let mut naive: Vec<usize> = (0..f.len())
@@ -299,6 +434,12 @@ mod tests {
             got.sort_unstable();
             assert_eq!(got, naive, "{text:?}");
             assert_eq!(typed.counts, fresh.counts);
+            let counted: usize = typed.counts.iter().map(|(_, n)| n).sum();
+            assert_eq!(counted, naive.len(), "{text:?}");
+            for (severity, n) in typed.counts {
+                let scanned = naive.iter().filter(|&&i| f[i].severity == severity).count();
+                assert_eq!(n, scanned, "{text:?} {severity:?}");
+            }
         }
         assert!(!typed.shown.is_empty());
         assert!(crate::query::filter::contains_ci("Privileged", "PRIV"));

@@ -38,25 +38,69 @@ impl Filter {
         self.matches_except_text(f, facts) && matches_text(f, needle)
     }
 
-    /// As [`Filter::matches_needle`], with the finding's [`finding_mask`]: a
+    /// As [`Filter::matches_needle`], from the finding's [`Brief`]: the
+    /// finding itself is read only when its text must be searched. A
     /// finding lacking one of the needle's characters is out without a
     /// scan, and a one-letter needle is decided by the mask alone.
-    pub fn matches_masked(&self, f: &Finding, facts: &Facts, needle: &Needle, mask: u64) -> bool {
-        self.matches_except_text(f, facts)
+    pub fn matches_brief(
+        &self,
+        f: &Finding,
+        brief: &Brief,
+        facts: &Facts,
+        needle: &Needle,
+    ) -> bool {
+        self.matches_facts(brief, facts)
             && (needle.text.is_empty()
-                || (needle.mask & !mask == 0 && (needle.exact || matches_text(f, &needle.text))))
+                || (needle.mask & !brief.mask == 0
+                    && (needle.exact || matches_text(f, &needle.text))))
     }
 
     fn matches_except_text(&self, f: &Finding, facts: &Facts) -> bool {
+        self.matches_facts(&Brief::without_mask(f), facts)
+    }
+
+    fn matches_facts(&self, brief: &Brief, facts: &Facts) -> bool {
         (!self.new_only || facts.new)
             && (self.statuses.is_empty() || self.statuses.contains(&facts.status))
             && self
                 .routes
                 .as_ref()
                 .is_none_or(|r| r.contains(&facts.route))
-            && (self.include_closed || f.open)
-            && self.min_severity.is_none_or(|min| f.severity >= min)
-            && (self.sources.is_empty() || self.sources.contains(&f.source))
+            && (self.include_closed || brief.open)
+            && self.min_severity.is_none_or(|min| brief.severity >= min)
+            && (self.sources.is_empty() || self.sources.contains(&brief.source))
+    }
+}
+
+/// What the filter reads of a finding besides its text, kept in a list
+/// beside the findings. Testing a million findings in sort order reads 16
+/// bytes each from one array instead of a line of each 328-byte finding
+/// scattered over a third of a gigabyte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Brief {
+    /// The characters of the searched fields ([`finding_mask`]).
+    pub mask: u64,
+    pub severity: Severity,
+    pub source: Source,
+    pub open: bool,
+}
+
+impl Brief {
+    pub fn of(f: &Finding) -> Brief {
+        Brief {
+            mask: finding_mask(f),
+            ..Brief::without_mask(f)
+        }
+    }
+
+    /// A mask that rules nothing out: filtering stays right, only slower.
+    pub fn without_mask(f: &Finding) -> Brief {
+        Brief {
+            mask: u64::MAX,
+            severity: f.severity,
+            source: f.source,
+            open: f.open,
+        }
     }
 }
 
