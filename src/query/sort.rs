@@ -78,22 +78,26 @@ pub fn sort_findings(v: &mut [&Finding], key: SortKey, reverse: bool) {
 
 /// Sorts indices into `findings`, as the dashboard keeps them.
 pub fn sort_indices(findings: &[Finding], order: &mut [usize], key: SortKey, reverse: bool) {
-    // The default order's fields are copied next to each index first: a
-    // million comparisons that each reach into two 400-byte findings spread
-    // over memory cost most of a second; these keys sit together.
-    let cmp = |(ra, a): &(Rank, usize), (rb, b): &(Rank, usize)| {
-        let (fa, fb) = (&findings[*a], &findings[*b]);
-        let primary = match key {
-            SortKey::Severity => Ordering::Equal,
-            _ => compare_primary(key, fa, fb),
-        };
-        let o = primary
+    // Every key is copied next to its index first, the sort key's own value
+    // as a rank among the distinct values: a million comparisons that each
+    // reach into two 328-byte findings (and for titles into two strings)
+    // spread over memory cost most of a second; these keys sit together.
+    let primary = primary_ranks(findings, order, key);
+    let cmp = |(pa, ra, a): &Keyed, (pb, rb, b): &Keyed| {
+        let o = pa
+            .cmp(pb)
             .then_with(|| ra.cmp(rb))
-            .then_with(|| fa.fingerprint.cmp(&fb.fingerprint));
+            .then_with(|| findings[*a].fingerprint.cmp(&findings[*b].fingerprint));
         if reverse { o.reverse() } else { o }
     };
-    let keyed = |part: &[usize]| -> Vec<(Rank, usize)> {
-        part.iter().map(|&i| (Rank::of(&findings[i]), i)).collect()
+    let keyed = |part: &[usize], at: usize| -> Vec<Keyed> {
+        part.iter()
+            .zip(at..)
+            .map(|(&i, pos)| {
+                let p = primary.as_ref().map_or(0, |p| p[pos]);
+                (p, Rank::of(&findings[i]), i)
+            })
+            .collect()
     };
     // Runs keyed and sorted on every core, then merged: still a stable sort,
     // as ties are taken from the earlier run first.
@@ -101,17 +105,118 @@ pub fn sort_indices(findings: &[Finding], order: &mut [usize], key: SortKey, rev
         order,
         crate::parallel::MIN_ITEMS,
         |chunk| {
-            let mut run = keyed(chunk.items);
+            let mut run = keyed(chunk.items, chunk.range.start);
             run.sort_by(cmp);
             run
         },
         // Unsorted rather than lost.
-        |range| keyed(&order[range]),
+        |range| keyed(&order[range.clone()], range.start),
     );
     let sorted = merge_runs(runs, cmp);
-    for (slot, (_, i)) in order.iter_mut().zip(sorted) {
+    for (slot, (_, _, i)) in order.iter_mut().zip(sorted) {
         *slot = i;
     }
+}
+
+/// The sort key's rank, the default order's fields, the index.
+type Keyed = (u32, Rank, usize);
+
+/// Per position in `order`, the sort key's value as a rank (None for the
+/// default order, which has no key of its own).
+fn primary_ranks(findings: &[Finding], order: &[usize], key: SortKey) -> Option<Vec<u32>> {
+    let values = |of: &(dyn Fn(&Finding) -> &str + Sync)| -> Vec<u32> {
+        ranks(&each(order, |i| of(&findings[i])))
+    };
+    Some(match key {
+        SortKey::Severity => return None,
+        SortKey::Source => ranks(&each(order, |i| findings[i].source)),
+        SortKey::Title => values(&|f| f.title.display()),
+        SortKey::Resource => values(&|f| f.resource.display()),
+        SortKey::Scope => ranks(&each(order, |i| findings[i].scope())),
+        // "Sort by age" reads as "oldest on top": earliest first_seen first.
+        SortKey::Age => ranks(&each(order, |i| findings[i].first_seen)),
+    })
+}
+
+/// `value` of every index, on every core.
+fn each<T: Send>(order: &[usize], value: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let value = &value;
+    let parts = crate::parallel::in_chunks(
+        order,
+        crate::parallel::MIN_ITEMS,
+        |c| c.items.iter().map(|&i| value(i)).collect::<Vec<T>>(),
+        |range| order[range].iter().map(|&i| value(i)).collect(),
+    );
+    parts.into_iter().flatten().collect()
+}
+
+/// Each value's rank among the distinct values: equal values get equal
+/// ranks, and ranks order as the values do. Each value is read once here,
+/// instead of twice per comparison.
+fn ranks<T: Ord + std::hash::Hash + Sync>(values: &[T]) -> Vec<u32> {
+    use foldhash::{HashMap, HashMapExt};
+    // Per chunk, where its distinct values are and each position's id
+    // among them.
+    let parts = crate::parallel::in_chunks(
+        values,
+        crate::parallel::MIN_ITEMS,
+        |c| {
+            let mut ids: HashMap<&T, u32> = HashMap::new();
+            let mut distinct: Vec<usize> = Vec::new();
+            let local: Vec<u32> = c
+                .items
+                .iter()
+                .zip(c.range.clone())
+                .map(|(v, at)| {
+                    *ids.entry(v).or_insert_with(|| {
+                        distinct.push(at);
+                        (distinct.len() - 1) as u32
+                    })
+                })
+                .collect();
+            // Sorted here, on this core, and the ids renumbered to match;
+            // the chunks' lists are merged below.
+            let mut by_value: Vec<u32> = (0..distinct.len() as u32).collect();
+            by_value.sort_unstable_by(|&a, &b| {
+                values[distinct[a as usize]].cmp(&values[distinct[b as usize]])
+            });
+            let mut new_id = vec![0u32; distinct.len()];
+            for (k, &id) in by_value.iter().enumerate() {
+                new_id[id as usize] = k as u32;
+            }
+            let local: Vec<u32> = local.into_iter().map(|l| new_id[l as usize]).collect();
+            let distinct: Vec<usize> = by_value.iter().map(|&id| distinct[id as usize]).collect();
+            (distinct, local)
+        },
+        |range| (range.clone().collect(), (0..range.len() as u32).collect()),
+    );
+    // Every chunk's distinct values merged; a value's rank is how many
+    // smaller values came before it. Equal values from two chunks sit side
+    // by side, so one comparison with the neighbour tells.
+    let runs: Vec<Vec<(&T, u32, u32)>> = parts
+        .iter()
+        .enumerate()
+        .map(|(chunk, (d, _))| {
+            d.iter()
+                .enumerate()
+                .map(|(id, &at)| (&values[at], chunk as u32, id as u32))
+                .collect()
+        })
+        .collect();
+    let all = merge_runs(runs, |a, b| a.0.cmp(b.0));
+    let mut rank_of: Vec<Vec<u32>> = parts.iter().map(|(d, _)| vec![0; d.len()]).collect();
+    let mut rank = 0u32;
+    for (n, &(v, chunk, id)) in all.iter().enumerate() {
+        if n > 0 && all[n - 1].0 != v {
+            rank += 1;
+        }
+        rank_of[chunk as usize][id as usize] = rank;
+    }
+    let mut out = Vec::with_capacity(values.len());
+    for ((_, local), rank) in parts.iter().zip(&rank_of) {
+        out.extend(local.iter().map(|&l| rank[l as usize]));
+    }
+    out
 }
 
 /// Sorted runs as one, merged in pairs so that each item is moved about
@@ -212,6 +317,22 @@ mod tests {
                 assert_eq!(fast, plain, "{key:?} reverse={reverse}");
             }
         }
+    }
+
+    #[test]
+    fn ranks_order_as_the_values_and_tie_as_they_do() {
+        let n = 3 * crate::parallel::MIN_ITEMS;
+        // Repeats within and across the cores' shares.
+        let values: Vec<String> = (0..n).map(|i| format!("v{}", (i * 7919) % 997)).collect();
+        let got = ranks(&values);
+        let mut distinct: Vec<&String> = values.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        for (v, r) in values.iter().zip(&got) {
+            assert_eq!(distinct[*r as usize], v);
+        }
+        assert!(ranks::<u8>(&[]).is_empty());
+        assert_eq!(ranks(&[5, 5, 5]), [0, 0, 0]);
     }
 
     /// Machines with more cores give more runs; merging them must still be
