@@ -270,7 +270,7 @@ impl View {
         self.shown = indices;
         self.counts = std::array::from_fn(|r| (Severity::ALL_DESC[r], counts[r]));
         self.rows = if self.grouped && self.by_owner {
-            group_by_owner(findings, &self.shown, |i| routes.owner(i).to_string())
+            group_by_owner(findings, &self.shown, |i| routes.owner(i))
                 .into_iter()
                 .map(|g| Row::Group(Box::new(g)))
                 .collect()

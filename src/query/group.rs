@@ -20,69 +20,137 @@ pub struct Group {
 /// order of their first member and are then ordered worst first, so grouping a
 /// sorted list gives sorted groups. A finding without a rule groups by title.
 pub fn group_by_rule(findings: &[Finding], order: &[usize]) -> Vec<Group> {
-    let mut index: HashMap<(Source, &str), usize> = HashMap::new();
-    let mut groups: Vec<Group> = Vec::new();
-    for &i in order {
-        let Some(f) = findings.get(i) else { continue };
+    let valid: Vec<usize>;
+    let order = if order.iter().all(|&i| i < findings.len()) {
+        order
+    } else {
+        valid = order
+            .iter()
+            .copied()
+            .filter(|&i| i < findings.len())
+            .collect();
+        &valid
+    };
+    // What grouping reads of each finding, read once on every core; equal
+    // rules then share a rank, so the pass that forms the groups reads
+    // integers in order instead of hashing a string from each finding.
+    let keys: Vec<(Source, &str)> = super::rank::each(order, |i| {
+        let f = &findings[i];
         let key = if f.rule_id.is_empty() {
             f.title.display()
         } else {
             f.rule_id.display()
         };
-        match index.get(&(f.source, key)) {
-            Some(&g) => {
-                let g = &mut groups[g];
-                g.severity = g.severity.max(f.severity);
-                g.members.push(i);
-            }
-            None => {
-                index.insert((f.source, key), groups.len());
-                groups.push(Group {
-                    rule_id: key.to_string(),
-                    title: f.title.display().to_string(),
-                    severity: f.severity,
-                    members: vec![i],
-                    resources: 0,
-                });
-            }
+        (f.source, key)
+    });
+    let ranks = super::rank::ranks(&keys);
+    let read = super::rank::each(order, |i| (findings[i].severity, Place::of(findings, i)));
+    const NONE: u32 = u32::MAX;
+    let mut group_of_rank = vec![NONE; ranks.len()];
+    let mut groups: Vec<Group> = Vec::new();
+    let mut places: Vec<Vec<Place>> = Vec::new();
+    for (((&i, &rank), &(_, key)), &(severity, place)) in
+        order.iter().zip(&ranks).zip(&keys).zip(&read)
+    {
+        let g = &mut group_of_rank[rank as usize];
+        if *g == NONE {
+            *g = groups.len() as u32;
+            groups.push(Group {
+                rule_id: key.to_string(),
+                title: findings[i].title.display().to_string(),
+                severity,
+                members: Vec::new(),
+                resources: 0,
+            });
+            places.push(Vec::new());
         }
+        let g = *g as usize;
+        groups[g].severity = groups[g].severity.max(severity);
+        groups[g].members.push(i);
+        places[g].push(place);
     }
-    count_resources(findings, &mut groups);
+    for (g, mut p) in groups.iter_mut().zip(places) {
+        g.resources = Place::distinct(&mut p, findings);
+    }
     groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
     groups
 }
 
+/// Where a finding is: its (cluster, account, resource), hashed, and the
+/// finding, to compare the texts of two places whose hashes are equal.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    hash: u64,
+    finding: usize,
+}
+
+impl Place {
+    fn texts(f: &Finding) -> (&str, &str, &str) {
+        (
+            f.cluster.display(),
+            f.account.display(),
+            f.resource.display(),
+        )
+    }
+
+    fn of(findings: &[Finding], i: usize) -> Place {
+        use std::hash::BuildHasher;
+        // A fixed seed: equal places must hash equal in every chunk.
+        let hash = foldhash::fast::FixedState::with_seed(0).hash_one(Place::texts(&findings[i]));
+        Place { hash, finding: i }
+    }
+
+    /// How many distinct places: sorted by hash, then only places with
+    /// equal hashes (nearly always the same place) compare their texts.
+    fn distinct(places: &mut [Place], findings: &[Finding]) -> usize {
+        places.sort_unstable_by_key(|p| p.hash);
+        places
+            .chunk_by_mut(|a, b| a.hash == b.hash)
+            .map(|same| {
+                if same.len() == 1 {
+                    return 1;
+                }
+                let mut texts: Vec<_> = same
+                    .iter()
+                    .map(|p| Place::texts(&findings[p.finding]))
+                    .collect();
+                texts.sort_unstable();
+                texts.dedup();
+                texts.len()
+            })
+            .sum()
+    }
+}
+
 /// Groups by owner (the route's owner of each finding), worst first.
-pub fn group_by_owner(
+pub fn group_by_owner<'o>(
     findings: &[Finding],
     order: &[usize],
-    owner_of: impl Fn(usize) -> String,
+    owner_of: impl Fn(usize) -> &'o str,
 ) -> Vec<Group> {
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
+    let mut places: Vec<Vec<Place>> = Vec::new();
     for &i in order {
         let Some(f) = findings.get(i) else { continue };
         let owner = owner_of(i);
-        match index.get(&owner) {
-            Some(&g) => {
-                let g = &mut groups[g];
-                g.severity = g.severity.max(f.severity);
-                g.members.push(i);
-            }
-            None => {
-                index.insert(owner.clone(), groups.len());
-                groups.push(Group {
-                    rule_id: owner,
-                    title: String::new(),
-                    severity: f.severity,
-                    members: vec![i],
-                    resources: 0,
-                });
-            }
-        }
+        let g = *index.entry(owner).or_insert_with(|| {
+            groups.push(Group {
+                rule_id: owner.to_string(),
+                title: String::new(),
+                severity: f.severity,
+                members: Vec::new(),
+                resources: 0,
+            });
+            places.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].severity = groups[g].severity.max(f.severity);
+        groups[g].members.push(i);
+        places[g].push(Place::of(findings, i));
     }
-    count_resources(findings, &mut groups);
-    for g in &mut groups {
+    for (g, mut p) in groups.iter_mut().zip(places) {
+        g.resources = Place::distinct(&mut p, findings);
         g.title = format!(
             "{} finding{} owned",
             g.members.len(),
@@ -93,22 +161,93 @@ pub fn group_by_owner(
     groups
 }
 
-fn count_resources(findings: &[Finding], groups: &mut [Group]) {
-    for g in groups.iter_mut() {
-        let mut r: Vec<(&str, &str, &str)> = g
-            .members
-            .iter()
-            .map(|&i| {
-                let f = &findings[i];
-                (
-                    f.cluster.display(),
-                    f.account.display(),
-                    f.resource.display(),
-                )
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SafeText;
+
+    /// Grouping as first written: one pass with a map by rule, and resources
+    /// counted by sorting their texts.
+    fn plain(findings: &[Finding], order: &[usize]) -> Vec<Group> {
+        let mut index: HashMap<(Source, &str), usize> = HashMap::new();
+        let mut groups: Vec<Group> = Vec::new();
+        for &i in order {
+            let f = &findings[i];
+            let key = if f.rule_id.is_empty() {
+                f.title.display()
+            } else {
+                f.rule_id.display()
+            };
+            let g = *index.entry((f.source, key)).or_insert_with(|| {
+                groups.push(Group {
+                    rule_id: key.to_string(),
+                    title: f.title.display().to_string(),
+                    severity: f.severity,
+                    members: Vec::new(),
+                    resources: 0,
+                });
+                groups.len() - 1
+            });
+            groups[g].severity = groups[g].severity.max(f.severity);
+            groups[g].members.push(i);
+        }
+        for g in &mut groups {
+            let mut r: Vec<_> = g
+                .members
+                .iter()
+                .map(|&i| {
+                    let f = &findings[i];
+                    (
+                        f.cluster.display(),
+                        f.account.display(),
+                        f.resource.display(),
+                    )
+                })
+                .collect();
+            r.sort_unstable();
+            r.dedup();
+            g.resources = r.len();
+        }
+        groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
+        groups
+    }
+
+    #[test]
+    fn grouping_on_every_core_is_the_plain_grouping() {
+        let demo = crate::demo::load_current().findings;
+        let n = 3 * crate::parallel::MIN_ITEMS;
+        let findings: Vec<Finding> = (0..n)
+            .map(|i| {
+                let mut f = demo[i % demo.len()].clone();
+                // Rules and resources repeat within and across the cores'
+                // shares; some findings have no rule and group by title.
+                if i % 11 == 0 {
+                    f.rule_id = SafeText::line("");
+                }
+                f.resource = SafeText::line(&format!("res-{}", (i * 31) % 97));
+                f.severity = crate::model::Severity::ALL_DESC[i % 6];
+                f
             })
             .collect();
-        r.sort_unstable();
-        r.dedup();
-        g.resources = r.len();
+        let mut order: Vec<usize> = (0..n).rev().collect();
+        order.push(n + 5);
+        let got = group_by_rule(&findings, &order);
+        order.pop();
+        assert_eq!(got, plain(&findings, &order));
+        assert!(got.iter().any(|g| g.resources > 1));
+        assert!(group_by_rule(&findings, &[]).is_empty());
+    }
+
+    #[test]
+    fn equal_places_count_once_and_hash_ties_are_told_apart() {
+        let mut demo = crate::demo::load_current().findings;
+        demo.truncate(3);
+        for (f, r) in demo.iter_mut().zip(["a", "a", "c"]) {
+            f.resource = SafeText::line(r);
+        }
+        // Places sharing a hash (as a collision would) still count apart.
+        let place = |hash, finding| Place { hash, finding };
+        let mut p = vec![place(1, 0), place(2, 1), place(1, 1), place(1, 2)];
+        assert_eq!(Place::distinct(&mut p, &demo), 3);
     }
 }

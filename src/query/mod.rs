@@ -4,6 +4,7 @@
 pub mod facts;
 pub mod filter;
 pub mod group;
+mod rank;
 pub mod sort;
 
 pub use facts::{Facts, compute_facts};
