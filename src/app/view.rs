@@ -3,7 +3,8 @@
 
 use crate::model::{Finding, Severity};
 use crate::query::filter::{Brief, Needle};
-use crate::query::{Facts, Filter, Group, SortKey, group_by_owner, group_by_rule, sort_indices};
+use crate::query::group::{RuleKeys, group_by_rule_with};
+use crate::query::{Facts, Filter, Group, SortKey, group_by_owner, sort_indices};
 use crate::routing::RouteTable;
 
 /// Below this many candidates one thread filters faster than two.
@@ -95,6 +96,8 @@ pub struct View {
     /// Per finding, what the filter and the counts read besides the text.
     briefs: Vec<Brief>,
     briefs_stale: bool,
+    /// What grouping by rule reads, worked out when first grouped.
+    rule_keys: Option<RuleKeys>,
 }
 
 impl View {
@@ -104,6 +107,7 @@ impl View {
     pub fn invalidate(&mut self) {
         self.order_for = None;
         self.briefs_stale = true;
+        self.rule_keys = None;
         self.facts_changed();
     }
 
@@ -275,7 +279,13 @@ impl View {
                 .map(|g| Row::Group(Box::new(g)))
                 .collect()
         } else if self.grouped {
-            group_by_rule(findings, &self.shown)
+            let keys = match self.rule_keys.take() {
+                Some(k) if k.fits(findings) => k,
+                _ => RuleKeys::of(findings),
+            };
+            let groups = group_by_rule_with(findings, &self.shown, &keys);
+            self.rule_keys = Some(keys);
+            groups
                 .into_iter()
                 .map(|g| Row::Group(Box::new(g)))
                 .collect()
@@ -485,6 +495,36 @@ mod tests {
             let worst = g.members.iter().map(|&i| f[i].severity).max().unwrap();
             assert_eq!(g.severity, worst);
         }
+    }
+
+    /// The rule keys kept between keystrokes give the groups a fresh view
+    /// gives, and are worked out again when the findings change.
+    #[test]
+    fn grouped_typing_agrees_with_a_fresh_grouped_view() {
+        let mut f = demo();
+        let routes = RouteTable::default();
+        let grouped = || View {
+            grouped: true,
+            ..View::default()
+        };
+        let mut typed = grouped();
+        for text in ["", "c", "cv", "c", "priv"] {
+            typed.filter.text = text.to_string();
+            typed.recompute(&f, &[], &routes);
+            let mut fresh = grouped();
+            fresh.filter.text = text.to_string();
+            fresh.recompute(&f, &[], &routes);
+            assert_eq!(typed.rows, fresh.rows, "{text:?}");
+            assert!(!typed.rows.is_empty(), "{text:?}");
+        }
+        f.truncate(f.len() / 2);
+        typed.invalidate();
+        typed.recompute(&f, &[], &routes);
+        let mut fresh = grouped();
+        fresh.filter.text = "priv".to_string();
+        fresh.recompute(&f, &[], &routes);
+        assert_eq!(typed.rows, fresh.rows);
+        assert!(!typed.rows.is_empty());
     }
 
     #[test]

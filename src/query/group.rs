@@ -16,48 +16,84 @@ pub struct Group {
     pub resources: usize,
 }
 
+/// What grouping by rule reads of every finding, worked out once per list
+/// of findings, on every core (the dashboard keeps it while only the filter
+/// changes): each finding's rule as a rank among the rules, its severity and
+/// the hash of its place. Grouping then reads three arrays, not the findings.
+#[derive(Debug, Clone, Default)]
+pub struct RuleKeys {
+    rule: Vec<u32>,
+    severity: Vec<Severity>,
+    place: Vec<u64>,
+}
+
+impl RuleKeys {
+    pub fn of(findings: &[Finding]) -> RuleKeys {
+        let all: Vec<usize> = (0..findings.len()).collect();
+        let keys: Vec<(Source, &str)> = super::rank::each(&all, |i| {
+            let f = &findings[i];
+            let key = if f.rule_id.is_empty() {
+                f.title.display()
+            } else {
+                f.rule_id.display()
+            };
+            (f.source, key)
+        });
+        let read = super::rank::each(&all, |i| {
+            (findings[i].severity, Place::hash_of(&findings[i]))
+        });
+        RuleKeys {
+            rule: super::rank::ranks(&keys),
+            severity: read.iter().map(|(s, _)| *s).collect(),
+            place: read.iter().map(|(_, h)| *h).collect(),
+        }
+    }
+
+    /// Whether these keys were worked out for `findings` (the same length:
+    /// the dashboard replaces them whenever its findings change).
+    pub fn fits(&self, findings: &[Finding]) -> bool {
+        self.rule.len() == findings.len()
+    }
+}
+
 /// Groups the findings at `order` (indices into `findings`). Groups keep the
 /// order of their first member and are then ordered worst first, so grouping a
 /// sorted list gives sorted groups. A finding without a rule groups by title.
 pub fn group_by_rule(findings: &[Finding], order: &[usize]) -> Vec<Group> {
-    let valid: Vec<usize>;
-    let order = if order.iter().all(|&i| i < findings.len()) {
-        order
+    group_by_rule_with(findings, order, &RuleKeys::of(findings))
+}
+
+/// [`group_by_rule`] with keys worked out before (see [`RuleKeys`]); keys
+/// that do not fit `findings` are worked out again.
+pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys) -> Vec<Group> {
+    let fresh;
+    let keys = if keys.fits(findings) {
+        keys
     } else {
-        valid = order
-            .iter()
-            .copied()
-            .filter(|&i| i < findings.len())
-            .collect();
-        &valid
+        fresh = RuleKeys::of(findings);
+        &fresh
     };
-    // What grouping reads of each finding, read once on every core; equal
-    // rules then share a rank, so the pass that forms the groups reads
-    // integers in order instead of hashing a string from each finding.
-    let keys: Vec<(Source, &str)> = super::rank::each(order, |i| {
-        let f = &findings[i];
-        let key = if f.rule_id.is_empty() {
-            f.title.display()
-        } else {
-            f.rule_id.display()
-        };
-        (f.source, key)
-    });
-    let ranks = super::rank::ranks(&keys);
-    let read = super::rank::each(order, |i| (findings[i].severity, Place::of(findings, i)));
     const NONE: u32 = u32::MAX;
-    let mut group_of_rank = vec![NONE; ranks.len()];
+    let mut group_of_rule = vec![NONE; findings.len()];
     let mut groups: Vec<Group> = Vec::new();
     let mut places: Vec<Vec<Place>> = Vec::new();
-    for (((&i, &rank), &(_, key)), &(severity, place)) in
-        order.iter().zip(&ranks).zip(&keys).zip(&read)
-    {
-        let g = &mut group_of_rank[rank as usize];
+    for &i in order {
+        let Some(&rule) = keys.rule.get(i) else {
+            continue;
+        };
+        let severity = keys.severity[i];
+        let g = &mut group_of_rule[rule as usize];
         if *g == NONE {
             *g = groups.len() as u32;
+            let f = &findings[i];
+            let key = if f.rule_id.is_empty() {
+                f.title.display()
+            } else {
+                f.rule_id.display()
+            };
             groups.push(Group {
                 rule_id: key.to_string(),
-                title: findings[i].title.display().to_string(),
+                title: f.title.display().to_string(),
                 severity,
                 members: Vec::new(),
                 resources: 0,
@@ -67,7 +103,10 @@ pub fn group_by_rule(findings: &[Finding], order: &[usize]) -> Vec<Group> {
         let g = *g as usize;
         groups[g].severity = groups[g].severity.max(severity);
         groups[g].members.push(i);
-        places[g].push(place);
+        places[g].push(Place {
+            hash: keys.place[i],
+            finding: i,
+        });
     }
     for (g, mut p) in groups.iter_mut().zip(places) {
         g.resources = Place::distinct(&mut p, findings);
@@ -94,10 +133,16 @@ impl Place {
     }
 
     fn of(findings: &[Finding], i: usize) -> Place {
+        Place {
+            hash: Place::hash_of(&findings[i]),
+            finding: i,
+        }
+    }
+
+    fn hash_of(f: &Finding) -> u64 {
         use std::hash::BuildHasher;
         // A fixed seed: equal places must hash equal in every chunk.
-        let hash = foldhash::fast::FixedState::with_seed(0).hash_one(Place::texts(&findings[i]));
-        Place { hash, finding: i }
+        foldhash::fast::FixedState::with_seed(0).hash_one(Place::texts(f))
     }
 
     /// How many distinct places: sorted by hash, then only places with
