@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 pub struct SafeText {
     // Shared: descriptions and remediation texts repeat across thousands of
     // findings of one control, and are interned while loading (see `Interner`).
-    display: Arc<str>,
+    // None when empty (never `Some("")`, so that equality holds): a finding
+    // has a few empty texts, and an empty `Arc<str>` is still an allocation.
+    display: Option<Arc<str>>,
     // Rarely present: one pointer, not two, in each of a finding's ten texts.
     original: Option<Box<Box<str>>>,
 }
@@ -35,11 +37,11 @@ impl SafeText {
     pub fn new(raw: &str, lines: Lines) -> SafeText {
         match sanitize(raw, lines) {
             None => SafeText {
-                display: raw.into(),
+                display: stored(raw),
                 original: None,
             },
             Some(display) => SafeText {
-                display: display.into(),
+                display: stored(&display),
                 original: Some(Box::new(raw.into())),
             },
         }
@@ -55,44 +57,49 @@ impl SafeText {
 
     /// Terminal- and log-safe form.
     pub fn display(&self) -> &str {
-        &self.display
+        self.display.as_deref().unwrap_or_default()
     }
 
     /// The value exactly as the input had it (for JSON, where escaping is the
     /// serializer's job, and for the raw view).
     pub fn original(&self) -> &str {
-        self.original.as_deref().map_or(&self.display, |o| o)
+        self.original.as_deref().map_or(self.display(), |o| o)
     }
 
     /// The same text, sharing its storage with equal texts seen before.
-    pub fn interned(self, interner: &mut Interner) -> SafeText {
-        if self.display.len() < Interner::MIN_LEN || interner.gave_up() {
+    pub fn interned(mut self, interner: &mut Interner) -> SafeText {
+        let short = |t: &Arc<str>| t.len() < Interner::MIN_LEN;
+        if self.display.as_ref().is_none_or(short) || interner.gave_up() {
             return self;
         }
+        let Some(text) = self.display.take() else {
+            return self;
+        };
         interner.tried += 1;
-        let display = match interner.texts.get(&*self.display) {
+        self.display = Some(match interner.texts.get(&*text) {
             Some(shared) => {
                 interner.found += 1;
                 shared.clone()
             }
             None => {
-                interner.texts.insert(self.display.clone());
-                self.display
+                interner.texts.insert(text.clone());
+                text
             }
-        };
-        SafeText {
-            display,
-            original: self.original,
-        }
+        });
+        self
     }
 
     pub fn is_empty(&self) -> bool {
-        self.display.is_empty()
+        self.display.is_none()
     }
 
     pub fn was_altered(&self) -> bool {
         self.original.is_some()
     }
+}
+
+fn stored(text: &str) -> Option<Arc<str>> {
+    (!text.is_empty()).then(|| text.into())
 }
 
 /// Equal texts seen while loading one input, stored once. One interner per
@@ -197,7 +204,10 @@ mod tests {
     use super::*;
 
     fn intern(text: &str, interner: &mut Interner) -> Arc<str> {
-        SafeText::multi(text).interned(interner).display
+        SafeText::multi(text)
+            .interned(interner)
+            .display
+            .expect("not empty")
     }
 
     #[test]
@@ -230,6 +240,15 @@ mod tests {
         let mut short = Interner::default();
         intern("short", &mut short);
         assert_eq!(short.tried, 0);
+    }
+
+    #[test]
+    fn empty_text_is_the_default_and_keeps_nothing() {
+        let e = SafeText::line("");
+        assert_eq!(e, SafeText::default());
+        assert!(e.is_empty() && e.display().is_empty() && e.original().is_empty());
+        assert!(e.display.is_none());
+        assert!(!SafeText::line("x").is_empty());
     }
 
     #[test]
