@@ -90,20 +90,20 @@ fn aws(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Finding>) {
                     );
                     let d = Draft {
                         severity: c.severity,
-                        title: c.title.to_string(),
-                        rule_id: c.control.to_string(),
-                        resource: resource.clone(),
-                        account: env.account.to_string(),
-                        region: region.to_string(),
-                        description: c.description.to_string(),
+                        title: c.title.into(),
+                        rule_id: c.control.into(),
+                        resource: resource.as_str().into(),
+                        account: env.account.into(),
+                        region: (*region).into(),
+                        description: c.description.into(),
                         remediation_text: format!(
                             "For information on how to correct this issue, consult the AWS Security Hub controls documentation for {}.",
                             c.control
-                        ),
+                        ).into(),
                         remediation_url: format!(
                             "https://docs.aws.amazon.com/console/securityhub/{}/remediation",
                             c.control
-                        ),
+                        ).into(),
                         first_seen: Some(Timestamp::from_unix(taken.unix() - age * DAY)),
                         last_seen: Some(Timestamp::from_unix(taken.unix() - seen_hours_ago * 3600)),
                         open: closed_roll != 0,
@@ -132,17 +132,18 @@ fn kubernetes(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Findin
                 }
                 let d = Draft {
                     severity: c.severity,
-                    title: c.title.to_string(),
-                    rule_id: c.id.to_string(),
-                    resource: resource.clone(),
-                    namespace: w.namespace.to_string(),
-                    cluster: cluster.to_string(),
-                    description: format!("Kubescape control {} failed on {resource}.", c.id),
-                    remediation_text: c.fix.to_string(),
+                    title: c.title.into(),
+                    rule_id: c.id.into(),
+                    resource: resource.as_str().into(),
+                    namespace: w.namespace.into(),
+                    cluster: cluster.into(),
+                    description: format!("Kubescape control {} failed on {resource}.", c.id).into(),
+                    remediation_text: c.fix.into(),
                     remediation_url: format!(
                         "https://hub.armosec.io/docs/{}",
                         c.id.to_ascii_lowercase()
-                    ),
+                    )
+                    .into(),
                     first_seen: Some(Timestamp::from_unix(taken.unix() - age * DAY)),
                     last_seen: Some(taken),
                     open: true,
@@ -170,27 +171,31 @@ fn kubernetes(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Findin
                         cve.id,
                         cve.package,
                         cve.title,
-                    ),
-                    rule_id: cve.id.to_string(),
-                    resource: owner.clone(),
-                    namespace: w.namespace.to_string(),
-                    cluster: cluster.to_string(),
+                    )
+                    .into(),
+                    rule_id: cve.id.into(),
+                    resource: owner.as_str().into(),
+                    namespace: w.namespace.into(),
+                    cluster: cluster.into(),
                     description: format!(
                         "{}\n\nImage: {}\nContainer: {}\nPackage: {} {}",
                         cve.title, w.image, w.name, cve.package, cve.installed
-                    ),
+                    )
+                    .into(),
                     remediation_text: if cve.fixed.is_empty() {
-                        format!("No fixed version of {} is available yet.", cve.package)
+                        format!("No fixed version of {} is available yet.", cve.package).into()
                     } else {
                         format!(
                             "Upgrade {} from {} to {}.",
                             cve.package, cve.installed, cve.fixed
                         )
+                        .into()
                     },
                     remediation_url: format!(
                         "https://avd.aquasec.com/nvd/{}",
                         cve.id.to_ascii_lowercase()
-                    ),
+                    )
+                    .into(),
                     first_seen: Some(Timestamp::from_unix(taken.unix() - age * DAY)),
                     last_seen: Some(taken),
                     open: true,
@@ -219,20 +224,22 @@ fn kubernetes(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Findin
                 }
                 let d = Draft {
                     severity: chk.severity,
-                    title: chk.title.to_string(),
-                    rule_id: chk.id.to_string(),
-                    resource: owner.clone(),
-                    namespace: w.namespace.to_string(),
-                    cluster: cluster.to_string(),
+                    title: chk.title.into(),
+                    rule_id: chk.id.into(),
+                    resource: owner.as_str().into(),
+                    namespace: w.namespace.into(),
+                    cluster: cluster.into(),
                     description: format!(
                         "{}\n\nContainer '{}' of {owner}\n\nReport: ConfigAuditReport",
                         chk.description, w.name
-                    ),
-                    remediation_text: chk.fix.to_string(),
+                    )
+                    .into(),
+                    remediation_text: chk.fix.into(),
                     remediation_url: format!(
                         "https://avd.aquasec.com/misconfig/{}",
                         chk.id.to_ascii_lowercase()
-                    ),
+                    )
+                    .into(),
                     first_seen: Some(Timestamp::from_unix(taken.unix() - age * DAY)),
                     last_seen: Some(taken),
                     open: true,

@@ -49,8 +49,8 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
             })
             .collect();
         if !pkgs.is_empty() {
-            description.push_str("\n\nAffected packages: ");
-            description.push_str(&pkgs.join(", "));
+            description.to_mut().push_str("\n\nAffected packages: ");
+            description.to_mut().push_str(&pkgs.join(", "));
         }
     }
     let draft = Draft {
@@ -61,7 +61,7 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
         namespace: text_or_empty(v, &["Resources", "0", "Details", "AwsEksCluster", "Name"]),
         account: text_or_empty(v, &["AwsAccountId"]),
         region: first_text(v, &[&["Region"], &["Resources", "0", "Region"]]),
-        cluster: sink.cluster.clone().unwrap_or_default(),
+        cluster: sink.cluster.as_deref().unwrap_or_default().into(),
         description,
         remediation_text: text_or_empty(v, &["Remediation", "Recommendation", "Text"]),
         remediation_url: text_or_empty(v, &["Remediation", "Recommendation", "Url"]),

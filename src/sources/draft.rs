@@ -1,22 +1,26 @@
 //! The common last step of every parser: plain strings in, a display-safe
 //! [`Finding`] with a stable fingerprint out.
 
+use std::borrow::Cow;
+
 use crate::model::{Finding, Fingerprint, Remediation, SafeText, Severity, Source, Timestamp};
 
-/// A finding under construction, in the parser's own terms.
+/// A finding under construction, in the parser's own terms. Its texts
+/// borrow from the parsed record where they can: each is copied once, into
+/// the finding, rather than first into the draft.
 #[derive(Debug, Default)]
-pub struct Draft {
+pub struct Draft<'a> {
     pub severity: Severity,
-    pub title: String,
-    pub rule_id: String,
-    pub resource: String,
-    pub namespace: String,
-    pub account: String,
-    pub region: String,
-    pub cluster: String,
-    pub description: String,
-    pub remediation_text: String,
-    pub remediation_url: String,
+    pub title: Cow<'a, str>,
+    pub rule_id: Cow<'a, str>,
+    pub resource: Cow<'a, str>,
+    pub namespace: Cow<'a, str>,
+    pub account: Cow<'a, str>,
+    pub region: Cow<'a, str>,
+    pub cluster: Cow<'a, str>,
+    pub description: Cow<'a, str>,
+    pub remediation_text: Cow<'a, str>,
+    pub remediation_url: Cow<'a, str>,
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
     pub open: bool,
@@ -25,7 +29,7 @@ pub struct Draft {
     pub tags: Vec<(String, String)>,
 }
 
-impl Draft {
+impl Draft<'_> {
     /// `identity` are the parts that name this finding across reloads.
     pub fn finish(self, source: Source, identity: &[&str]) -> Finding {
         let url = self.remediation_url.trim();

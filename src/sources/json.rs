@@ -2,6 +2,8 @@
 //! versions, and a field of an unexpected type that the rules do not need must
 //! never reject a record.
 
+use std::borrow::Cow;
+
 use super::node::Node;
 
 /// Walks `path` (object keys; numeric parts index arrays).
@@ -18,27 +20,27 @@ pub fn at<'a, 'j>(v: &'a Node<'j>, path: &[&str]) -> Option<&'a Node<'j>> {
 }
 
 /// A string at `path`; numbers and booleans are accepted as their text.
-pub fn text<'a>(v: &'a Node, path: &[&str]) -> Option<std::borrow::Cow<'a, str>> {
+pub fn text<'a>(v: &'a Node, path: &[&str]) -> Option<Cow<'a, str>> {
     match at(v, path)? {
-        Node::String(s) => Some(std::borrow::Cow::Borrowed(s.as_ref())),
-        Node::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
-        Node::Bool(b) => Some(std::borrow::Cow::Owned(b.to_string())),
+        Node::String(s) => Some(Cow::Borrowed(s.as_ref())),
+        Node::Number(n) => Some(Cow::Owned(n.to_string())),
+        Node::Bool(b) => Some(Cow::Owned(b.to_string())),
         _ => None,
     }
 }
 
-/// A string at `path`, or "" (for fields that are merely informative).
-pub fn text_or_empty(v: &Node, path: &[&str]) -> String {
-    text(v, path).map(|c| c.into_owned()).unwrap_or_default()
+/// A string at `path`, or "" (for fields that are merely informative);
+/// borrowed from the record unless it had to be decoded or converted.
+pub fn text_or_empty<'a>(v: &'a Node, path: &[&str]) -> Cow<'a, str> {
+    text(v, path).unwrap_or_default()
 }
 
 /// The first non-empty string among several paths.
-pub fn first_text(v: &Node, paths: &[&[&str]]) -> String {
+pub fn first_text<'a>(v: &'a Node, paths: &[&[&str]]) -> Cow<'a, str> {
     paths
         .iter()
         .filter_map(|p| text(v, p))
         .find(|s| !s.trim().is_empty())
-        .map(|c| c.into_owned())
         .unwrap_or_default()
 }
 

@@ -60,10 +60,10 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
             ],
         ),
         region: first_text(v, &[&["cloud", "region"], &["resources", "0", "region"]]),
-        cluster: sink.cluster.clone().unwrap_or_default(),
+        cluster: sink.cluster.as_deref().unwrap_or_default().into(),
         description: text_or_empty(v, &["finding_info", "desc"]),
         remediation_text: text_or_empty(v, &["remediation", "desc"]),
-        remediation_url,
+        remediation_url: remediation_url.into(),
         first_seen: time(v, &["finding_info", "first_seen_time_dt"])
             .or_else(|| time(v, &["finding_info", "created_time_dt"])),
         last_seen: time(v, &["finding_info", "last_seen_time_dt"])

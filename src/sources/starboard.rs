@@ -43,19 +43,19 @@ impl Report {
         Report {
             cluster: sink.cluster.clone().unwrap_or_default(),
             resource,
-            namespace,
-            container: label("container.name"),
+            namespace: namespace.into_owned(),
+            container: label("container.name").into_owned(),
             first_seen: ts(&["metadata", "creationTimestamp"]).or(last),
             last_seen: last.or_else(|| ts(&["metadata", "creationTimestamp"])),
         }
     }
 
-    fn draft(&self, severity: Severity, raw: Option<Box<str>>) -> Draft {
+    fn draft(&self, severity: Severity, raw: Option<Box<str>>) -> Draft<'_> {
         Draft {
             severity,
-            resource: self.resource.clone(),
-            namespace: self.namespace.clone(),
-            cluster: self.cluster.clone(),
+            resource: self.resource.as_str().into(),
+            namespace: self.namespace.as_str().into(),
+            cluster: self.cluster.as_str().into(),
             first_seen: self.first_seen,
             last_seen: self.last_seen,
             open: true,
@@ -109,7 +109,7 @@ fn workload(v: &Node, namespace: &str) -> String {
             let ns = if ns.is_empty() {
                 namespace.to_string()
             } else {
-                ns
+                ns.into_owned()
             };
             return k8s_resource(&label("kind"), &ns, &name);
         }
@@ -133,7 +133,7 @@ fn severity(word: &str, sink: &mut Sink) -> Severity {
 pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
     let kind = text_or_empty(v, &["kind"]);
     let report = Report::of(v, sink);
-    match kind.as_str() {
+    match &*kind {
         "VulnerabilityReport" | "ClusterVulnerabilityReport" => vulnerabilities(v, &report, sink),
         "ConfigAuditReport"
         | "ClusterConfigAuditReport"
@@ -155,7 +155,7 @@ fn vulnerabilities(v: &Node, r: &Report, sink: &mut Sink) -> Result<(), String> 
         let tag = text_or_empty(v, &["report", "artifact", "tag"]);
         let server = text_or_empty(v, &["report", "registry", "server"]);
         let mut s = if server.is_empty() {
-            repo
+            repo.into_owned()
         } else {
             format!("{server}/{repo}")
         };
@@ -186,17 +186,18 @@ fn vulnerabilities(v: &Node, r: &Report, sink: &mut Sink) -> Result<(), String> 
         let sev = severity(&text_or_empty(vuln, &["severity"]), sink);
         let mut d = r.draft(sev, sink.raw(vuln));
         let title = text_or_empty(vuln, &["title"]);
-        d.title = vulnerability_title(&id, &pkg, &title);
-        d.rule_id = id.to_string();
+        d.title = vulnerability_title(&id, &pkg, &title).into();
+        d.rule_id = id.clone();
         d.description = format!(
             "{}\n\nImage: {image}\nContainer: {}\nPackage: {pkg} {installed}",
             text_or_empty(vuln, &["description"]),
             r.container
-        );
+        )
+        .into();
         d.remediation_text = if fixed.is_empty() {
-            format!("No fixed version of {pkg} is available yet.")
+            format!("No fixed version of {pkg} is available yet.").into()
         } else {
-            format!("Upgrade {pkg} from {installed} to {fixed}.")
+            format!("Upgrade {pkg} from {installed} to {fixed}.").into()
         };
         d.remediation_url = first_text(vuln, &[&["primaryLink"], &["links", "0"]]);
         let identity = [
@@ -248,23 +249,27 @@ fn checks(v: &Node, kind: &str, r: &Report, sink: &mut Sink) -> Result<(), Strin
         if d.title.is_empty() {
             d.title = messages
                 .first()
-                .map_or_else(|| id.clone(), |m| m.to_string());
+                .map_or_else(|| id.clone(), |m| m.to_string().into());
         }
         d.rule_id = id.clone();
         let mut desc = text_or_empty(check, &["description"]);
         if !messages.is_empty() {
-            desc.push_str("\n\n");
-            desc.push_str(&messages.join("\n"));
+            desc.to_mut().push_str("\n\n");
+            desc.to_mut().push_str(&messages.join("\n"));
         }
-        d.description = format!("{desc}\n\nReport: {kind}").trim().to_string();
+        d.description = format!("{desc}\n\nReport: {kind}")
+            .trim()
+            .to_string()
+            .into();
         d.remediation_text = text_or_empty(check, &["remediation"]);
         d.remediation_url = if id.starts_with("KSV") || id.starts_with("AVD") {
             format!(
                 "https://avd.aquasec.com/misconfig/{}",
                 id.to_ascii_lowercase()
             )
+            .into()
         } else {
-            String::new()
+            String::new().into()
         };
         sink.push(d.finish(
             Source::Starboard,
@@ -282,17 +287,19 @@ fn secrets(v: &Node, r: &Report, sink: &mut Sink) -> Result<(), String> {
         let title = first_text(secret, &[&["title"], &["category"], &["ruleID"]]);
         let sev = severity(&text_or_empty(secret, &["severity"]), sink);
         let mut d = r.draft(sev, sink.raw(secret));
-        d.title = format!("Exposed secret: {title} in {target}");
+        d.title = format!("Exposed secret: {title} in {target}").into();
         d.rule_id = rule.clone();
         d.description = format!(
             "Category: {}\nMatch: {}\nContainer: {}",
             text_or_empty(secret, &["category"]),
             text_or_empty(secret, &["match"]),
             r.container
-        );
+        )
+        .into();
         d.remediation_text =
             "Remove the secret from the image and rotate it; inject it at run time instead."
-                .to_string();
+                .to_string()
+                .into();
         let matched = text_or_empty(secret, &["match"]);
         let nth = occurrences.next(&[&rule, &target, &matched]);
         sink.push(d.finish(
@@ -325,13 +332,14 @@ fn kube_bench(v: &Node, r: &Report, sink: &mut Sink) -> Result<(), String> {
                 let number = text_or_empty(result, &["test_number"]);
                 let mut d = r.draft(sev, sink.raw(result));
                 d.title = first_text(result, &[&["test_desc"], &["test_number"]]);
-                d.rule_id = format!("CIS-{number}");
+                d.rule_id = (format!("CIS-{number}")).into();
                 d.description = format!(
                     "{} {}: {status}\n\n{}",
                     text_or_empty(section, &["id"]),
                     text_or_empty(section, &["text"]),
                     text_or_empty(test, &["desc"]),
-                );
+                )
+                .into();
                 d.remediation_text = text_or_empty(result, &["remediation"]);
                 sink.push(d.finish(
                     Source::Starboard,
@@ -366,7 +374,8 @@ fn kube_hunter(v: &Node, r: &Report, sink: &mut Sink) -> Result<(), String> {
             text_or_empty(vuln, &["description"]),
             text_or_empty(vuln, &["category"]),
             text_or_empty(vuln, &["evidence"])
-        );
+        )
+        .into();
         d.remediation_url = text_or_empty(vuln, &["avd_reference"]);
         let nth = occurrences.next(&[&vid, &name, &location]);
         sink.push(d.finish(

@@ -130,7 +130,7 @@ fn resource_of(object: Option<&Node>, resource_id: &str) -> Scanned {
             };
             return Scanned {
                 resource,
-                namespace: ns,
+                namespace: ns.into_owned(),
                 key,
             };
         }
@@ -218,7 +218,10 @@ impl<'a> ScanHead<'a> {
         };
         ScanHead {
             summary,
-            cluster: cluster.map_or_else(|| text_or_empty(head, &["clusterName"]), str::to_string),
+            cluster: cluster.map_or_else(
+                || text_or_empty(head, &["clusterName"]).into_owned(),
+                str::to_string,
+            ),
             generated: text(head, &["generationTime"]).and_then(|s| Timestamp::parse(&s)),
             objects,
         }
@@ -282,14 +285,14 @@ impl<'a> ScanHead<'a> {
             }
             let draft = Draft {
                 severity,
-                title,
-                rule_id: id.to_string(),
-                resource: resource.clone(),
-                namespace: namespace.clone(),
-                cluster: self.cluster.clone(),
-                description,
-                remediation_text: fixes.join("\n"),
-                remediation_url: control_url(&id),
+                title: title.into(),
+                rule_id: id.clone(),
+                resource: resource.as_str().into(),
+                namespace: namespace.as_str().into(),
+                cluster: self.cluster.as_str().into(),
+                description: description.into(),
+                remediation_text: fixes.join("\n").into(),
+                remediation_url: control_url(&id).into(),
                 first_seen: self.generated,
                 last_seen: self.generated,
                 open: true,
@@ -369,12 +372,12 @@ fn operator_workload(v: &Node) -> (String, String, String) {
     } else {
         k8s_resource(&kind, &ns, &name)
     };
-    (resource, ns, container)
+    (resource, ns.into_owned(), container.into_owned())
 }
 
 pub fn parse_operator(v: &Node, sink: &mut Sink) -> Result<(), String> {
     let kind = text_or_empty(v, &["kind"]);
-    match kind.as_str() {
+    match &*kind {
         "VulnerabilityManifest" => vulnerability_manifest(v, sink),
         "WorkloadConfigurationScan" => workload_configuration_scan(v, sink),
         // Roll-ups and inventories (summaries, SBOMs, profiles) carry no findings.
@@ -417,16 +420,17 @@ fn vulnerability_manifest(v: &Node, sink: &mut Sink) -> Result<(), String> {
         };
         let draft = Draft {
             severity,
-            title: format!("{id} in {pkg} {version}"),
-            rule_id: id.to_string(),
-            resource: resource.clone(),
-            namespace: namespace.clone(),
-            cluster: cluster.clone(),
+            title: format!("{id} in {pkg} {version}").into(),
+            rule_id: id.to_string().into(),
+            resource: resource.clone().into(),
+            namespace: namespace.clone().into(),
+            cluster: cluster.clone().into(),
             description: format!(
                 "{}\n\nPackage: {pkg} {version}\nContainer: {container}",
                 text_or_empty(m, &["vulnerability", "description"])
-            ),
-            remediation_text: remediation,
+            )
+            .into(),
+            remediation_text: remediation.into(),
             remediation_url: first_text(
                 m,
                 &[
@@ -473,13 +477,13 @@ fn workload_configuration_scan(v: &Node, sink: &mut Sink) -> Result<(), String> 
         let draft = Draft {
             severity,
             title: first_text(control, &[&["name"], &["controlID"]]),
-            rule_id: id.to_string(),
-            resource: resource.clone(),
-            namespace: namespace.clone(),
-            cluster: cluster.clone(),
-            description: format!("Kubescape control {id} failed on {resource}."),
-            remediation_text: fixes.join("\n"),
-            remediation_url: control_url(&id),
+            rule_id: id.to_string().into(),
+            resource: resource.clone().into(),
+            namespace: namespace.clone().into(),
+            cluster: cluster.clone().into(),
+            description: format!("Kubescape control {id} failed on {resource}.").into(),
+            remediation_text: fixes.join("\n").into(),
+            remediation_url: control_url(&id).into(),
             first_seen: when,
             last_seen: when,
             open: true,
