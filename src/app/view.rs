@@ -183,16 +183,14 @@ impl View {
     /// sorted order jumped about memory for each one.
     fn filtered_all(&self, findings: &[Finding], facts: &[Facts]) -> Shown {
         let needle = Needle::new(&self.filter);
-        let indices: Vec<usize> = (0..findings.len()).collect();
         let parts = crate::parallel::in_chunks(
-            &indices,
+            findings,
             PARALLEL_FILTER_MIN,
             |c| {
                 let mut counts = [0; 6];
                 let pass: Vec<bool> = c
-                    .items
-                    .iter()
-                    .map(|&i| {
+                    .range
+                    .map(|i| {
                         let s = self.passes(i, findings, facts, &needle);
                         if let Some(s) = s {
                             counts[rank(s)] += 1;
