@@ -19,12 +19,16 @@ pub struct Group {
 /// What grouping by rule reads of every finding, worked out once per list
 /// of findings, on every core (the dashboard keeps it while only the filter
 /// changes): each finding's rule as a rank among the rules, its severity and
-/// the hash of its place. Grouping then reads three arrays, not the findings.
+/// the hash of its place. Grouping then reads these, not the findings.
 #[derive(Debug, Clone, Default)]
-pub struct RuleKeys {
-    rule: Vec<u32>,
-    severity: Vec<Severity>,
-    place: Vec<u64>,
+pub struct RuleKeys(Vec<RuleKey>);
+
+/// One finding's keys, together: a member costs one read from memory.
+#[derive(Debug, Clone, Copy)]
+struct RuleKey {
+    place: u64,
+    rule: u32,
+    severity: Severity,
 }
 
 impl RuleKeys {
@@ -42,17 +46,24 @@ impl RuleKeys {
         let read = super::rank::each(&all, |i| {
             (findings[i].severity, Place::hash_of(&findings[i]))
         });
-        RuleKeys {
-            rule: super::rank::ranks(&keys),
-            severity: read.iter().map(|(s, _)| *s).collect(),
-            place: read.iter().map(|(_, h)| *h).collect(),
-        }
+        let rules = super::rank::ranks(&keys);
+        RuleKeys(
+            rules
+                .iter()
+                .zip(&read)
+                .map(|(&rule, &(severity, place))| RuleKey {
+                    place,
+                    rule,
+                    severity,
+                })
+                .collect(),
+        )
     }
 
     /// Whether these keys were worked out for `findings` (the same length:
     /// the dashboard replaces them whenever its findings change).
     pub fn fits(&self, findings: &[Finding]) -> bool {
-        self.rule.len() == findings.len()
+        self.0.len() == findings.len()
     }
 }
 
@@ -73,15 +84,27 @@ pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys
         fresh = RuleKeys::of(findings);
         &fresh
     };
+    // How many members each rule has, first: each group's lists are then
+    // made at their size instead of growing by copies.
+    let mut size = vec![0u32; findings.len()];
+    for &i in order {
+        if let Some(k) = keys.0.get(i) {
+            size[k.rule as usize] += 1;
+        }
+    }
     const NONE: u32 = u32::MAX;
     let mut group_of_rule = vec![NONE; findings.len()];
     let mut groups: Vec<Group> = Vec::new();
     let mut places: Vec<Vec<Place>> = Vec::new();
     for &i in order {
-        let Some(&rule) = keys.rule.get(i) else {
+        let Some(&RuleKey {
+            place,
+            rule,
+            severity,
+        }) = keys.0.get(i)
+        else {
             continue;
         };
-        let severity = keys.severity[i];
         let g = &mut group_of_rule[rule as usize];
         if *g == NONE {
             *g = groups.len() as u32;
@@ -91,20 +114,21 @@ pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys
             } else {
                 f.rule_id.display()
             };
+            let n = size[rule as usize] as usize;
             groups.push(Group {
                 rule_id: key.to_string(),
                 title: f.title.display().to_string(),
                 severity,
-                members: Vec::new(),
+                members: Vec::with_capacity(n),
                 resources: 0,
             });
-            places.push(Vec::new());
+            places.push(Vec::with_capacity(n));
         }
         let g = *g as usize;
         groups[g].severity = groups[g].severity.max(severity);
         groups[g].members.push(i);
         places[g].push(Place {
-            hash: keys.place[i],
+            hash: place,
             finding: i,
         });
     }
