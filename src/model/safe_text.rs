@@ -68,12 +68,12 @@ impl SafeText {
 
     /// The same text, sharing its storage with equal texts seen before.
     pub fn interned(mut self, interner: &mut Interner) -> SafeText {
-        let short = |t: &Arc<str>| t.len() < Interner::MIN_LEN;
-        if self.display.as_ref().is_none_or(short) || interner.gave_up() {
-            return self;
-        }
-        let Some(text) = self.display.take() else {
-            return self;
+        let text = match self.display.take() {
+            Some(t) if t.len() >= Interner::MIN_LEN && !interner.gave_up() => t,
+            other => {
+                self.display = other;
+                return self;
+            }
         };
         interner.tried += 1;
         self.display = Some(match interner.texts.get(&*text) {

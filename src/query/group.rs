@@ -34,24 +34,17 @@ struct RuleKey {
 impl RuleKeys {
     pub fn of(findings: &[Finding]) -> RuleKeys {
         let all: Vec<usize> = (0..findings.len()).collect();
-        let keys: Vec<(Source, &str)> = super::rank::each(&all, |i| {
-            let f = &findings[i];
-            let key = if f.rule_id.is_empty() {
-                f.title.display()
-            } else {
-                f.rule_id.display()
-            };
-            (f.source, key)
-        });
         let read = super::rank::each(&all, |i| {
-            (findings[i].severity, Place::hash_of(&findings[i]))
+            let f = &findings[i];
+            ((f.source, rule_key(f)), f.severity, Place::hash_of(f))
         });
+        let keys: Vec<(Source, &str)> = read.iter().map(|(k, _, _)| *k).collect();
         let rules = super::rank::ranks(&keys);
         RuleKeys(
             rules
                 .iter()
                 .zip(&read)
-                .map(|(&rule, &(severity, place))| RuleKey {
+                .map(|(&rule, &(_, severity, place))| RuleKey {
                     place,
                     rule,
                     severity,
@@ -109,14 +102,9 @@ pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys
         if *g == NONE {
             *g = groups.len() as u32;
             let f = &findings[i];
-            let key = if f.rule_id.is_empty() {
-                f.title.display()
-            } else {
-                f.rule_id.display()
-            };
             let n = size[rule as usize] as usize;
             groups.push(Group {
-                rule_id: key.to_string(),
+                rule_id: rule_key(f).to_string(),
                 title: f.title.display().to_string(),
                 severity,
                 members: Vec::with_capacity(n),
@@ -137,6 +125,15 @@ pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys
     }
     groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
     groups
+}
+
+/// What a finding groups by: its rule, or its title when it has none.
+fn rule_key(f: &Finding) -> &str {
+    if f.rule_id.is_empty() {
+        f.title.display()
+    } else {
+        f.rule_id.display()
+    }
 }
 
 /// Where a finding is: its (cluster, account, resource), hashed, and the

@@ -5,15 +5,14 @@
 use super::sort::merge_runs;
 
 /// `value` of every index, on every core.
-pub(crate) fn each<T: Send>(order: &[usize], value: impl Fn(usize) -> T + Sync) -> Vec<T> {
+pub(crate) fn each<T: Send + Sync>(order: &[usize], value: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let value = &value;
-    let parts = crate::parallel::in_chunks(
+    crate::parallel::concat(crate::parallel::in_chunks(
         order,
         crate::parallel::MIN_ITEMS,
         |c| c.items.iter().map(|&i| value(i)).collect::<Vec<T>>(),
         |range| order[range].iter().map(|&i| value(i)).collect(),
-    );
-    parts.into_iter().flatten().collect()
+    ))
 }
 
 /// Each value's rank among the distinct values: equal values get equal
