@@ -10,4 +10,4 @@ pub mod sort;
 pub use facts::{Facts, compute_facts};
 pub use filter::Filter;
 pub use group::{Group, group_by_owner, group_by_rule};
-pub use sort::{SortKey, compare, sort_findings, sort_indices};
+pub use sort::{SortKey, compare, sort_indices};

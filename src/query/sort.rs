@@ -54,6 +54,8 @@ pub fn default_order(a: &Finding, b: &Finding) -> Ordering {
         .then_with(|| a.fingerprint.cmp(&b.fingerprint))
 }
 
+/// The order by `key`, one pair at a time: what [`sort_indices`] gives
+/// (a test holds the two equal), written plainly.
 pub fn compare(key: SortKey, a: &Finding, b: &Finding) -> Ordering {
     compare_primary(key, a, b).then_with(|| default_order(a, b))
 }
@@ -69,13 +71,6 @@ fn compare_primary(key: SortKey, a: &Finding, b: &Finding) -> Ordering {
         // "Sort by age" reads as "oldest on top": earliest first_seen first.
         SortKey::Age => a.first_seen.cmp(&b.first_seen),
     }
-}
-
-pub fn sort_findings(v: &mut [&Finding], key: SortKey, reverse: bool) {
-    v.sort_by(|a, b| {
-        let o = compare(key, a, b);
-        if reverse { o.reverse() } else { o }
-    });
 }
 
 /// Sorts indices into `findings`, as the dashboard keeps them.
