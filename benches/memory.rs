@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use posture::app::App;
-use posture::config::keymap::Keymap;
-use posture::config::theme::Theme;
-use posture::demo::generate::{GenFormat, write};
+use posture_core::config::keymap::Keymap;
+use posture_core::config::theme::Theme;
+use posture_core::demo::generate::{GenFormat, write};
 
 fn resident_bytes() -> usize {
     // statm: size resident shared ... in pages.
@@ -33,17 +33,16 @@ fn main() {
         let n = count / 3 + usize::from(format == GenFormat::Asff) * (count % 3);
         let mut bytes = Vec::new();
         write(format, n, 42, &mut bytes).expect("generate");
-        let loaded = posture::sources::parse_bytes(Path::new("bench"), &bytes, None);
+        let loaded = posture_core::sources::parse_bytes(Path::new("bench"), &bytes, None);
         findings.extend(loaded.findings);
     }
-    let app = App::new(
+    let session = posture_core::session::Session::new(posture_core::session::SessionParts {
         findings,
-        Vec::new(),
-        Theme::monochrome(),
-        Keymap::defaults(),
-    );
+        ..Default::default()
+    });
+    let app = App::new(session, Theme::monochrome(), Keymap::defaults());
     let after = resident_bytes();
-    let n = app.findings.len();
+    let n = app.session.findings.len();
     println!(
         "memory: {n} findings, {:.0} MiB resident for them, {:.0} bytes per finding (target ≤ 1536)",
         (after.saturating_sub(before)) as f64 / (1 << 20) as f64,

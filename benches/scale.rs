@@ -10,11 +10,12 @@ use std::sync::OnceLock;
 use divan::Bencher;
 use divan::counter::{BytesCount, ItemsCount};
 use posture::app::App;
-use posture::config::keymap::Keymap;
-use posture::config::theme::Theme;
-use posture::demo::generate::{GenFormat, write};
-use posture::model::Finding;
-use posture::query::SortKey;
+use posture_core::config::keymap::Keymap;
+use posture_core::config::theme::Theme;
+use posture_core::demo::generate::{GenFormat, write};
+use posture_core::model::Finding;
+use posture_core::query::SortKey;
+use posture_core::session::{Session, SessionParts};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -33,7 +34,7 @@ fn input(format: GenFormat, count: usize) -> Vec<u8> {
 }
 
 fn parse(bytes: &[u8]) -> Vec<Finding> {
-    posture::sources::parse_bytes(Path::new("bench"), bytes, None).findings
+    posture_core::sources::parse_bytes(Path::new("bench"), bytes, None).findings
 }
 
 /// Findings of all three formats, a third each.
@@ -49,13 +50,18 @@ fn findings(count: usize) -> Vec<Finding> {
         .collect()
 }
 
+/// The dashboard's state for these findings: the session (routes and
+/// facts, built once) and the sorted view.
+fn app_of(findings: Vec<Finding>) -> App {
+    let session = Session::new(SessionParts {
+        findings,
+        ..SessionParts::default()
+    });
+    App::new(session, Theme::monochrome(), Keymap::defaults())
+}
+
 fn app(count: usize) -> App {
-    App::new(
-        findings(count),
-        Vec::new(),
-        Theme::monochrome(),
-        Keymap::defaults(),
-    )
+    app_of(findings(count))
 }
 
 fn cached(count: usize) -> &'static std::sync::Mutex<App> {
@@ -89,10 +95,39 @@ fn load_end_to_end(bencher: Bencher, count: usize) {
         })
         .collect();
     bencher.counter(ItemsCount::new(count)).bench(|| {
-        let mut loaded = posture::sources::parse_all(&inputs);
-        let all = posture::sources::take_findings(&mut loaded);
-        App::new(all, Vec::new(), Theme::monochrome(), Keymap::defaults())
+        let mut loaded = posture_core::sources::parse_all(&inputs);
+        let all = posture_core::sources::take_findings(&mut loaded);
+        app_of(all)
     });
+}
+
+/// Parsed findings → dashboard ready, as `posture` starts: the session with
+/// routing rules and a triage file, then the view. `rebuilt` adds what the
+/// start-up did before the session core (issue 18): routes, facts and the
+/// view built a second time once the triage file and rules were attached.
+#[divan::bench(args = [false, true], sample_count = 3, sample_size = 1)]
+fn startup_1m(bencher: Bencher, rebuilt: bool) {
+    let dir = std::env::temp_dir().join(format!("posture-bench-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let triage = dir.join("triage.toml");
+    bencher
+        .with_inputs(|| findings(1_000_000))
+        .bench_values(|findings| {
+            let session = Session::new(SessionParts {
+                findings,
+                store: Some(posture_core::triage::Store::open(&triage)),
+                user: "bench".into(),
+                ..SessionParts::default()
+            });
+            let mut app = App::new(session, Theme::monochrome(), Keymap::defaults());
+            if rebuilt {
+                let s = &mut app.session;
+                s.routes = posture_core::routing::RouteTable::build(&s.router, &s.findings);
+                app.refresh_facts();
+            }
+            app
+        });
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn frame(app: &mut App) {

@@ -1,8 +1,10 @@
 //! posture: one severity-sorted view of Security Hub, Kubescape and
 //! Starboard/Trivy-Operator findings.
 //!
-//! The core (`model`, `sources` parsers, `query`, `export`, `demo`) knows no
-//! terminal and no network; the CLI and TUI sit on top.
+//! This crate is the front-ends: the headless commands (`cli`), the
+//! dashboard's state machine (`app`), its drawing (`ui`) and the terminal and
+//! effect runner (`term`). The domain lives in `posture-core`, the network in
+//! `posture-live`.
 
 /// Loading allocates millions of small strings; glibc's allocator spent a third
 /// of the load time on them (see BENCHMARKS.md).
@@ -11,17 +13,6 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod app;
 pub mod cli;
-pub mod config;
-pub mod demo;
-pub mod export;
 pub mod memory;
-pub mod model;
-pub mod parallel;
-pub mod query;
-pub mod review;
-pub mod routing;
-pub mod sources;
 pub mod term;
-pub mod text;
-pub mod triage;
 pub mod ui;

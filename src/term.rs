@@ -13,8 +13,8 @@ use ratatui::crossterm::execute;
 
 use crate::app::App;
 use crate::app::update::{self, Mouse};
-use crate::config::keymap::{Key, KeyCode};
-use crate::sources::live::Event as LiveEvent;
+use posture_core::config::keymap::{Key, KeyCode};
+use posture_live::Event as LiveEvent;
 
 /// Runs the dashboard until the user quits; `live` delivers findings of live
 /// sources while it runs.
@@ -92,7 +92,7 @@ fn event_loop(
             continue;
         }
         if !app.clock_fixed {
-            app.now = crate::model::Timestamp::now();
+            app.session.now = posture_core::model::Timestamp::now();
         }
         match event::read()? {
             Event::Key(k) if k.kind != KeyEventKind::Release => {

@@ -27,7 +27,7 @@ fn shared_fixtures_match_expected_counts() {
     assert!(!expected.is_empty());
     let mut failures = Vec::new();
     for (rel, want) in &expected {
-        let loaded = posture::sources::load_file(&root.join(rel));
+        let loaded = posture_core::sources::load_file(&root.join(rel));
         if !loaded.errors.is_empty() {
             failures.push(format!("{rel}: errors {:?}", loaded.errors));
             continue;

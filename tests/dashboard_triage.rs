@@ -6,31 +6,36 @@ use std::path::Path;
 
 use posture::app::update::on_key;
 use posture::app::{App, Mode};
-use posture::config::keymap::{Key, KeyCode, Keymap};
-use posture::config::theme;
-use posture::model::{Finding, Timestamp};
-use posture::triage::Status;
-use posture::triage::store::{Store, read_marks};
+use posture_core::config::keymap::{Key, KeyCode, Keymap};
+use posture_core::config::theme;
+use posture_core::model::{Finding, Timestamp};
+use posture_core::session::{Session, SessionParts};
+use posture_core::triage::Status;
+use posture_core::triage::store::{Store, read_marks};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 const NOW: &str = "2026-11-24T09:00:00Z";
 
 fn app_with(findings: Vec<Finding>, triage: &Path) -> App {
-    let mut app = App::new(
+    let session = Session::new(SessionParts {
         findings,
-        Vec::new(),
+        store: Some(Store::open(triage)),
+        user: "carol".to_string(),
+        now: Some(Timestamp::parse(NOW).unwrap()),
+        ..SessionParts::default()
+    });
+    let mut app = App::new(
+        session,
         theme::load("dark", None).unwrap(),
         Keymap::defaults(),
     );
-    app.now = Timestamp::parse(NOW).unwrap();
     app.clock_fixed = true;
-    app.attach_triage(Some(Store::open(triage)), "carol".to_string());
     app
 }
 
 fn demo_findings() -> Vec<Finding> {
-    posture::demo::load_current().findings
+    posture_core::demo::load_current().findings
 }
 
 fn typed(app: &mut App, s: &str) {
@@ -76,11 +81,12 @@ fn mark_the_row_then_restart_and_reload_changed_inputs() {
     // Restart: a new app on the same file shows the mark.
     let app2 = app_with(demo_findings(), &file);
     let i = app2
+        .session
         .findings
         .iter()
         .position(|f| f.fingerprint.as_str() == fp)
         .unwrap();
-    assert_eq!(app2.facts_of(i).status, Status::Acknowledged);
+    assert_eq!(app2.session.facts_of(i).status, Status::Acknowledged);
 
     // Re-load with changed inputs: the marked finding is gone, the mark is kept.
     let fewer: Vec<Finding> = demo_findings()
@@ -88,7 +94,7 @@ fn mark_the_row_then_restart_and_reload_changed_inputs() {
         .filter(|f| f.fingerprint.as_str() != fp)
         .collect();
     let mut app3 = app_with(fewer, &file);
-    let gone = posture::app::triage::gone(&app3);
+    let gone = app3.session.gone();
     assert_eq!(gone.len(), 1);
     assert_eq!(gone[0].0, &fp);
     typed(&mut app3, "ma");
@@ -123,7 +129,7 @@ fn picked_rows_and_groups_are_marked_together() {
     typed(&mut app, "md");
     let marks = read_marks(&file).unwrap();
     for i in members {
-        let fp = app.findings[i].fingerprint.to_string();
+        let fp = app.session.findings[i].fingerprint.to_string();
         assert_eq!(marks[&fp].status, Status::Resolved);
     }
 
@@ -159,20 +165,23 @@ fn accepting_a_risk_asks_reason_and_expiry() {
     assert_eq!(m.status, Status::AcceptedRisk);
     assert_eq!(m.reason, "compensating WAF rule");
     assert_eq!(
-        m.expires.map(posture::triage::mark::format_date).as_deref(),
+        m.expires
+            .map(posture_core::model::date::format_date)
+            .as_deref(),
         Some("2026-12-24")
     );
 
     // A month later the acceptance has run out: new again, flagged.
     let mut later = app_with(demo_findings(), &file);
-    later.now = Timestamp::parse("2026-12-25T09:00:00Z").unwrap();
+    later.session.now = Timestamp::parse("2026-12-25T09:00:00Z").unwrap();
     later.refresh_facts();
     let i = later
+        .session
         .findings
         .iter()
         .position(|f| f.fingerprint.as_str() == fp)
         .unwrap();
-    let fx = later.facts_of(i);
+    let fx = later.session.facts_of(i);
     assert_eq!((fx.status, fx.expired), (Status::New, true));
 }
 

@@ -3,14 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use posture::model::{Severity, Source};
+use posture_core::model::{Severity, Source};
 
 #[test]
 fn committed_snapshots_are_the_generator_output() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
-    for (week, (file, _, _)) in posture::demo::WEEKS.iter().enumerate() {
+    for (week, (file, _, _)) in posture_core::demo::WEEKS.iter().enumerate() {
         let committed = std::fs::read_to_string(dir.join(file)).unwrap();
-        let generated = posture::demo::generate(week).to_json();
+        let generated = posture_core::demo::generate(week).to_json();
         assert!(
             committed == generated,
             "{file} is stale: run `cargo run -- demo-snapshots --out snapshots`"
@@ -20,11 +20,11 @@ fn committed_snapshots_are_the_generator_output() {
 
 #[test]
 fn demo_is_a_realistic_mix() {
-    let loaded = posture::demo::load_current();
+    let loaded = posture_core::demo::load_current();
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
     let f = &loaded.findings;
     assert!(f.len() >= 300, "{}", f.len());
-    let set = |g: &dyn Fn(&posture::model::Finding) -> String| -> BTreeSet<String> {
+    let set = |g: &dyn Fn(&posture_core::model::Finding) -> String| -> BTreeSet<String> {
         f.iter().map(g).filter(|s| !s.is_empty()).collect()
     };
     assert_eq!(set(&|x| x.account.display().to_string()).len(), 2);
@@ -44,13 +44,13 @@ fn demo_is_a_realistic_mix() {
 
 #[test]
 fn the_two_demo_weeks_differ_like_real_weeks() {
-    let prev = posture::sources::parse_bytes(
+    let prev = posture_core::sources::parse_bytes(
         std::path::Path::new("prev.json"),
-        posture::demo::PREVIOUS.as_bytes(),
+        posture_core::demo::PREVIOUS.as_bytes(),
         None,
     );
-    let cur = posture::demo::load_current();
-    let ids = |l: &posture::sources::Loaded| -> BTreeSet<String> {
+    let cur = posture_core::demo::load_current();
+    let ids = |l: &posture_core::sources::Loaded| -> BTreeSet<String> {
         l.findings
             .iter()
             .map(|f| f.fingerprint.to_string())

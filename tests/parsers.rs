@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use posture::model::{Finding, Severity, Source};
-use posture::sources::{Loaded, load_file};
+use posture_core::model::{Finding, Severity, Source};
+use posture_core::sources::{Loaded, load_file};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -294,10 +294,10 @@ fn starboard_assessments_secrets_bench_and_hunter() {
 #[test]
 fn snapshot_round_trip_keeps_every_field() {
     let l = load_ok("securityhub/get-findings-page.json");
-    let at = posture::model::Timestamp::parse("2026-11-20T00:00:00Z").unwrap();
-    let snap = posture::sources::snapshot::SnapshotFile::new("t", at, &l.findings);
+    let at = posture_core::model::Timestamp::parse("2026-11-20T00:00:00Z").unwrap();
+    let snap = posture_core::sources::snapshot::SnapshotFile::new("t", at, &l.findings);
     let back =
-        posture::sources::parse_bytes(Path::new("snap.json"), snap.to_json().as_bytes(), None);
+        posture_core::sources::parse_bytes(Path::new("snap.json"), snap.to_json().as_bytes(), None);
     assert!(back.errors.is_empty(), "{:?}", back.errors);
     assert_eq!(back.findings.len(), l.findings.len());
     for (a, b) in l.findings.iter().zip(&back.findings) {
@@ -312,7 +312,7 @@ fn snapshot_round_trip_keeps_every_field() {
 #[test]
 fn snapshot_from_the_future_is_refused_with_a_reason() {
     let text = br#"{"posture_snapshot": 9, "name": "x", "taken_at": "2026-01-01T00:00:00Z", "findings": []}"#;
-    let l = posture::sources::parse_bytes(Path::new("s.json"), text, None);
+    let l = posture_core::sources::parse_bytes(Path::new("s.json"), text, None);
     assert_eq!(l.errors.len(), 1);
     assert!(l.errors[0].message.contains("newer"), "{}", l.errors[0]);
 }

@@ -5,14 +5,15 @@ use std::path::Path;
 
 use posture::app::update::{apply, on_key};
 use posture::app::{App, SourceStatus};
-use posture::config::keymap::{Action, Key, Keymap};
-use posture::config::theme;
-use posture::model::Timestamp;
+use posture_core::config::keymap::{Action, Key, Keymap};
+use posture_core::config::theme;
+use posture_core::model::Timestamp;
+use posture_core::session::{Session, SessionParts};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn demo_app() -> App {
-    let mut loaded = posture::demo::load_current();
+    let mut loaded = posture_core::demo::load_current();
     let sources = vec![SourceStatus {
         label: "demo-2026-11-16.json".to_string(),
         findings: loaded.findings.len(),
@@ -20,15 +21,21 @@ fn demo_app() -> App {
         error_count: 0,
         ..Default::default()
     }];
-    let mut app = App::new(
-        std::mem::take(&mut loaded.findings),
+    app_of(SessionParts {
+        findings: std::mem::take(&mut loaded.findings),
         sources,
+        demo: true,
+        now: Some(Timestamp::parse("2026-11-17T09:00:00Z").unwrap()),
+        ..SessionParts::default()
+    })
+}
+
+fn app_of(parts: SessionParts) -> App {
+    App::new(
+        Session::new(parts),
         theme::load("dark", None).unwrap(),
         Keymap::defaults(),
-    );
-    app.demo = true;
-    app.now = Timestamp::parse("2026-11-17T09:00:00Z").unwrap();
-    app
+    )
 }
 
 fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -87,7 +94,7 @@ fn grouped_view_and_help_overlay() {
     on_key(&mut app, Key::char('?'));
     let t = render(&mut app, 120, 40);
     let text = screen_text(&t);
-    for a in posture::config::keymap::ACTIONS.iter().take(20) {
+    for a in posture_core::config::keymap::ACTIONS.iter().take(20) {
         assert!(text.contains(a.help), "help lists {:?}", a.name);
     }
 }
@@ -108,27 +115,26 @@ fn tiny_and_resized_terminals_do_not_panic() {
 fn hostile_strings_render_as_inert_text() {
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile/ansi-titles.json");
-    let loaded = posture::sources::load_file(&fixture);
+    let loaded = posture_core::sources::load_file(&fixture);
     assert!(loaded.errors.is_empty());
-    let mut app = App::new(
-        loaded.findings,
-        Vec::new(),
-        theme::load("dark", None).unwrap(),
-        Keymap::defaults(),
-    );
     // A hostile note too: OSC 52 (clipboard write), BEL, CSI, BiDi override, zero-width.
     let dir = tempfile::tempdir().unwrap();
-    let mut store = posture::triage::Store::open(&dir.path().join("triage.toml"));
-    let fp = app.findings[0].fingerprint.to_string();
-    let mut mark = posture::triage::Mark::new(
-        posture::triage::Status::Acknowledged,
+    let mut store = posture_core::triage::Store::open(&dir.path().join("triage.toml"));
+    let fp = loaded.findings[0].fingerprint.to_string();
+    let mut mark = posture_core::triage::Mark::new(
+        posture_core::triage::Status::Acknowledged,
         "mallory\u{1b}[2J",
         Timestamp::parse("2026-11-17T09:00:00Z").unwrap(),
     );
     mark.note =
         "\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}\u{1b}[31mred\u{202e}txt.exe\u{200b}\u{2066}".into();
     store.apply(vec![(fp, mark)], "test").unwrap();
-    app.attach_triage(Some(store), "tester".into());
+    let mut app = app_of(SessionParts {
+        findings: loaded.findings,
+        store: Some(store),
+        user: "tester".into(),
+        ..SessionParts::default()
+    });
     apply(&mut app, Action::ToggleDetail);
     for raw in [false, true] {
         app.raw = raw;
@@ -136,9 +142,9 @@ fn hostile_strings_render_as_inert_text() {
         for cell in t.backend().buffer().content() {
             for c in cell.symbol().chars() {
                 assert!(
-                    !posture::model::safe_text::is_dangerous(
+                    !posture_core::model::safe_text::is_dangerous(
                         c,
-                        posture::model::safe_text::Lines::Single
+                        posture_core::model::safe_text::Lines::Single
                     ),
                     "{c:?} reached the screen"
                 );
@@ -180,13 +186,11 @@ fn a_broken_input_shows_as_a_red_source_entry_and_the_rest_display() {
         live: Default::default(),
     };
     let set = posture::cli::load_quietly(&inputs);
-    let sources = posture::cli::source_statuses(&set);
-    let mut app = App::new(
-        set.findings,
-        sources,
-        theme::load("dark", None).unwrap(),
-        Keymap::defaults(),
-    );
+    let mut app = app_of(SessionParts {
+        findings: set.findings,
+        sources: set.sources,
+        ..SessionParts::default()
+    });
     let t = render(&mut app, 160, 20);
     let text = screen_text(&t);
     assert!(text.contains("✗"), "{text}");
@@ -208,20 +212,27 @@ fn no_color_theme_draws_without_colours() {
 
 #[test]
 fn review_screen_shows_owners_period_and_the_trend_chart() {
-    use posture::app::review::Baseline;
-    use posture::review::TrendPoint;
-    let mut app = demo_app();
-    let prev = posture::demo::load_previous().findings;
+    use posture_core::review::TrendPoint;
+    use posture_core::session::Baseline;
+    let prev = posture_core::demo::load_previous().findings;
     let at = Timestamp::parse("2026-11-09T09:00:00Z").unwrap();
     let trend = vec![TrendPoint::of("demo week 45", at, &prev)];
-    app.attach_history(Some(Baseline::new("demo week 45".into(), at, prev)), trend);
+    let mut loaded = posture_core::demo::load_current();
+    let mut app = app_of(SessionParts {
+        findings: std::mem::take(&mut loaded.findings),
+        demo: true,
+        now: Some(Timestamp::parse("2026-11-17T09:00:00Z").unwrap()),
+        baseline: Some(Baseline::new("demo week 45".into(), at, prev)),
+        trend,
+        ..SessionParts::default()
+    });
     // NEW markers and their filter.
     let t = render(&mut app, 140, 40);
     assert!(screen_text(&t).contains("NEW "), "{}", screen_text(&t));
-    posture::app::update::on_key(&mut app, posture::config::keymap::Key::char('N'));
-    assert!(app.view.shown.iter().all(|&i| app.facts[i].new));
+    posture::app::update::on_key(&mut app, posture_core::config::keymap::Key::char('N'));
+    assert!(app.view.shown.iter().all(|&i| app.session.facts[i].new));
     let shown_new = app.view.shown.len();
-    posture::app::update::on_key(&mut app, posture::config::keymap::Key::char('W'));
+    posture::app::update::on_key(&mut app, posture_core::config::keymap::Key::char('W'));
     let t = render(&mut app, 140, 40);
     let text = screen_text(&t);
     let review = app.review.as_ref().unwrap();
@@ -241,6 +252,6 @@ fn review_screen_shows_owners_period_and_the_trend_chart() {
     for owner in ["SRE", "product", "backlog"] {
         assert!(text.contains(owner), "{owner}: {text}");
     }
-    posture::app::update::on_key(&mut app, posture::config::keymap::Key::char('q'));
+    posture::app::update::on_key(&mut app, posture_core::config::keymap::Key::char('q'));
     assert!(app.review.is_none() && !app.quit);
 }

@@ -35,12 +35,12 @@ fn fixtures() -> Vec<PathBuf> {
     out
 }
 
-fn parse(bytes: &[u8]) -> posture::sources::Loaded {
-    posture::sources::parse_bytes(Path::new("input.json"), bytes, None)
+fn parse(bytes: &[u8]) -> posture_core::sources::Loaded {
+    posture_core::sources::parse_bytes(Path::new("input.json"), bytes, None)
 }
 
 /// Every error names a real place: line and column ≥ 1 within the input.
-fn assert_located(loaded: &posture::sources::Loaded, bytes: &[u8]) {
+fn assert_located(loaded: &posture_core::sources::Loaded, bytes: &[u8]) {
     let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
     for e in &loaded.errors {
         assert!(e.location.line >= 1 && e.location.column >= 1, "{e}");
@@ -134,7 +134,7 @@ proptest! {
         for f in &loaded.findings {
             for t in [&f.title, &f.resource, &f.description, &f.rule_id] {
                 prop_assert!(
-                    !t.display().chars().any(|c| posture::model::safe_text::is_dangerous(c, posture::model::safe_text::Lines::Multi) && c != '\n'),
+                    !t.display().chars().any(|c| posture_core::model::safe_text::is_dangerous(c, posture_core::model::safe_text::Lines::Multi) && c != '\n'),
                     "{}: unsafe text shown", path.display()
                 );
             }
@@ -185,7 +185,7 @@ fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
     // Sparse: 2 GiB on paper, nothing on disk; reading it would be the bug.
     let f = std::fs::File::create(&path).unwrap();
     f.set_len(2 << 30).unwrap();
-    let loaded = posture::sources::load_file(&path);
+    let loaded = posture_core::sources::load_file(&path);
     assert_eq!(loaded.errors.len(), 1);
     let msg = loaded.errors[0].to_string();
     assert!(msg.contains("over the 1024 MiB input limit"), "{msg}");

@@ -11,9 +11,9 @@ use std::process::{Command as StdCommand, Stdio};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use posture::model::Timestamp;
-use posture::triage::store::{Store, read_marks};
-use posture::triage::{Mark, Status};
+use posture_core::model::Timestamp;
+use posture_core::triage::store::{Store, read_marks};
+use posture_core::triage::{Mark, Status};
 use serde_json::Value;
 
 use common::env::fixture;

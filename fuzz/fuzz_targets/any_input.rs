@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = posture::sources::parse_bytes(std::path::Path::new("fuzz"), data, None);
+    let _ = posture_core::sources::parse_bytes(std::path::Path::new("fuzz"), data, None);
 });

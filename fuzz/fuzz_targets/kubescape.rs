@@ -7,5 +7,5 @@ const PREFIX: &[u8] = br#"{"summaryDetails": {"controls": {}}, "resources": [], 
 fuzz_target!(|data: &[u8]| {
     let mut input = PREFIX.to_vec();
     input.extend_from_slice(data);
-    let _ = posture::sources::parse_bytes(std::path::Path::new("fuzz"), &input, None);
+    let _ = posture_core::sources::parse_bytes(std::path::Path::new("fuzz"), &input, None);
 });

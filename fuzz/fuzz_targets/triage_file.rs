@@ -4,6 +4,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = posture::triage::file::parse(text, std::path::Path::new("fuzz.toml"));
+        let _ = posture_core::triage::file::parse(text, std::path::Path::new("fuzz.toml"));
     }
 });

@@ -4,10 +4,10 @@
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use super::state::{App, Mode};
-use crate::config::keymap::{Key, KeyCode};
-use crate::sources::live::securityhub::Plan;
-use crate::sources::live::sync::{Report, push_blocking};
-use crate::triage::sync::{Batch, batches, plan};
+use posture_core::config::keymap::{Key, KeyCode};
+use posture_core::triage::sync::Batch;
+use posture_live::securityhub::Plan;
+use posture_live::sync::{Report, push_blocking};
 
 #[derive(Default)]
 pub struct SyncState {
@@ -35,21 +35,16 @@ pub fn ask(app: &mut App) {
         app.status = Some("a sync is already running".into());
         return;
     }
-    let Some(store) = app.triage.store.as_ref() else {
+    if app.session.store().is_none() {
         app.status = Some("no triage file: nothing to sync".into());
         return;
-    };
-    let today = crate::triage::mark::day_of(app.now);
-    let live: Vec<crate::model::Finding> = (0..app.findings.len())
-        .filter(|&i| !app.from_file(i))
-        .map(|i| app.findings[i].clone())
-        .collect();
-    let updates = plan(&live, |f| store.get(f.fingerprint.as_str()).cloned(), today);
-    if updates.is_empty() {
+    }
+    let pending = app.session.plan_sync();
+    if pending.is_empty() {
         app.status = Some("Security Hub already agrees with every triage mark".into());
         return;
     }
-    app.sync.pending = batches(updates);
+    app.sync.pending = pending;
     app.mode = Mode::ConfirmSync;
 }
 
@@ -64,7 +59,7 @@ pub fn on_confirm_key(app: &mut App, key: Key) {
         return;
     };
     let n: usize = batches.iter().map(|b| b.items.len()).sum();
-    let by = app.triage.user.clone();
+    let by = app.session.user.clone();
     let (tx, rx) = channel();
     let started = std::thread::Builder::new()
         .name("posture-sync".into())
@@ -108,10 +103,10 @@ pub fn poll(app: &mut App) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::keymap::Keymap;
-    use crate::config::theme::Theme;
-    use crate::sources::live::Event;
-    use crate::triage::{Mark, Status, Store};
+    use posture_core::config::keymap::Keymap;
+    use posture_core::config::theme::Theme;
+    use posture_core::triage::{Mark, Status, Store};
+    use posture_live::Event;
 
     fn live_app(dir: &std::path::Path) -> App {
         let record = serde_json::json!({
@@ -119,17 +114,22 @@ mod tests {
             "AwsAccountId": "1", "Region": "eu-west-1", "Title": "t",
             "Severity": {"Label": "HIGH"}, "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE"
         });
-        let findings = crate::sources::parse_values(std::path::Path::new("t"), [record]).findings;
+        let findings =
+            posture_core::sources::parse_values(std::path::Path::new("t"), [record]).findings;
         let fp = findings[0].fingerprint.to_string();
         let mut store = Store::open(&dir.join("triage.toml"));
         let mark = Mark::new(
             Status::FalsePositive,
             "ana",
-            crate::model::Timestamp::from_unix(0),
+            posture_core::model::Timestamp::from_unix(0),
         );
         store.apply(vec![(fp, mark)], "test").unwrap();
-        let mut app = App::new(vec![], vec![], Theme::monochrome(), Keymap::defaults());
-        app.attach_triage(Some(store), "ana".into());
+        let session = posture_core::session::Session::new(posture_core::session::SessionParts {
+            store: Some(store),
+            user: "ana".into(),
+            ..Default::default()
+        });
+        let mut app = App::new(session, Theme::monochrome(), Keymap::defaults());
         app.on_live(Event::Replace {
             slot: 0,
             findings,

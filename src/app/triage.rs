@@ -1,8 +1,8 @@
 //! Triage from the dashboard: picking findings, setting status, note, risk
 //! acceptance and JIRA key, and saving through the store.
 
-use crate::triage::mark::{day_of, parse_date};
-use crate::triage::{Mark, Status};
+use posture_core::model::date::parse_date;
+use posture_core::triage::{Mark, Status};
 
 use super::state::{App, Mode};
 use super::view::Row;
@@ -78,28 +78,14 @@ pub fn begin(app: &mut App, mode: Mode) {
 
 /// Why marks cannot be saved right now, if they cannot.
 pub fn save_problem(app: &App) -> Option<String> {
-    match &app.triage.store {
-        None => Some(
-            "triage marks cannot be saved: no home directory; start with --triage-file PATH"
-                .to_string(),
-        ),
-        Some(s) => s.broken().map(|e| {
-            format!(
-                "triage file is broken, not saving: {e} — fix it or run `posture triage recover`"
-            )
-        }),
-    }
+    app.session.save_problem().map(|e| e.to_string())
 }
 
 /// A field's value when every target has the same one (else empty), to prefill prompts.
 fn common(app: &App, field: impl Fn(&Mark) -> String) -> String {
-    let mut values = targets(app).into_iter().map(|i| {
-        app.findings
-            .get(i)
-            .and_then(|f| app.marks()?.get(f.fingerprint.as_str()))
-            .map(&field)
-            .unwrap_or_default()
-    });
+    let mut values = targets(app)
+        .into_iter()
+        .map(|i| app.session.mark(i).map(&field).unwrap_or_default());
     let first = values.next().unwrap_or_default();
     if values.all(|v| v == first) {
         first
@@ -134,7 +120,7 @@ pub fn submit(app: &mut App) {
         }
         Mode::Jira => {
             let key = text.trim().to_uppercase();
-            if !key.is_empty() && !crate::triage::mark::is_jira_key(&key) {
+            if !key.is_empty() && !posture_core::triage::mark::is_jira_key(&key) {
                 app.status = Some(format!("{key:?} is not a JIRA key (e.g. SEC-123)"));
                 app.input = text;
                 return;
@@ -152,7 +138,7 @@ pub fn submit(app: &mut App) {
             app.mode = Mode::RiskExpiry;
         }
         Mode::RiskExpiry => {
-            let today = day_of(app.now);
+            let today = app.session.today();
             match parse_date(&text, today) {
                 Ok(d) if d >= today => {
                     app.mode = Mode::Normal;
@@ -166,7 +152,7 @@ pub fn submit(app: &mut App) {
                 Ok(d) => {
                     app.status = Some(format!(
                         "{} is in the past",
-                        crate::triage::mark::format_date(d)
+                        posture_core::model::date::format_date(d)
                     ));
                     app.input = text;
                 }
@@ -184,57 +170,16 @@ pub fn submit(app: &mut App) {
 /// screen or on disk, and the status line says why.
 fn update_marks(app: &mut App, done: &str, change: impl Fn(&mut Mark)) {
     let idx = targets(app);
-    let now = app.now;
-    let user = app.triage.user.clone();
-    let Some(store) = app.triage.store.as_mut() else {
-        app.status = save_problem(app);
-        return;
-    };
-    let mut changes = Vec::with_capacity(idx.len());
-    for i in &idx {
-        let Some(f) = app.findings.get(*i) else {
-            continue;
-        };
-        let fp = f.fingerprint.to_string();
-        let mut m = store.mark_or_new(&fp, &user, now);
-        change(&mut m);
-        m.stamp(&user, now, Some(f));
-        changes.push((fp, m));
-    }
-    let n = changes.len();
-    match store.apply(changes, "tui") {
-        Ok(()) => {
+    match app.session.update_marks(&idx, "tui", change) {
+        Ok(n) => {
             app.picked.clear();
-            app.refresh_facts();
+            app.view.facts_changed();
+            app.refresh_view();
             app.status = Some(format!(
                 "{done}: {n} finding{}",
                 if n == 1 { "" } else { "s" }
             ));
         }
-        Err(e) => {
-            app.status = Some(
-                crate::model::SafeText::line(&e.to_string())
-                    .display()
-                    .to_string(),
-            );
-        }
+        Err(e) => app.status = Some(e.to_string()),
     }
-}
-
-/// Marks whose finding is not among the loaded findings, newest first.
-pub fn gone(app: &App) -> Vec<(&String, &Mark)> {
-    let Some(marks) = app.marks() else {
-        return Vec::new();
-    };
-    let present: std::collections::HashSet<&str> = app
-        .findings
-        .iter()
-        .map(|f| f.fingerprint.as_str())
-        .collect();
-    let mut v: Vec<(&String, &Mark)> = marks
-        .iter()
-        .filter(|(fp, _)| !present.contains(fp.as_str()))
-        .collect();
-    v.sort_by_key(|e| std::cmp::Reverse(e.1.at));
-    v
 }

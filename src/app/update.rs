@@ -1,13 +1,13 @@
 //! Events → actions → state. Every change to the dashboard happens here.
 
-use crate::config::keymap::{self, Action, Key, KeyCode};
-use crate::config::theme;
-use crate::model::{Severity, Source};
-use crate::query::SortKey;
+use posture_core::config::keymap::{self, Action, Key, KeyCode};
+use posture_core::config::theme;
+use posture_core::model::{Severity, Source};
+use posture_core::query::SortKey;
 
 use super::state::{App, Mode};
 use super::triage;
-use crate::triage::Status;
+use posture_core::triage::Status;
 
 /// Mouse input, already translated from the terminal's events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,7 +354,7 @@ pub fn apply(app: &mut App, action: Action) {
         }
         Action::SyncSecurityHub => super::sync::ask(app),
         Action::ToggleNewOnly => {
-            let Some(b) = &app.baseline else {
+            let Some(b) = &app.session.baseline else {
                 app.status = Some(
                     "no snapshot to compare with yet: `posture snapshot save` after the review"
                         .into(),
@@ -441,7 +441,7 @@ pub fn run_command(app: &mut App, line: &str) {
             if s == "all" {
                 set_status_filter(app, Vec::new());
             } else {
-                match crate::triage::status::parse_list(s) {
+                match posture_core::triage::status::parse_list(s) {
                     Ok(list) => set_status_filter(app, list),
                     Err(e) => app.status = Some(e.to_string()),
                 }
@@ -453,11 +453,11 @@ pub fn run_command(app: &mut App, line: &str) {
                 app.status = Some("every owner".to_string());
             } else {
                 let names: Vec<String> = s.split(',').map(|n| n.trim().to_string()).collect();
-                let ids = app.routes.ids_of_owners(&names);
+                let ids = app.session.routes.ids_of_owners(&names);
                 app.status = Some(if ids.is_empty() {
                     format!(
                         "no finding is owned by {s:?}; owners: {}",
-                        app.routes.owners().join(", ")
+                        app.session.routes.owners().join(", ")
                     )
                 } else {
                     format!("owner: {s}")
@@ -500,18 +500,20 @@ pub fn run_command(app: &mut App, line: &str) {
 mod tests {
     use super::*;
     use crate::app::view::Row;
-    use crate::config::keymap::Keymap;
+    use posture_core::config::keymap::Keymap;
 
     fn app() -> App {
-        let loaded = crate::demo::load_current();
-        let mut a = App::new(
-            loaded.findings,
-            Vec::new(),
+        let loaded = posture_core::demo::load_current();
+        let session = posture_core::session::Session::new(posture_core::session::SessionParts {
+            findings: loaded.findings,
+            now: Some(posture_core::model::Timestamp::parse("2026-11-17T00:00:00Z").unwrap()),
+            ..Default::default()
+        });
+        App::new(
+            session,
             theme::load("dark", None).unwrap(),
             Keymap::defaults(),
-        );
-        a.now = crate::model::Timestamp::parse("2026-11-17T00:00:00Z").unwrap();
-        a
+        )
     }
 
     fn keys(a: &mut App, s: &str) {
@@ -539,7 +541,7 @@ mod tests {
         let mut a = app();
         keys(&mut a, "1");
         assert!(a.view.rows.iter().all(|r| match r {
-            Row::Finding(i) => a.findings[*i].severity == Severity::Critical,
+            Row::Finding(i) => a.session.findings[*i].severity == Severity::Critical,
             Row::Group(_) => false,
         }));
         keys(&mut a, "0");
@@ -579,11 +581,9 @@ mod tests {
         on_key(&mut a, Key::plain(KeyCode::Enter));
         assert_eq!(a.view.sort, SortKey::Title);
         run_command(&mut a, "source kubescape");
-        assert!(
-            a.view.rows.iter().all(
-                |r| matches!(r, Row::Finding(i) if a.findings[*i].source == Source::Kubescape)
-            )
-        );
+        assert!(a.view.rows.iter().all(
+            |r| matches!(r, Row::Finding(i) if a.session.findings[*i].source == Source::Kubescape)
+        ));
         run_command(&mut a, "group");
         assert!(a.view.grouped);
         run_command(&mut a, "theme light");

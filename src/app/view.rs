@@ -1,11 +1,11 @@
 //! What the table shows: filter, sort, grouping, selection and scroll position.
 //! Plain data over indices into the findings, tested without a terminal.
 
-use crate::model::{Finding, Severity};
-use crate::query::filter::{Brief, Needle};
-use crate::query::group::{RuleKeys, group_by_rule_with};
-use crate::query::{Facts, Filter, Group, SortKey, group_by_owner, sort_indices};
-use crate::routing::RouteTable;
+use posture_core::model::{Finding, Severity};
+use posture_core::query::filter::{Brief, Needle};
+use posture_core::query::group::{RuleKeys, group_by_rule_with};
+use posture_core::query::{Facts, Filter, Group, SortKey, group_by_owner, sort_indices};
+use posture_core::routing::RouteTable;
 
 /// Below this many candidates one thread filters faster than two.
 const PARALLEL_FILTER_MIN: usize = 50_000;
@@ -41,7 +41,8 @@ impl Shown {
         for p in &parts {
             add_counts(&mut counts, &p.counts);
         }
-        let indices = crate::parallel::concat(parts.into_iter().map(|p| p.indices).collect());
+        let indices =
+            posture_core::parallel::concat(parts.into_iter().map(|p| p.indices).collect());
         Shown { indices, counts }
     }
 }
@@ -160,7 +161,7 @@ impl View {
     /// The candidates (a narrower filter's earlier result) that pass.
     fn filtered(&self, candidates: &[usize], findings: &[Finding], facts: &[Facts]) -> Shown {
         let needle = Needle::new(&self.filter);
-        Shown::join(crate::parallel::in_chunks(
+        Shown::join(posture_core::parallel::in_chunks(
             candidates,
             PARALLEL_FILTER_MIN,
             |c| {
@@ -183,7 +184,7 @@ impl View {
     /// sorted order jumped about memory for each one.
     fn filtered_all(&self, findings: &[Finding], facts: &[Facts]) -> Shown {
         let needle = Needle::new(&self.filter);
-        let parts = crate::parallel::in_chunks(
+        let parts = posture_core::parallel::in_chunks(
             findings,
             PARALLEL_FILTER_MIN,
             |c| {
@@ -212,8 +213,8 @@ impl View {
         for (_, c) in &parts {
             add_counts(&mut counts, c);
         }
-        let pass = crate::parallel::concat(parts.into_iter().map(|(p, _)| p).collect());
-        let indices = crate::parallel::concat(crate::parallel::in_chunks(
+        let pass = posture_core::parallel::concat(parts.into_iter().map(|(p, _)| p).collect());
+        let indices = posture_core::parallel::concat(posture_core::parallel::in_chunks(
             &self.order,
             PARALLEL_FILTER_MIN,
             |c| {
@@ -240,9 +241,9 @@ impl View {
             self.facts_changed();
         }
         if self.briefs_stale || self.briefs.len() != findings.len() {
-            self.briefs = crate::parallel::concat(crate::parallel::in_chunks(
+            self.briefs = posture_core::parallel::concat(posture_core::parallel::in_chunks(
                 findings,
-                crate::parallel::MIN_ITEMS,
+                posture_core::parallel::MIN_ITEMS,
                 |c| c.items.iter().map(Brief::of).collect::<Vec<_>>(),
                 |range| findings[range].iter().map(Brief::without_mask).collect(),
             ));
@@ -377,7 +378,7 @@ mod tests {
     use super::*;
 
     fn demo() -> Vec<Finding> {
-        crate::demo::load_current().findings
+        posture_core::demo::load_current().findings
     }
 
     #[test]
@@ -450,8 +451,11 @@ mod tests {
             }
         }
         assert!(!typed.shown.is_empty());
-        assert!(crate::query::filter::contains_ci("Privileged", "PRIV"));
-        assert!(!crate::query::filter::contains_ci("ab", "abc"));
+        assert!(posture_core::query::filter::contains_ci(
+            "Privileged",
+            "PRIV"
+        ));
+        assert!(!posture_core::query::filter::contains_ci("ab", "abc"));
         // The character masks never rule out what the scan would find.
         for (hay, needle) in [
             ("Kelvin \u{212a}", "k"),
@@ -459,15 +463,15 @@ mod tests {
             ("a-b_c/d", "_c/"),
             ("ÄBC", "äb"),
         ] {
-            let m = crate::query::filter::letter_mask(hay);
-            let n = crate::query::filter::letter_mask(needle);
+            let m = posture_core::query::filter::letter_mask(hay);
+            let n = posture_core::query::filter::letter_mask(needle);
             assert!(
-                crate::query::filter::contains_ci(hay, needle),
+                posture_core::query::filter::contains_ci(hay, needle),
                 "{hay} {needle}"
             );
             assert_eq!(n & !m, 0, "{hay:?} / {needle:?}");
         }
-        assert!(crate::query::filter::contains_ci("xxaB", "ab"));
+        assert!(posture_core::query::filter::contains_ci("xxaB", "ab"));
     }
 
     #[test]

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use crate::config::Config;
-use crate::config::paths::Paths;
-use crate::model::Timestamp;
-use crate::routing::Router;
-use crate::triage::Store;
+use posture_core::config::Config;
+use posture_core::config::paths::Paths;
+use posture_core::model::Timestamp;
+use posture_core::routing::Router;
+use posture_core::triage::Store;
 
 use super::Cli;
 
@@ -76,7 +76,8 @@ impl Context {
         if let Some(p) = &cli.routing {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("reading routing rules {}", p.display()))?;
-            let spec = crate::routing::parse_file(&text, p).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let spec =
+                posture_core::routing::parse_file(&text, p).map_err(|e| anyhow::anyhow!("{e}"))?;
             return Ok(Router::new(spec));
         }
         Ok(self

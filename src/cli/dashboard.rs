@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::context::{Context, expand_home};
-use super::{Cli, load_quietly, source_statuses};
-use crate::triage::Store;
+use super::{Cli, load_quietly};
+use posture_core::session::{Baseline, Session, SessionParts};
+use posture_core::triage::Store;
 
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli)?;
@@ -28,9 +29,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| "dark".to_string());
     let user_themes = ctx.paths.user_themes();
     let theme = if no_color {
-        crate::config::theme::Theme::monochrome()
+        posture_core::config::theme::Theme::monochrome()
     } else {
-        crate::config::theme::load(&theme_name, user_themes.as_deref())?
+        posture_core::config::theme::load(&theme_name, user_themes.as_deref())?
     };
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
@@ -44,31 +45,33 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let router = ctx.router(cli)?;
     let set = load_quietly(&inputs);
     let code = set.exit_code();
-    let sources = source_statuses(&set);
-    let mut app = crate::app::App::new(set.findings, sources, theme, keymap);
-    app.demo = set.demo;
-    app.user_theme_dir = user_themes;
-    app.now = ctx.now;
-    app.clock_fixed = ctx.clock_fixed;
-    // The last snapshot before the triage and routing facts: they are
+    // The last snapshot before the session is built: routes and facts are
     // computed once, with the NEW flags.
-    match super::snapshots::history(&ctx, app.demo, None) {
-        Ok(h) => {
-            app.baseline = h.baseline.map(|(since, findings)| {
-                crate::app::review::Baseline::new(since.name, since.taken_at, findings)
-            });
-            app.trend = h.trend;
-        }
-        Err(e) => app.status = Some(format!("snapshots not read: {e:#}")),
-    }
+    let snapshot_dir = posture_core::snapshots::dir(ctx.paths.data_dir.as_deref()).ok();
+    let (history, history_problem) =
+        match posture_core::snapshots::history(snapshot_dir.as_deref(), set.demo, None) {
+            Ok(h) => (h, None),
+            Err(e) => (Default::default(), Some(format!("snapshots not read: {e}"))),
+        };
+    let session = Session::new(SessionParts {
+        findings: set.findings,
+        sources: set.sources,
+        demo: set.demo,
+        store: ctx.triage_file.as_deref().map(Store::open),
+        user: ctx.user(),
+        router,
+        baseline: Baseline::from_history(history.baseline),
+        trend: history.trend,
+        now: Some(ctx.now),
+    });
+    let mut app = crate::app::App::new(session, theme, keymap);
+    app.user_theme_dir = user_themes;
+    app.clock_fixed = ctx.clock_fixed;
+    app.status = history_problem;
     if config.include_closed {
         app.view.filter.include_closed = true;
+        app.refresh_view();
     }
-    app.attach(
-        router,
-        ctx.triage_file.as_deref().map(Store::open),
-        ctx.user(),
-    );
     if cli.inputs.live.securityhub {
         app.sync.plan = super::live::securityhub_plan(&cli.inputs.live);
     }

@@ -1,20 +1,17 @@
 //! `posture export jira|sheet`: files for JIRA's CSV importer and for the
 //! weekly review spreadsheet.
 
-use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::export::jira::{self, IMPORTER_ROW_LIMIT, Item, Ticket, TicketDefaults};
-use crate::export::sheet::{self, SheetRow};
-use crate::triage::store::write_atomic;
+use posture_core::export::jira::IMPORTER_ROW_LIMIT;
+use posture_core::session::export::JiraRequest;
 
-use super::output::status_label;
-use super::{Cli, Context, Posture, Selection};
+use super::{Cli, Context, Selection, WithHistory, exit_code, open_session};
+use posture_core::session::Session;
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
@@ -74,186 +71,78 @@ pub struct SheetArgs {
 
 pub fn run(cli: &Cli, cmd: &ExportCommand) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli)?;
-    let p = Posture::load(cli, &ctx)?;
+    let p = open_session(cli, &ctx, WithHistory::No)?;
     match cmd {
-        ExportCommand::Jira(args) => export_jira(&ctx, p, args),
+        ExportCommand::Jira(args) => export_jira(p, args),
         ExportCommand::Sheet(args) => export_sheet(&ctx, &p, args),
     }
 }
 
-fn already_handled(p: &Posture, i: usize) -> bool {
-    jira::already_handled(&p.facts[i], p.mark(i))
-}
-
-/// The tickets for the selected findings: one each, or one per rule and owner.
-pub fn tickets(
-    p: &Posture,
-    idx: &[usize],
-    grouping: TicketGrouping,
-    issue_type: &str,
-) -> Vec<Ticket> {
-    let today = p.today();
-    let fallback = crate::routing::default_route(crate::model::Severity::Unknown);
-    let items: Vec<Item> = idx
-        .iter()
-        .map(|&i| {
-            let f = &p.findings()[i];
-            Item {
-                finding: f,
-                route: p.routes.get(i).unwrap_or(&fallback),
-                due: crate::routing::due_date(&p.router.sla, f.severity, f.first_seen, today),
-                note: p.mark(i).map_or("", |m| m.note.as_str()),
-            }
-        })
-        .collect();
-    jira::tickets(
-        &items,
-        grouping == TicketGrouping::Rule,
-        &TicketDefaults { issue_type },
-    )
-}
-
-fn part_path(out: &Path, part: usize, parts: usize) -> PathBuf {
-    if parts <= 1 {
-        return out.to_path_buf();
-    }
-    let stem = out
-        .file_stem()
-        .map_or_else(|| "jira".into(), |s| s.to_string_lossy().into_owned());
-    out.with_file_name(format!("{stem}-{part}.csv"))
-}
-
-fn export_jira(ctx: &Context, mut p: Posture, args: &JiraArgs) -> anyhow::Result<ExitCode> {
-    let selected = p.select(&args.selection);
-    let (idx, skipped): (Vec<usize>, Vec<usize>) = selected
-        .iter()
-        .partition(|&&i| args.include_ticketed || !already_handled(&p, i));
-    let tickets = tickets(&p, &idx, args.group_by, &args.issue_type);
+fn export_jira(mut p: Session, args: &JiraArgs) -> anyhow::Result<ExitCode> {
+    let selected = p.select(&args.selection.filter(&p.routes));
+    let request = JiraRequest {
+        findings: &selected,
+        include_ticketed: args.include_ticketed,
+        by_rule: args.group_by == TicketGrouping::Rule,
+        issue_type: &args.issue_type,
+        out: &args.out,
+        split: args.split,
+    };
+    let done = p.export_jira(&request)?;
     let mut err = std::io::stderr().lock();
-    let chunk = args.split.unwrap_or(usize::MAX).max(1);
-    let parts = tickets.len().div_ceil(chunk).max(1);
-    let mut written = Vec::new();
-    for (n, part) in tickets.chunks(chunk).enumerate().chain(
-        // An empty export still writes the header, so scripts find the file.
-        (tickets.is_empty()).then_some((0, &tickets[..])),
-    ) {
-        let path = part_path(&args.out, n + 1, parts);
-        let mut bytes = Vec::new();
-        jira::write_csv(&mut bytes, part)?;
-        write_atomic(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
-        let config_path = path.with_extension("json");
-        let name = path
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let config = serde_json::to_vec_pretty(&jira::importer_config(part, &name))?;
-        write_atomic(&config_path, &config)
-            .with_context(|| format!("writing {}", config_path.display()))?;
+    for f in &done.files {
         writeln!(
             err,
             "wrote {} ({} ticket{}) and its importer configuration {}",
-            path.display(),
-            part.len(),
-            if part.len() == 1 { "" } else { "s" },
-            config_path.display()
+            f.csv.display(),
+            f.tickets,
+            if f.tickets == 1 { "" } else { "s" },
+            f.config.display()
         )?;
-        written.push((path, part));
     }
-    if !skipped.is_empty() {
+    if done.skipped > 0 {
         writeln!(
             err,
             "skipped {} finding{} with a JIRA key, exported before, or closed by triage (--include-ticketed exports them)",
-            skipped.len(),
-            if skipped.len() == 1 { "" } else { "s" }
+            done.skipped,
+            if done.skipped == 1 { "" } else { "s" }
         )?;
     }
-    if args.split.is_none() && tickets.len() > IMPORTER_ROW_LIMIT {
+    if args.split.is_none() && done.tickets > IMPORTER_ROW_LIMIT {
         writeln!(
             err,
             "warning: {} tickets in one file; Jira's importer takes {IMPORTER_ROW_LIMIT} rows \
              unless you are an admin: use --split {IMPORTER_ROW_LIMIT}",
-            tickets.len()
+            done.tickets
         )?;
     }
-    // Remember what went out, so the next export does not create it again.
-    let user = ctx.user();
-    let by_fp: std::collections::HashMap<&str, &crate::model::Finding> = p
-        .findings()
-        .iter()
-        .map(|f| (f.fingerprint.as_str(), f))
-        .collect();
-    let mut changes = Vec::new();
-    for (path, part) in &written {
-        let file = path.display().to_string();
-        for t in part.iter() {
-            for fp in &t.fingerprints {
-                let mut m = p.store.mark_or_new(fp, &user, p.now);
-                m.exported = file.clone();
-                m.exported_at = Some(p.now);
-                m.stamp(&user, p.now, by_fp.get(fp.as_str()).copied());
-                changes.push((fp.clone(), m));
-            }
-        }
+    if let Some((n, e)) = &done.not_recorded {
+        writeln!(
+            err,
+            "warning: the CSV is written, but marking its {n} findings as exported failed: {e}"
+        )?;
+        return Ok(ExitCode::from(1));
     }
-    if !changes.is_empty() {
-        let n = changes.len();
-        if let Err(e) = p.store.apply(changes, "export") {
-            writeln!(
-                err,
-                "warning: the CSV is written, but marking its {n} findings as exported failed: {e}"
-            )?;
-            return Ok(ExitCode::from(1));
-        }
-    }
-    Ok(p.set.exit_code())
+    Ok(exit_code(p.input_failed()))
 }
 
-fn export_sheet(ctx: &Context, p: &Posture, args: &SheetArgs) -> anyhow::Result<ExitCode> {
-    let idx = p.select(&args.selection);
-    let base = ctx.config.jira_url.as_deref();
-    let row = |i: usize| {
-        let mark = p.mark(i);
-        SheetRow {
-            finding: &p.findings()[i],
-            owner: p.routes.owner(i),
-            status: status_label(&p.facts[i]),
-            note: mark.map_or("", |m| m.note.as_str()),
-            jira: mark.map_or("", |m| m.jira.as_str()),
-            jira_base_url: base,
-        }
+fn export_sheet(ctx: &Context, p: &Session, args: &SheetArgs) -> anyhow::Result<ExitCode> {
+    let idx = p.select(&args.selection.filter(&p.routes));
+    let key = |i: usize| match args.split_by {
+        Some(SplitBy::Account) => p.findings[i].scope(),
+        Some(SplitBy::Owner) | None => p.routes.owner(i).to_string(),
     };
-    let mut files: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    match args.split_by {
-        None => {
-            files.insert(String::new(), idx);
-        }
-        Some(by) => {
-            for i in idx {
-                let key = match by {
-                    SplitBy::Account => p.findings()[i].scope(),
-                    SplitBy::Owner => p.routes.owner(i).to_string(),
-                };
-                files.entry(key).or_default().push(i);
-            }
-        }
-    }
+    let split: Option<&dyn Fn(usize) -> String> = args.split_by.map(|_| &key as _);
+    let written = p.export_sheet(
+        &idx,
+        &args.out,
+        split,
+        !args.no_bom,
+        ctx.config.jira_url.as_deref(),
+    )?;
     let mut err = std::io::stderr().lock();
-    for (key, members) in files {
-        let path = if key.is_empty() {
-            args.out.clone()
-        } else {
-            let stem = args
-                .out
-                .file_stem()
-                .map_or_else(|| "sheet".into(), |s| s.to_string_lossy().into_owned());
-            args.out.with_file_name(format!(
-                "{stem}-{}.csv",
-                crate::text::file_component(&key, "none")
-            ))
-        };
-        let rows: Vec<SheetRow> = members.iter().map(|&i| row(i)).collect();
-        let bytes = sheet::write(Vec::new(), &rows, !args.no_bom)?;
-        write_atomic(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
-        writeln!(err, "wrote {} ({} rows)", path.display(), rows.len())?;
+    for (path, rows) in written {
+        writeln!(err, "wrote {} ({rows} rows)", path.display())?;
     }
-    Ok(p.set.exit_code())
+    Ok(exit_code(p.input_failed()))
 }

@@ -1,14 +1,12 @@
 //! Live sources for the headless commands: pull to the end, progress on
 //! stderr when it is a terminal, each source's result as one input.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 
 use super::LiveArgs;
-use crate::sources::live::securityhub::{DEFAULT_PACE, Plan};
-use crate::sources::live::{self, Event, Slot};
-use crate::sources::{Loaded, Location, SourceError};
+use posture_core::session::Session;
+use posture_live::securityhub::{DEFAULT_PACE, Plan};
+use posture_live::{Event, Slot};
 
 /// The Security Hub pull the arguments ask for, if any.
 pub fn securityhub_plan(args: &LiveArgs) -> Option<Plan> {
@@ -29,8 +27,8 @@ pub fn securityhub_plan(args: &LiveArgs) -> Option<Plan> {
 /// Slots of Kubernetes sources start here, after any Security Hub regions.
 const KUBE_FIRST_SLOT: Slot = 10_000;
 
-pub fn kube_plan(args: &LiveArgs) -> Option<crate::sources::live::kube::Plan> {
-    args.kube.then(|| crate::sources::live::kube::Plan {
+pub fn kube_plan(args: &LiveArgs) -> Option<posture_live::kube::Plan> {
+    args.kube.then(|| posture_live::kube::Plan {
         kubeconfig: args.kubeconfig.clone(),
         contexts: args.contexts.clone(),
         namespace: args.namespace.clone(),
@@ -42,76 +40,49 @@ pub fn kube_plan(args: &LiveArgs) -> Option<crate::sources::live::kube::Plan> {
 
 /// Starts the live pulls the arguments ask for; `None` when there are none.
 pub fn start(args: &LiveArgs) -> Option<std::sync::mpsc::Receiver<Event>> {
-    live::start(securityhub_plan(args), kube_plan(args))
+    posture_live::start(securityhub_plan(args), kube_plan(args))
 }
 
-/// Runs the live pulls to the end. A failed source keeps what arrived.
-pub fn pull_blocking(args: &LiveArgs) -> Vec<Loaded> {
+/// Runs the live pulls to the end, into the session (progress on stderr
+/// when it is a terminal), then reports each live source's failure and
+/// warnings. A failed source keeps what arrived. Routes and facts wait for
+/// the session's `settle`.
+pub fn pull(session: &mut Session, args: &LiveArgs) {
     let Some(rx) = start(args) else {
-        return Vec::new();
+        return;
     };
     let mut err = std::io::stderr();
     let tty = err.is_terminal();
-    let mut sources: BTreeMap<Slot, Loaded> = BTreeMap::new();
-    let entry = |sources: &mut BTreeMap<Slot, Loaded>, slot: Slot| -> PathBuf {
-        sources
-            .entry(slot)
-            .or_insert_with(|| Loaded {
-                path: PathBuf::from(format!("live source {slot}")),
-                ..Loaded::default()
-            })
-            .path
-            .clone()
+    let label = |s: &Session, slot: Slot| {
+        s.sources
+            .iter()
+            .find(|x| x.live == Some(slot))
+            .map_or_else(|| format!("live source {slot}"), |x| x.label.clone())
     };
     for event in rx {
-        match event {
-            Event::Source { slot, label } => {
-                sources.entry(slot).or_default().path = PathBuf::from(label);
-            }
-            Event::Replace { slot, findings, .. } => {
-                entry(&mut sources, slot);
-                if let Some(s) = sources.get_mut(&slot) {
-                    s.findings = findings;
+        if tty {
+            let _ = match &event {
+                Event::Progress { slot, progress } => {
+                    write!(err, "\r\x1b[2K{}: {progress}", label(session, *slot))
+                        .and_then(|()| err.flush())
                 }
-            }
-            Event::Append { slot, findings } => {
-                entry(&mut sources, slot);
-                if let Some(s) = sources.get_mut(&slot) {
-                    s.findings.extend(findings);
+                Event::Done { slot, note } => {
+                    writeln!(err, "\r\x1b[2K{}: {note}", label(session, *slot))
                 }
-            }
-            Event::Progress { slot, text } => {
-                if tty {
-                    let path = entry(&mut sources, slot);
-                    let _ = write!(err, "\r\x1b[2K{}: {text}", path.display());
-                    let _ = err.flush();
-                }
-            }
-            Event::Done { slot, note } => {
-                if tty {
-                    let path = entry(&mut sources, slot);
-                    let _ = writeln!(err, "\r\x1b[2K{}: {note}", path.display());
-                }
-            }
-            Event::Warning { slot, message } => {
-                let path = entry(&mut sources, slot);
-                if let Some(s) = sources.get_mut(&slot) {
-                    s.warnings
-                        .push(SourceError::new(&path, Location::NOWHERE, message));
-                }
-            }
-            Event::Failed { slot, error } => {
-                let path = entry(&mut sources, slot);
-                if tty {
-                    let _ = write!(err, "\r\x1b[2K");
-                }
-                if let Some(s) = sources.get_mut(&slot) {
-                    s.errors
-                        .push(SourceError::new(&path, Location::NOWHERE, error));
-                }
-            }
-            Event::Finished => break,
+                Event::Failed { .. } => write!(err, "\r\x1b[2K"),
+                _ => Ok(()),
+            };
+        }
+        if session.apply_live(event).finished {
+            break;
         }
     }
-    sources.into_values().collect()
+    for s in session.sources.iter().filter(|s| s.live.is_some()) {
+        if let Some(e) = &s.error {
+            let _ = writeln!(err, "{e}");
+        }
+        for w in &s.warnings {
+            let _ = writeln!(err, "{}: warning: {w}", s.label);
+        }
+    }
 }

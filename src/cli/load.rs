@@ -1,24 +1,48 @@
-//! Reading the inputs for a command, and reporting their problems.
+//! Reading the inputs for a command, reporting their problems, and opening
+//! the session the command works on.
 
 use std::io::{IsTerminal, Write};
-
-use crate::model::Finding;
-use crate::sources::{self, Loaded};
-
-use super::{EXIT_INPUT_ERROR, Inputs};
 use std::process::ExitCode;
 
+use posture_core::model::{Finding, SafeText};
+use posture_core::session::{Baseline, Session, SessionParts, SourceStatus};
+use posture_core::sources::{self, Loaded};
+
+use super::{Cli, Context, EXIT_INPUT_ERROR, Inputs};
+
+/// What the files (and the demo data) gave: findings and one status per input.
+pub struct InputSet {
+    pub findings: Vec<Finding>,
+    pub sources: Vec<SourceStatus>,
+    pub demo: bool,
+}
+
+impl InputSet {
+    pub fn exit_code(&self) -> ExitCode {
+        exit_code(self.sources.iter().any(|s| s.error_count > 0))
+    }
+}
+
+/// Exit 1 when an input could not be read in full.
+pub fn exit_code(input_failed: bool) -> ExitCode {
+    if input_failed {
+        ExitCode::from(EXIT_INPUT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 /// The header's source list: one entry per input, failed ones with their first error.
-pub fn source_statuses(set: &InputSet) -> Vec<crate::app::SourceStatus> {
-    set.files
+pub fn source_statuses(files: &[Loaded]) -> Vec<SourceStatus> {
+    files
         .iter()
         .map(|f| {
             let label = f.path.file_name().map_or_else(
                 || f.path.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            crate::app::SourceStatus {
-                label: crate::model::SafeText::line(&label).display().to_string(),
+            SourceStatus {
+                label: SafeText::line(&label).display().to_string(),
                 findings: f.findings_count,
                 error: f.errors.first().map(ToString::to_string),
                 error_count: f.errors.len(),
@@ -28,40 +52,14 @@ pub fn source_statuses(set: &InputSet) -> Vec<crate::app::SourceStatus> {
         .collect()
 }
 
-/// Everything loaded for one command.
-pub struct InputSet {
-    pub findings: Vec<Finding>,
-    pub files: Vec<Loaded>,
-    pub demo: bool,
-}
-
-impl InputSet {
-    pub fn exit_code(&self) -> ExitCode {
-        if self.files.iter().any(Loaded::failed) {
-            ExitCode::from(EXIT_INPUT_ERROR)
-        } else {
-            ExitCode::SUCCESS
-        }
-    }
-}
-
-/// Loads the inputs, reporting every problem on stderr as `path:line:column: message`.
-/// Live sources are pulled to the end first (progress on stderr).
-pub fn load(inputs: &Inputs) -> InputSet {
-    let live = super::live::pull_blocking(&inputs.live);
-    let mut set = load_quietly(inputs);
-    for mut l in live {
-        l.findings_count = l.findings.len();
-        set.findings.append(&mut l.findings);
-        set.files.push(l);
-    }
-    report(&set);
+/// Reads the files without printing: the dashboard shows problems in its
+/// header instead, where they cannot corrupt the screen.
+pub fn load_quietly(inputs: &Inputs) -> InputSet {
+    let (set, _) = read(inputs);
     set
 }
 
-/// Loads without printing: the dashboard shows problems in its header instead,
-/// where they cannot corrupt the screen.
-pub fn load_quietly(inputs: &Inputs) -> InputSet {
+fn read(inputs: &Inputs) -> (InputSet, Vec<Loaded>) {
     let demo = inputs.demo || (inputs.files.is_empty() && !inputs.live.any());
     let mut files = if inputs.files.is_empty() {
         Vec::new()
@@ -69,17 +67,20 @@ pub fn load_quietly(inputs: &Inputs) -> InputSet {
         sources::load_all(&inputs.files)
     };
     if demo {
-        files.push(crate::demo::load_current());
+        files.push(posture_core::demo::load_current());
     }
     let findings = sources::take_findings(&mut files);
-    InputSet {
+    let set = InputSet {
+        sources: source_statuses(&files),
         findings,
-        files,
         demo,
-    }
+    };
+    (set, files)
 }
 
-fn report(set: &InputSet) {
+/// Reads the files, reporting every problem on stderr as `path:line:column: message`.
+fn read_reported(inputs: &Inputs) -> InputSet {
+    let (set, files) = read(inputs);
     let mut err = std::io::stderr().lock();
     if set.demo && err.is_terminal() {
         let _ = writeln!(
@@ -87,12 +88,12 @@ fn report(set: &InputSet) {
             "posture: showing the shipped demo data (pass --file PATH for your own)"
         );
     }
-    for f in &set.files {
+    for f in &files {
         for e in &f.errors {
             let _ = writeln!(err, "{e}");
         }
         for w in &f.warnings {
-            let msg = crate::model::SafeText::line(&w.message);
+            let msg = SafeText::line(&w.message);
             let _ = if w.location == sources::Location::NOWHERE {
                 writeln!(err, "{}: warning: {}", w.path.display(), msg.display())
             } else {
@@ -107,79 +108,66 @@ fn report(set: &InputSet) {
             };
         }
     }
+    set
 }
 
-/// Inputs with everything posture knows about them: triage marks and routes.
-pub struct Posture {
-    pub set: InputSet,
-    pub store: crate::triage::Store,
-    pub router: crate::routing::Router,
-    pub routes: crate::routing::RouteTable,
-    pub facts: Vec<crate::query::Facts>,
-    pub now: crate::model::Timestamp,
+/// The findings of the files and the live sources, problems reported on
+/// stderr; true in the second place when an input failed.
+pub fn load_findings(inputs: &Inputs) -> (Vec<Finding>, bool) {
+    let set = read_reported(inputs);
+    let mut s = Session::assemble(SessionParts {
+        findings: set.findings,
+        sources: set.sources,
+        ..SessionParts::default()
+    });
+    super::live::pull(&mut s, &inputs.live);
+    let failed = s.input_failed();
+    (s.findings, failed)
 }
 
-impl Posture {
-    /// Loads the inputs (reporting their problems), the triage file and the routing rules.
-    pub fn load(cli: &super::Cli, ctx: &super::Context) -> anyhow::Result<Posture> {
-        let router = ctx.router(cli)?;
-        let set = load(&cli.inputs);
-        let mut store = ctx.open_store()?;
-        if let Some(e) = store.broken() {
-            let _ = writeln!(
-                std::io::stderr(),
-                "posture: warning: triage marks not read: {e}"
-            );
-        } else if let Some(msg) = crate::triage::carry::apply(&set.findings, &mut store) {
-            let _ = writeln!(std::io::stderr(), "posture: {msg}");
+/// What a command compares against, if anything.
+#[derive(Debug, Clone, Copy)]
+pub enum WithHistory<'a> {
+    No,
+    /// The saved snapshots, the baseline picked by `--since` (default: the newest).
+    Since(Option<&'a str>),
+}
+
+/// The session a headless command works on: the inputs (problems on
+/// stderr, live sources pulled to the end), the triage file, the routing
+/// rules and, if asked, the snapshot history. Routes and facts are built once.
+pub fn open_session(cli: &Cli, ctx: &Context, history: WithHistory) -> anyhow::Result<Session> {
+    let router = ctx.router(cli)?;
+    let set = read_reported(&cli.inputs);
+    let store = ctx.open_store()?;
+    let (baseline, trend) = match history {
+        WithHistory::No => (None, Vec::new()),
+        WithHistory::Since(since) => {
+            let dir = posture_core::snapshots::dir(ctx.paths.data_dir.as_deref()).ok();
+            let h = posture_core::snapshots::history(dir.as_deref(), set.demo, since)?;
+            for e in &h.skipped {
+                eprintln!("posture: warning: skipping {e}");
+            }
+            (Baseline::from_history(h.baseline), h.trend)
         }
-        let routes = crate::routing::RouteTable::build(&router, &set.findings);
-        let facts = crate::query::compute_facts(
-            &set.findings,
-            store.marks(),
-            &routes,
-            crate::triage::mark::day_of(ctx.now),
-        );
-        Ok(Posture {
-            set,
-            store,
-            router,
-            routes,
-            facts,
-            now: ctx.now,
-        })
+    };
+    let mut session = Session::assemble(SessionParts {
+        findings: set.findings,
+        sources: set.sources,
+        demo: set.demo,
+        store: Some(store),
+        user: ctx.user(),
+        router,
+        baseline,
+        trend,
+        now: Some(ctx.now),
+    });
+    super::live::pull(&mut session, &cli.inputs.live);
+    if let Some(e) = session.store().and_then(|s| s.broken()) {
+        eprintln!("posture: warning: triage marks not read: {e}");
+    } else if let Some(msg) = session.carry_marks() {
+        eprintln!("posture: {msg}");
     }
-
-    pub fn today(&self) -> time::Date {
-        crate::triage::mark::day_of(self.now)
-    }
-
-    pub fn findings(&self) -> &[Finding] {
-        &self.set.findings
-    }
-
-    /// Indices of the selected findings, most severe first, then most recent.
-    pub fn select(&self, sel: &super::Selection) -> Vec<usize> {
-        let filter = sel.filter(&self.routes);
-        let f = &self.set.findings;
-        let mut idx: Vec<usize> = (0..f.len())
-            .filter(|&i| filter.matches(&f[i], &self.facts[i]))
-            .collect();
-        crate::query::sort_indices(f, &mut idx, crate::query::SortKey::Severity, false);
-        idx
-    }
-
-    pub fn mark(&self, i: usize) -> Option<&crate::triage::Mark> {
-        self.store
-            .get(self.set.findings.get(i)?.fingerprint.as_str())
-    }
-
-    /// The finding's JSON record with triage status, note and owner.
-    pub fn record(&self, i: usize, raw: bool) -> crate::model::FindingRecord {
-        let f = &self.set.findings[i];
-        let mut rec = crate::model::FindingRecord::from_finding(f, raw)
-            .with_triage(&self.facts[i], self.mark(i));
-        rec.owner = Some(self.routes.owner(i).to_string());
-        rec
-    }
+    session.settle();
+    Ok(session)
 }

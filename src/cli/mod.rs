@@ -8,7 +8,6 @@ pub mod live;
 mod load;
 mod output;
 mod review;
-mod snapshots;
 mod triage;
 
 use std::io::Write;
@@ -17,12 +16,14 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::model::{Severity, Source};
-use crate::query::Filter;
-use crate::triage::Status;
+use posture_core::model::{Severity, Source};
+use posture_core::query::Filter;
+use posture_core::triage::Status;
 
 pub use context::Context;
-pub use load::{InputSet, Posture, load, load_quietly, source_statuses};
+pub use load::{
+    InputSet, WithHistory, exit_code, load_findings, load_quietly, open_session, source_statuses,
+};
 pub use output::Summary;
 
 #[derive(Debug, Parser)]
@@ -51,6 +52,28 @@ pub struct Cli {
     pub routing: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `posture gen --format`: the core's generator formats, as clap spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenFormatArg {
+    /// `aws securityhub get-findings` output: `{"Findings": [...]}`.
+    Asff,
+    /// One `kubescape scan --format json` result (v3), five controls per resource.
+    Kubescape,
+    /// A `kubectl get vulnerabilityreports -o json` List, twenty CVEs per report.
+    Starboard,
+}
+
+impl From<GenFormatArg> for posture_core::demo::generate::GenFormat {
+    fn from(f: GenFormatArg) -> Self {
+        use posture_core::demo::generate::GenFormat;
+        match f {
+            GenFormatArg::Asff => GenFormat::Asff,
+            GenFormatArg::Kubescape => GenFormat::Kubescape,
+            GenFormatArg::Starboard => GenFormat::Starboard,
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -199,7 +222,7 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         #[arg(long, value_enum)]
-        format: crate::demo::generate::GenFormat,
+        format: GenFormatArg,
         /// Output file (default: standard output).
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
@@ -242,7 +265,7 @@ pub enum RouteCommand {
 }
 
 impl Selection {
-    pub fn filter(&self, routes: &crate::routing::RouteTable) -> Filter {
+    pub fn filter(&self, routes: &posture_core::routing::RouteTable) -> Filter {
         Filter {
             include_closed: self.all,
             min_severity: self.severity,
@@ -324,7 +347,7 @@ pub fn main() -> ExitCode {
 pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let live = &mut cli.inputs.live;
     if !live.no_cache {
-        live.cache_dir = crate::config::paths::Paths::discover()
+        live.cache_dir = posture_core::config::paths::Paths::discover()
             .cache_dir
             .map(|d| d.join("live"));
     }
@@ -344,19 +367,19 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::List(args)) => {
             let ctx = Context::load(&cli)?;
-            let p = Posture::load(&cli, &ctx)?;
-            let shown = p.select(&args.selection);
+            let p = open_session(&cli, &ctx, WithHistory::No)?;
+            let shown = p.select(&args.selection.filter(&p.routes));
             let mut out = std::io::stdout().lock();
             match args.format {
                 ListFormat::Json => output::print_json(&mut out, &p, &shown, args.raw)?,
                 ListFormat::Csv => output::print_csv(&mut out, &p, &shown)?,
                 ListFormat::Table => output::print_table(&mut out, &p, &shown)?,
             }
-            Ok(p.set.exit_code())
+            Ok(exit_code(p.input_failed()))
         }
         Some(Command::Summary(args)) => {
             let ctx = Context::load(&cli)?;
-            let p = Posture::load(&cli, &ctx)?;
+            let p = open_session(&cli, &ctx, WithHistory::No)?;
             let summary = Summary::of(&p, &args.selection, args.by);
             let mut out = std::io::stdout().lock();
             match args.format {
@@ -364,13 +387,13 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                     serde_json::to_writer_pretty(&mut out, &summary)?;
                     writeln!(out)?;
                 }
-                SummaryFormat::Table => summary.print_table(&mut out, &p.set)?,
+                SummaryFormat::Table => summary.print_table(&mut out, &p)?,
             }
-            Ok(p.set.exit_code())
+            Ok(exit_code(p.input_failed()))
         }
         Some(Command::Route(RouteCommand::Explain { fingerprints })) => {
             let ctx = Context::load(&cli)?;
-            let p = Posture::load(&cli, &ctx)?;
+            let p = open_session(&cli, &ctx, WithHistory::No)?;
             output::explain_routes(&mut std::io::stdout().lock(), &p, fingerprints)
         }
         Some(Command::Export(cmd)) => export::run(&cli, cmd),
@@ -387,12 +410,12 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                     let f = std::fs::File::create(p)
                         .with_context(|| format!("creating {}", p.display()))?;
                     let mut w = std::io::BufWriter::new(f);
-                    crate::demo::generate::write(*format, *count, *seed, &mut w)?;
+                    posture_core::demo::generate::write((*format).into(), *count, *seed, &mut w)?;
                     w.flush()?;
                 }
                 None => {
                     let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-                    crate::demo::generate::write(*format, *count, *seed, &mut w)?;
+                    posture_core::demo::generate::write((*format).into(), *count, *seed, &mut w)?;
                     w.flush()?;
                 }
             }
@@ -414,8 +437,8 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
 fn write_demo_snapshots(dir: &std::path::Path) -> anyhow::Result<()> {
     use anyhow::Context;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    for (week, (file, _, _)) in crate::demo::WEEKS.iter().enumerate() {
-        let snap = crate::demo::generate(week);
+    for (week, (file, _, _)) in posture_core::demo::WEEKS.iter().enumerate() {
+        let snap = posture_core::demo::generate(week);
         let path = dir.join(file);
         std::fs::write(&path, snap.to_json())
             .with_context(|| format!("writing {}", path.display()))?;

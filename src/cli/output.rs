@@ -4,16 +4,17 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::export::csv_safe::SafeCsvWriter;
-use crate::model::{SafeText, Severity, Source, Timestamp};
-use crate::query::{Facts, Filter};
-use crate::triage::Status;
+use posture_core::export::csv_safe::SafeCsvWriter;
+use posture_core::model::{SafeText, Severity, Source, Timestamp};
+use posture_core::query::Filter;
+use posture_core::triage::Status;
 
-use super::{InputSet, Posture, Selection, SummaryBy};
+use super::{Selection, SummaryBy};
+use posture_core::session::Session;
 
 pub fn print_json(
     out: &mut impl Write,
-    p: &Posture,
+    p: &Session,
     shown: &[usize],
     raw: bool,
 ) -> anyhow::Result<()> {
@@ -27,7 +28,7 @@ pub fn print_json(
     Ok(())
 }
 
-pub fn print_csv(out: &mut impl Write, p: &Posture, shown: &[usize]) -> anyhow::Result<()> {
+pub fn print_csv(out: &mut impl Write, p: &Session, shown: &[usize]) -> anyhow::Result<()> {
     let mut w = SafeCsvWriter::new(out, false)?;
     w.row([
         "fingerprint",
@@ -50,7 +51,7 @@ pub fn print_csv(out: &mut impl Write, p: &Posture, shown: &[usize]) -> anyhow::
     ])?;
     let ts = |t: Option<Timestamp>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
     for &i in shown {
-        let f = &p.findings()[i];
+        let f = &p.findings[i];
         let mark = p.mark(i);
         w.row([
             f.fingerprint.as_str(),
@@ -76,7 +77,7 @@ pub fn print_csv(out: &mut impl Write, p: &Posture, shown: &[usize]) -> anyhow::
     Ok(())
 }
 
-pub fn print_table(out: &mut impl Write, p: &Posture, shown: &[usize]) -> anyhow::Result<()> {
+pub fn print_table(out: &mut impl Write, p: &Session, shown: &[usize]) -> anyhow::Result<()> {
     let cols = [
         ("SEVERITY", 8),
         ("SOURCE", 11),
@@ -87,13 +88,16 @@ pub fn print_table(out: &mut impl Write, p: &Posture, shown: &[usize]) -> anyhow
         ("STATUS", 14),
         ("AGE", 5),
     ];
-    let header: Vec<String> = cols.iter().map(|(h, w)| crate::text::fit(h, *w)).collect();
+    let header: Vec<String> = cols
+        .iter()
+        .map(|(h, w)| posture_core::text::fit(h, *w))
+        .collect();
     writeln!(out, "{}", header.join(" ").trim_end())?;
     for &i in shown {
-        let f = &p.findings()[i];
+        let f = &p.findings[i];
         let age = f
             .first_seen
-            .map(|t| crate::model::timestamp::age(t, p.now))
+            .map(|t| posture_core::model::timestamp::age(t, p.now))
             .unwrap_or_default();
         let cells = [
             f.severity.as_str().to_string(),
@@ -102,13 +106,13 @@ pub fn print_table(out: &mut impl Write, p: &Posture, shown: &[usize]) -> anyhow
             f.resource.display().to_string(),
             f.scope(),
             SafeText::line(p.routes.owner(i)).display().to_string(),
-            status_label(&p.facts[i]),
+            p.facts[i].status_label(),
             age,
         ];
         let line: Vec<String> = cells
             .iter()
             .zip(cols.iter())
-            .map(|(c, (_, w))| crate::text::fit(c, *w))
+            .map(|(c, (_, w))| posture_core::text::fit(c, *w))
             .collect();
         writeln!(out, "{}", line.join(" ").trim_end())?;
     }
@@ -130,7 +134,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(p: &Posture, sel: &Selection, by: Option<SummaryBy>) -> Summary {
+    pub fn of(p: &Session, sel: &Selection, by: Option<SummaryBy>) -> Summary {
         let counted = sel.filter(&p.routes);
         let everything = Filter {
             include_closed: true,
@@ -144,7 +148,7 @@ impl Summary {
             by_status: BTreeMap::new(),
             by_owner: (by == Some(SummaryBy::Owner)).then(BTreeMap::new),
         };
-        for (i, f) in p.findings().iter().enumerate() {
+        for (i, f) in p.findings.iter().enumerate() {
             let fx = &p.facts[i];
             if !everything.matches(f, fx) {
                 continue;
@@ -166,15 +170,15 @@ impl Summary {
         s
     }
 
-    pub fn print_table(&self, out: &mut impl Write, set: &InputSet) -> anyhow::Result<()> {
-        let loaded = set.files.iter().filter(|f| !f.failed()).count();
-        let failed = set.files.len() - loaded;
+    pub fn print_table(&self, out: &mut impl Write, p: &Session) -> anyhow::Result<()> {
+        let failed = p.sources.iter().filter(|s| s.error_count > 0).count();
+        let loaded = p.sources.len() - failed;
         writeln!(
             out,
             "{} findings, {} open{}  ({} input{} loaded{})",
             self.total,
             self.open,
-            if set.demo {
+            if p.demo {
                 " — demo data; pass --file PATH for your own"
             } else {
                 ""
@@ -215,7 +219,7 @@ impl Summary {
                 write!(
                     out,
                     "{:<20}",
-                    crate::text::fit(SafeText::line(owner).display(), 20)
+                    posture_core::text::fit(SafeText::line(owner).display(), 20)
                 )?;
                 for sev in Severity::ALL_DESC {
                     write!(out, " {:>8}", counts.get(&sev).copied().unwrap_or(0))?;
@@ -227,24 +231,15 @@ impl Summary {
     }
 }
 
-/// `accepted-risk`, or `new (expired)` when a risk acceptance ran out.
-pub fn status_label(facts: &Facts) -> String {
-    if facts.expired {
-        format!("{} (expired)", facts.status)
-    } else {
-        facts.status.as_str().to_string()
-    }
-}
-
 /// `posture route explain`: each rule tried, why it did not match, the result.
 pub fn explain_routes(
     out: &mut impl Write,
-    p: &Posture,
+    p: &Session,
     fingerprints: &[String],
 ) -> anyhow::Result<ExitCode> {
     let mut missing = 0;
     for fp in fingerprints {
-        let Some(f) = p.findings().iter().find(|f| f.fingerprint.as_str() == fp) else {
+        let Some(f) = p.findings.iter().find(|f| f.fingerprint.as_str() == fp) else {
             writeln!(
                 out,
                 "{}: not in the loaded inputs",
@@ -271,7 +266,7 @@ pub fn explain_routes(
                 out,
                 "  → {} ({})",
                 route.owner,
-                crate::routing::router::DEFAULT_RULE_TEXT
+                posture_core::routing::router::DEFAULT_RULE_TEXT
             )?;
         } else {
             writeln!(out, "  → owner {}", SafeText::line(&route.owner).display())?;

@@ -8,13 +8,12 @@ use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
-use super::snapshots::{self, History};
-use super::{Cli, Context, Posture};
-use crate::model::{Finding, FindingRecord, SafeText};
-use crate::review::report::{Baseline, Current, Item, Since};
-use crate::review::{Diff, Review, diff, markdown};
-use crate::routing::RouteTable;
-use crate::sources::snapshot::SnapshotFile;
+use super::{Cli, Context, WithHistory, exit_code, open_session};
+use posture_core::model::{Finding, FindingRecord, SafeText};
+use posture_core::review::report::{Item, Since};
+use posture_core::review::{Diff, Review, diff, markdown};
+use posture_core::routing::RouteTable;
+use posture_core::snapshots;
 
 #[derive(Debug, Subcommand)]
 pub enum SnapshotCommand {
@@ -49,38 +48,38 @@ pub enum ReviewFormat {
     Json,
 }
 
+fn snapshot_dir(ctx: &Context) -> Result<PathBuf, snapshots::SnapshotError> {
+    snapshots::dir(ctx.paths.data_dir.as_deref())
+}
+
 pub fn snapshot(cli: &Cli, cmd: &SnapshotCommand) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli)?;
     match cmd {
         SnapshotCommand::Save { name, out } => {
-            let p = Posture::load(cli, &ctx)?;
+            let p = open_session(cli, &ctx, WithHistory::No)?;
             let name = name.clone().unwrap_or_else(|| p.now.date());
             let path = match out {
                 Some(o) => o.clone(),
-                None => snapshots::dir(&ctx)?.join(snapshots::file_name(&name)),
+                None => snapshot_dir(&ctx)?.join(snapshots::file_name(&name)),
             };
-            let mut file = SnapshotFile::new(&name, p.now, &[]);
-            file.findings = (0..p.findings().len())
-                .map(|i| p.record(i, false))
-                .collect();
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-            }
-            crate::triage::store::write_atomic(&path, file.to_json().as_bytes())
+            let file = p
+                .save_snapshot(&name, &path)
                 .with_context(|| format!("writing {}", path.display()))?;
-            let open = p.findings().iter().filter(|f| f.open).count();
+            let open = p.findings.iter().filter(|f| f.open).count();
             println!(
                 "saved {:?}: {} findings ({open} open) to {}",
                 name,
                 file.findings.len(),
                 path.display()
             );
-            Ok(p.set.exit_code())
+            Ok(exit_code(p.input_failed()))
         }
         SnapshotCommand::List { format } => {
-            let dir = snapshots::dir(&ctx)?;
-            let saved = snapshots::list(&dir);
+            let dir = snapshot_dir(&ctx)?;
+            let (saved, skipped) = snapshots::list(&dir);
+            for e in &skipped {
+                eprintln!("posture: warning: skipping {e}");
+            }
             let mut out = std::io::stdout().lock();
             match format {
                 TableOrJson::Json => {
@@ -143,7 +142,10 @@ impl Side {
     }
 }
 
-fn file_side(path: &std::path::Path, router: &crate::routing::Router) -> anyhow::Result<Side> {
+fn file_side(
+    path: &std::path::Path,
+    router: &posture_core::routing::Router,
+) -> anyhow::Result<Side> {
     let findings = snapshots::findings(path)?;
     let label = match snapshots::read_header(path) {
         Ok(h) => Since {
@@ -152,7 +154,7 @@ fn file_side(path: &std::path::Path, router: &crate::routing::Router) -> anyhow:
         },
         Err(_) => Since {
             name: path.display().to_string(),
-            taken_at: crate::model::Timestamp::from_unix(0),
+            taken_at: posture_core::model::Timestamp::from_unix(0),
         },
     };
     let routes = RouteTable::build(router, &findings);
@@ -179,30 +181,27 @@ pub fn diff_command(
             ExitCode::SUCCESS,
         ),
         [] => {
-            let p = Posture::load(cli, &ctx)?;
-            let History { baseline, .. } = snapshots::history(&ctx, p.set.demo, since)?;
-            let Some((label, findings)) = baseline else {
+            let mut p = open_session(cli, &ctx, WithHistory::Since(since))?;
+            let Some(baseline) = p.baseline.take() else {
                 anyhow::bail!(
                     "no snapshot to compare with: save one with `posture snapshot save`, or give OLD NEW"
                 );
             };
-            let routes = RouteTable::build(&router, &findings);
+            let routes = RouteTable::build(&router, &baseline.findings);
             let old = Side {
-                label,
-                findings,
+                label: baseline.since(),
+                findings: baseline.findings,
                 routes,
                 records: None,
             };
-            let records = (0..p.findings().len())
-                .map(|i| p.record(i, false))
-                .collect();
-            let code = p.set.exit_code();
+            let records = (0..p.findings.len()).map(|i| p.record(i, false)).collect();
+            let code = exit_code(p.input_failed());
             let new = Side {
                 label: Since {
                     name: "now".into(),
                     taken_at: p.now,
                 },
-                findings: p.set.findings,
+                findings: p.findings,
                 routes: p.routes,
                 records: Some(records),
             };
@@ -258,8 +257,8 @@ fn print_diff(out: &mut impl Write, old: &Side, new: &Side, d: &Diff) -> anyhow:
             out,
             "  {:<8} {} {} {}{extra}",
             f.severity.as_str(),
-            crate::text::fit(f.title.display(), 60),
-            crate::text::fit(f.resource.display(), 40),
+            posture_core::text::fit(f.title.display(), 60),
+            posture_core::text::fit(f.resource.display(), 40),
             SafeText::line(side.routes.owner(i)).display()
         )
     };
@@ -298,28 +297,8 @@ pub fn build_review(
     ctx: &Context,
     since: Option<&str>,
 ) -> anyhow::Result<(Review, ExitCode)> {
-    let p = Posture::load(cli, ctx)?;
-    let History { baseline, trend } = snapshots::history(ctx, p.set.demo, since)?;
-    let d = baseline.as_ref().map(|(_, f)| diff(f, p.findings()));
-    let base = match (&baseline, &d) {
-        (Some((since, findings)), Some(d)) => Some(Baseline {
-            since: since.clone(),
-            findings,
-            diff: d,
-        }),
-        _ => None,
-    };
-    let cur = Current {
-        findings: p.findings(),
-        facts: &p.facts,
-        routes: &p.routes,
-        router: &p.router,
-        now: p.now,
-    };
-    Ok((
-        crate::review::report::build(&cur, base.as_ref(), &trend),
-        p.set.exit_code(),
-    ))
+    let p = open_session(cli, ctx, WithHistory::Since(since))?;
+    Ok((p.review(), exit_code(p.input_failed())))
 }
 
 pub fn review_command(
@@ -360,8 +339,8 @@ fn print_items(
             out,
             "  {:<8} {} {} {}",
             it.severity.as_str(),
-            crate::text::fit(SafeText::line(&it.title).display(), 56),
-            crate::text::fit(SafeText::line(&it.owner).display(), 14),
+            posture_core::text::fit(SafeText::line(&it.title).display(), 56),
+            posture_core::text::fit(SafeText::line(&it.owner).display(), 14),
             extra
         )?;
     }
@@ -369,15 +348,15 @@ fn print_items(
 }
 
 /// Severity counts as fixed-width table cells.
-fn columns(counts: &std::collections::BTreeMap<crate::model::Severity, usize>) -> String {
-    crate::review::report::in_columns(counts)
+fn columns(counts: &std::collections::BTreeMap<posture_core::model::Severity, usize>) -> String {
+    posture_core::review::report::in_columns(counts)
         .iter()
         .map(|n| format!("{n:>9}"))
         .collect()
 }
 
 fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
-    use crate::model::Severity;
+    use posture_core::model::Severity;
     let cols = Severity::ALL_DESC;
     match &r.since {
         Some(s) => writeln!(
@@ -403,7 +382,7 @@ fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
         writeln!(
             out,
             "{:<20}{cells}  {:>5} {:>7}",
-            crate::text::fit(SafeText::line(owner).display(), 19),
+            posture_core::text::fit(SafeText::line(owner).display(), 19),
             counts.values().sum::<usize>(),
             r.overdue_by_owner.get(owner).copied().unwrap_or(0)
         )?;
@@ -433,7 +412,7 @@ fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
         writeln!(
             out,
             "{:<15} {}{cells}  {:>5}",
-            crate::text::fit(SafeText::line(&p.name).display(), 15),
+            posture_core::text::fit(SafeText::line(&p.name).display(), 15),
             p.taken_at.date(),
             p.total()
         )?;

@@ -8,13 +8,15 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::model::{Finding, SafeText};
-use crate::triage::file::{self, Marks};
-use crate::triage::mark::{day_of, format_date, parse_date};
-use crate::triage::store::{Store, history_path, read_marks, write_atomic};
-use crate::triage::{Mark, Status};
+use posture_core::model::date::{day_of, format_date, parse_date};
+use posture_core::model::{Finding, SafeText};
+use posture_core::storage::write_atomic;
+use posture_core::triage::file::{self, Marks};
+use posture_core::triage::store::{Store, history_path, read_marks};
+use posture_core::triage::{Mark, Status};
 
-use super::{Cli, Context, load};
+use super::{Cli, Context, load_findings};
+use posture_core::session::{Session, SessionParts};
 
 #[derive(Debug, Subcommand)]
 pub enum TriageCommand {
@@ -111,7 +113,7 @@ pub fn run(cli: &Cli, cmd: &TriageCommand) -> anyhow::Result<ExitCode> {
 fn open_writable(ctx: &Context) -> anyhow::Result<Store> {
     let store = ctx.open_store()?;
     if let Some(e) = store.broken() {
-        return Err(crate::triage::StoreError::Broken(e.clone()).into());
+        return Err(posture_core::triage::StoreError::Broken(e.clone()).into());
     }
     Ok(store)
 }
@@ -166,14 +168,14 @@ fn set(cli: &Cli, ctx: &Context, args: &SetArgs) -> anyhow::Result<ExitCode> {
     if let Some(d) = expires
         && d < today
     {
-        bail!(crate::triage::MarkError::ExpiryInPast(d));
+        bail!(posture_core::triage::MarkError::ExpiryInPast(d));
     }
     // Inputs, when given, name what was marked (kept for the "gone" view).
     let known: HashMap<String, Finding> = if cli.inputs.files.is_empty() {
         HashMap::new()
     } else {
-        load(&cli.inputs)
-            .findings
+        load_findings(&cli.inputs)
+            .0
             .into_iter()
             .map(|f| (f.fingerprint.to_string(), f))
             .collect()
@@ -306,8 +308,8 @@ fn list(cli: &Cli, ctx: &Context, gone: bool, format: MarksFormat) -> anyhow::Re
         bail!("{e}");
     }
     let present: std::collections::HashSet<String> = if gone {
-        let set = load(&cli.inputs);
-        set.findings
+        load_findings(&cli.inputs)
+            .0
             .iter()
             .map(|f| f.fingerprint.to_string())
             .collect()
@@ -363,9 +365,9 @@ fn list(cli: &Cli, ctx: &Context, gone: bool, format: MarksFormat) -> anyhow::Re
                     "{:<24} {:<24} {:<12} {:<20} {}",
                     SafeText::line(fp).display(),
                     status,
-                    crate::text::fit(SafeText::line(&m.by).display(), 12),
+                    posture_core::text::fit(SafeText::line(&m.by).display(), 12),
                     m.at,
-                    crate::text::fit(SafeText::line(&m.title).display(), 60),
+                    posture_core::text::fit(SafeText::line(&m.title).display(), 60),
                 )?;
             }
         }
@@ -451,17 +453,12 @@ fn sync(cli: &Cli, ctx: &Context, dry_run: bool) -> anyhow::Result<ExitCode> {
     // Closed findings too: a mark may need to reopen one.
     let mut live = live.clone();
     live.all = true;
-    let loaded = super::live::pull_blocking(&live);
-    let mut pulled_ok = true;
-    for l in &loaded {
-        for e in &l.errors {
-            eprintln!("posture: {e}");
-            pulled_ok = false;
-        }
-    }
-    let findings: Vec<Finding> = loaded.into_iter().flat_map(|l| l.findings).collect();
+    let mut pulled = Session::assemble(SessionParts::default());
+    super::live::pull(&mut pulled, &live);
+    let pulled_ok = !pulled.input_failed();
+    let findings = pulled.findings;
     let today = day_of(ctx.now);
-    let updates = crate::triage::sync::plan(
+    let updates = posture_core::triage::sync::plan(
         &findings,
         |f| store.get(f.fingerprint.as_str()).cloned(),
         today,
@@ -503,8 +500,8 @@ fn sync(cli: &Cli, ctx: &Context, dry_run: bool) -> anyhow::Result<ExitCode> {
     let Some(plan) = super::live::securityhub_plan(&live) else {
         bail!("triage sync needs --securityhub");
     };
-    let batches = crate::triage::sync::batches(updates);
-    let report = crate::sources::live::sync::push_blocking(&plan, batches, &ctx.user());
+    let batches = posture_core::triage::sync::batches(updates);
+    let report = posture_live::sync::push_blocking(&plan, batches, &ctx.user());
     writeln!(out, "updated {} of {n}", report.processed)?;
     for f in &report.failures {
         eprintln!(

@@ -9,9 +9,9 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use super::style::{Styles, severity_short};
 use crate::app::App;
 use crate::app::view::Row;
-use crate::model::timestamp::age;
-use crate::model::{Finding, SafeText};
-use crate::query::Group;
+use posture_core::model::timestamp::age;
+use posture_core::model::{Finding, SafeText};
+use posture_core::query::Group;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     let block = Block::default()
@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         ));
     let lines = match app.view.selected_row() {
         None => vec![Line::styled("Nothing selected.", st.muted())],
-        Some(Row::Finding(i)) => match app.findings.get(*i) {
+        Some(Row::Finding(i)) => match app.session.findings.get(*i) {
             Some(f) if app.raw => raw_lines(f, st),
             Some(f) => finding_lines(app, *i, f, st),
             None => Vec::new(),
@@ -69,8 +69,8 @@ fn finding_lines<'a>(app: &App, i: usize, f: &'a Finding, st: &Styles) -> Vec<Li
         ]),
         Line::raw(""),
     ];
-    let ts = |t: Option<crate::model::Timestamp>| {
-        t.map(|t| format!("{t} ({} ago)", age(t, app.now)))
+    let ts = |t: Option<posture_core::model::Timestamp>| {
+        t.map(|t| format!("{t} ({} ago)", age(t, app.session.now)))
             .unwrap_or_default()
     };
     let first = ts(f.first_seen);
@@ -118,11 +118,11 @@ fn finding_lines<'a>(app: &App, i: usize, f: &'a Finding, st: &Styles) -> Vec<Li
 
 /// The owner and the rule that decided it (`posture route explain` has the details).
 fn owner_text(app: &App, i: usize) -> String {
-    let Some(route) = app.routes.get(i) else {
+    let Some(route) = app.session.routes.get(i) else {
         return String::new();
     };
     let why = match route.rule {
-        Some(r) => format!("rule \"{}\"", app.router.rule_name(r)),
+        Some(r) => format!("rule \"{}\"", app.session.router.rule_name(r)),
         None => "built-in default".to_string(),
     };
     let mut s = format!("{} — {why}", route.owner);
@@ -138,7 +138,7 @@ fn owner_text(app: &App, i: usize) -> String {
 /// The finding's triage mark and its history, newest change first.
 fn triage_lines(app: &App, f: &Finding, st: &Styles) -> Vec<Line<'static>> {
     let mut out = vec![Line::raw(""), Line::styled("Triage", st.accent())];
-    let Some(store) = app.triage.store.as_ref() else {
+    let Some(store) = app.session.store() else {
         out.push(Line::styled("not saved: no triage file", st.muted()));
         return out;
     };
@@ -150,9 +150,12 @@ fn triage_lines(app: &App, f: &Finding, st: &Styles) -> Vec<Line<'static>> {
         ));
         return out;
     };
-    let today = crate::triage::mark::day_of(app.now);
+    let today = posture_core::model::date::day_of(app.session.now);
     let eff = m.effective(today);
-    let date = |d: Option<time::Date>| d.map(crate::triage::mark::format_date).unwrap_or_default();
+    let date = |d: Option<time::Date>| {
+        d.map(posture_core::model::date::format_date)
+            .unwrap_or_default()
+    };
     if eff.expired {
         out.push(Line::styled(
             format!(
@@ -236,7 +239,7 @@ fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
         ),
         Line::raw(""),
     ];
-    if let Some(f) = g.members.first().and_then(|i| app.findings.get(*i)) {
+    if let Some(f) = g.members.first().and_then(|i| app.session.findings.get(*i)) {
         out.push(Line::styled("Remediation", st.accent()));
         for l in f.remediation.text.display().lines() {
             out.push(Line::raw(l));
@@ -248,7 +251,7 @@ fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
     }
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     for i in &g.members {
-        let fx = app.facts_of(*i);
+        let fx = app.session.facts_of(*i);
         let label = if fx.expired {
             "risk expired".to_string()
         } else {
@@ -266,7 +269,11 @@ fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
     ));
     out.push(Line::raw(""));
     out.push(Line::styled("Affected", st.accent()));
-    for f in g.members.iter().filter_map(|i| app.findings.get(*i)) {
+    for f in g
+        .members
+        .iter()
+        .filter_map(|i| app.session.findings.get(*i))
+    {
         out.push(Line::from(vec![
             Span::styled(
                 format!("{:<5}", severity_short(f.severity)),

@@ -18,7 +18,7 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     ];
     let narrow = area.width < 100;
     for (sev, n) in counts {
-        if n == 0 && matches!(sev, crate::model::Severity::Unknown) {
+        if n == 0 && matches!(sev, posture_core::model::Severity::Unknown) {
             continue;
         }
         let label = if narrow {
@@ -46,11 +46,11 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         scope.push(src.to_string());
     }
     if f.new_only
-        && let Some(b) = &app.baseline
+        && let Some(b) = &app.session.baseline
     {
         scope.push(format!(
             "new since {}",
-            crate::model::SafeText::line(&b.name).display()
+            posture_core::model::SafeText::line(&b.name).display()
         ));
     }
     if !f.statuses.is_empty() {
@@ -80,7 +80,7 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
 
 pub fn sources_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     let mut spans = vec![Span::styled(" sources: ", st.muted())];
-    for (i, s) in app.sources.iter().enumerate() {
+    for (i, s) in app.session.sources.iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" · ", st.muted()));
         }
@@ -106,12 +106,12 @@ pub fn sources_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
 
 /// Lines needed for the input errors and a broken triage file (0 when all is well).
 pub fn error_lines(app: &App) -> u16 {
-    u16::from(app.sources.iter().any(|s| s.error.is_some()))
+    u16::from(app.session.sources.iter().any(|s| s.error.is_some()))
         + u16::from(triage_problem(app).is_some())
 }
 
 fn triage_problem(app: &App) -> Option<String> {
-    let e = app.triage.store.as_ref()?.broken()?;
+    let e = app.session.store()?.broken()?;
     Some(format!(
         " ✗ triage file: {e} — marks are not saved until it is fixed (or `posture triage recover`)"
     ))
@@ -129,7 +129,12 @@ pub fn errors_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     if area.height == 0 {
         return;
     }
-    let failed: Vec<_> = app.sources.iter().filter(|s| s.error.is_some()).collect();
+    let failed: Vec<_> = app
+        .session
+        .sources
+        .iter()
+        .filter(|s| s.error.is_some())
+        .collect();
     let Some(first) = failed.first() else { return };
     let total: usize = failed.iter().map(|s| s.error_count).sum();
     let mut spans = vec![Span::styled(

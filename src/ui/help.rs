@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::style::Styles;
 use crate::app::App;
-use crate::config::keymap::ACTIONS;
+use posture_core::config::keymap::ACTIONS;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     let mut lines = vec![

@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::app::{App, Mode, TableLayout};
-use crate::config::keymap::Action;
+use posture_core::config::keymap::Action;
 use style::Styles;
 
 /// Below this width the detail pane goes under the table instead of beside it.
@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
     let st = Styles { theme: &app.theme };
     let area = frame.area();
     frame.render_widget(Block::default().style(st.base()), area);
-    let banner = u16::from(app.demo);
+    let banner = u16::from(app.session.demo);
     let [bar, sources, errors, banner_area, main, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
     header::severity_bar(frame, bar, app, &st);
     header::sources_line(frame, sources, app, &st);
     header::errors_line(frame, errors, app, &st);
-    if app.demo {
+    if app.session.demo {
         header::demo_banner(frame, banner_area, &st);
     }
     let layout = if app.detail {
@@ -78,7 +78,7 @@ fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &S
         Mode::Filter => Line::from(vec![
             Span::styled("/", st.accent()),
             Span::raw(
-                crate::model::SafeText::line(&app.view.filter.text)
+                posture_core::model::SafeText::line(&app.view.filter.text)
                     .display()
                     .to_string(),
             ),
@@ -88,7 +88,7 @@ fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &S
         Mode::Command => Line::from(vec![
             Span::styled(":", st.accent()),
             Span::raw(
-                crate::model::SafeText::line(&app.command)
+                posture_core::model::SafeText::line(&app.command)
                     .display()
                     .to_string(),
             ),
@@ -100,7 +100,7 @@ fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &S
                 spans.push(Span::styled(
                     format!(
                         "filter: {} ",
-                        crate::model::SafeText::line(&app.view.filter.text).display()
+                        posture_core::model::SafeText::line(&app.view.filter.text).display()
                     ),
                     st.accent(),
                 ));

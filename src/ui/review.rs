@@ -10,9 +10,9 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Clear, Dataset, GraphType, P
 
 use super::style::Styles;
 use crate::app::App;
-use crate::model::{SafeText, Severity};
-use crate::review::Review;
-use crate::review::report::{Counted, in_columns};
+use posture_core::model::{SafeText, Severity};
+use posture_core::review::Review;
+use posture_core::review::report::{Counted, in_columns};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     let Some(r) = &app.review else { return };
@@ -77,7 +77,7 @@ fn owner_lines(r: &Review, st: &Styles) -> Vec<Line<'static>> {
     ));
     lines.push(Line::from(head));
     for (owner, counts) in &r.by_owner {
-        let mut spans = vec![Span::raw(crate::text::fit(
+        let mut spans = vec![Span::raw(posture_core::text::fit(
             SafeText::line(owner).display(),
             16,
         ))];
@@ -182,10 +182,13 @@ fn list_lines(r: &Review, st: &Styles) -> Vec<Line<'static>> {
                     format!("  {:<5}", short(it.severity)),
                     st.severity(it.severity),
                 ),
-                Span::raw(crate::text::fit(SafeText::line(&it.title).display(), 52)),
+                Span::raw(posture_core::text::fit(
+                    SafeText::line(&it.title).display(),
+                    52,
+                )),
                 Span::raw(" "),
                 Span::styled(
-                    crate::text::fit(SafeText::line(&it.owner).display(), 12),
+                    posture_core::text::fit(SafeText::line(&it.owner).display(), 12),
                     st.muted(),
                 ),
                 Span::raw(format!(" {extra}")),

@@ -2,8 +2,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::config::theme::{self, Theme};
-use crate::model::Severity;
+use posture_core::config::theme::{self, Theme};
+use posture_core::model::Severity;
 
 pub fn color(c: theme::Color) -> Color {
     match c {

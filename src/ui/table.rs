@@ -9,9 +9,9 @@ use ratatui::widgets::{Block, Borders, Cell, Row as TRow, Table};
 use super::style::{Styles, severity_short};
 use crate::app::view::Row;
 use crate::app::{App, TableLayout};
-use crate::model::timestamp::age;
-use crate::query::Facts;
-use crate::triage::Status;
+use posture_core::model::timestamp::age;
+use posture_core::query::Facts;
+use posture_core::triage::Status;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Col {
@@ -130,7 +130,7 @@ fn build_row<'a>(
 ) -> TRow<'a> {
     let cells = cols.iter().map(|(c, _)| match r {
         Row::Finding(i) => {
-            let Some(f) = app.findings.get(*i) else {
+            let Some(f) = app.session.findings.get(*i) else {
                 return Cell::from("");
             };
             match c {
@@ -141,7 +141,7 @@ fn build_row<'a>(
                 )),
                 Col::Source => Cell::from(f.source.as_str()),
                 Col::Title => {
-                    if app.facts_of(*i).new {
+                    if app.session.facts_of(*i).new {
                         Cell::from(Line::from(vec![
                             Span::styled("NEW ", st.accent()),
                             Span::raw(f.title.display()),
@@ -155,17 +155,22 @@ fn build_row<'a>(
                         ]))
                     }
                 }
-                Col::Resource => {
-                    Cell::from(crate::text::keep_tail(f.resource.display(), resource_width))
-                }
+                Col::Resource => Cell::from(posture_core::text::keep_tail(
+                    f.resource.display(),
+                    resource_width,
+                )),
                 Col::Scope => Cell::from(f.scope()),
                 Col::Owner => Cell::from(
-                    crate::model::SafeText::line(app.routes.owner(*i))
+                    posture_core::model::SafeText::line(app.session.routes.owner(*i))
                         .display()
                         .to_string(),
                 ),
-                Col::Status => status_cell(Some(app.facts_of(*i)), st),
-                Col::Age => Cell::from(f.first_seen.map(|t| age(t, app.now)).unwrap_or_default()),
+                Col::Status => status_cell(Some(app.session.facts_of(*i)), st),
+                Col::Age => Cell::from(
+                    f.first_seen
+                        .map(|t| age(t, app.session.now))
+                        .unwrap_or_default(),
+                ),
             }
         }
         Row::Group(g) => match c {
@@ -174,7 +179,7 @@ fn build_row<'a>(
                 st,
             ),
             Col::Status => {
-                let mut facts = g.members.iter().map(|i| app.facts_of(*i));
+                let mut facts = g.members.iter().map(|i| app.session.facts_of(*i));
                 let first = facts.next();
                 if facts.all(|f| Some(f) == first) {
                     status_cell(first, st)
@@ -190,7 +195,7 @@ fn build_row<'a>(
                 let mut sources = g
                     .members
                     .iter()
-                    .filter_map(|i| app.findings.get(*i).map(|f| f.source));
+                    .filter_map(|i| app.session.findings.get(*i).map(|f| f.source));
                 let first = sources.next();
                 if sources.all(|s| Some(s) == first) {
                     Cell::from(first.map_or("", |s| s.as_str()))
@@ -222,7 +227,7 @@ fn build_row<'a>(
                 let mut scopes: Vec<String> = g
                     .members
                     .iter()
-                    .filter_map(|i| app.findings.get(*i))
+                    .filter_map(|i| app.session.findings.get(*i))
                     .map(|f| f.scope())
                     .collect();
                 scopes.sort();
@@ -234,13 +239,13 @@ fn build_row<'a>(
                 })
             }
             Col::Owner => {
-                let first = g.members.first().map(|i| app.routes.owner(*i));
+                let first = g.members.first().map(|i| app.session.routes.owner(*i));
                 if g.members
                     .iter()
-                    .all(|i| Some(app.routes.owner(*i)) == first)
+                    .all(|i| Some(app.session.routes.owner(*i)) == first)
                 {
                     Cell::from(
-                        crate::model::SafeText::line(first.unwrap_or(""))
+                        posture_core::model::SafeText::line(first.unwrap_or(""))
                             .display()
                             .to_string(),
                     )
@@ -251,9 +256,9 @@ fn build_row<'a>(
             Col::Age => Cell::from(
                 g.members
                     .iter()
-                    .filter_map(|i| app.findings.get(*i)?.first_seen)
+                    .filter_map(|i| app.session.findings.get(*i)?.first_seen)
                     .min()
-                    .map(|t| age(t, app.now))
+                    .map(|t| age(t, app.session.now))
                     .unwrap_or_default(),
             ),
         },

@@ -10,8 +10,8 @@ use super::help::centered;
 use super::style::Styles;
 use crate::app::update::STATUS_KEYS;
 use crate::app::{App, Mode};
-use crate::model::SafeText;
-use crate::triage::mark::{day_of, format_date};
+use posture_core::model::SafeText;
+use posture_core::model::date::{day_of, format_date};
 
 fn popup_block<'a>(title: String, st: &Styles) -> Block<'a> {
     Block::default()
@@ -33,7 +33,7 @@ pub fn draw_status_picker(frame: &mut Frame, area: Rect, app: &App, st: &Styles)
             Span::styled(format!("{} ", i + 1), st.muted()),
             Span::raw(status.as_str()),
             Span::styled(
-                if *status == crate::triage::Status::AcceptedRisk {
+                if *status == posture_core::triage::Status::AcceptedRisk {
                     "  (asks reason and expiry)"
                 } else {
                     ""
@@ -124,8 +124,8 @@ pub fn draw_confirm_sync(frame: &mut Frame, area: Rect, app: &App, st: &Styles) 
 }
 
 pub fn draw_gone(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
-    let gone = crate::app::triage::gone(app);
-    let today = day_of(app.now);
+    let gone = app.session.gone();
+    let today = day_of(app.session.now);
     let mut lines = vec![
         Line::styled(
             "Marked findings not in the current inputs (fixed, or not loaded). Kept, never dropped.",

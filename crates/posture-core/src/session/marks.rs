@@ -1,0 +1,111 @@
+//! Triage through the session: changing the marks of loaded findings,
+//! carrying marks to Security Hub's consolidated findings, what a sync would
+//! send, and the marks whose finding has gone.
+
+use std::collections::HashSet;
+
+use super::Session;
+use crate::model::SafeText;
+use crate::triage::store::StoreError;
+use crate::triage::sync::{Batch, batches, plan};
+use crate::triage::{Mark, Store};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MarkError {
+    #[error("triage marks cannot be saved: no home directory; start with --triage-file PATH")]
+    NoStore,
+    #[error("triage file is broken, not saving: {0} — fix it or run `posture triage recover`")]
+    Broken(String),
+    #[error("{}", SafeText::line(&.0.to_string()).display())]
+    Store(#[from] StoreError),
+}
+
+impl Session {
+    /// Why marks cannot be saved right now, if they cannot.
+    pub fn save_problem(&self) -> Option<MarkError> {
+        match &self.store {
+            None => Some(MarkError::NoStore),
+            Some(s) => s.broken().map(|e| MarkError::Broken(e.to_string())),
+        }
+    }
+
+    /// Changes the marks of findings `idx` and saves them (`via` names the
+    /// front-end in the history). On failure nothing changes in memory or on
+    /// disk. Returns how many marks were saved.
+    pub fn update_marks(
+        &mut self,
+        idx: &[usize],
+        via: &str,
+        change: impl Fn(&mut Mark),
+    ) -> Result<usize, MarkError> {
+        if let Some(problem) = self.save_problem() {
+            return Err(problem);
+        }
+        let (now, user) = (self.now, self.user.clone());
+        let store = self.store.as_mut().ok_or(MarkError::NoStore)?;
+        let mut changes = Vec::with_capacity(idx.len());
+        for &i in idx {
+            let Some(f) = self.findings.get(i) else {
+                continue;
+            };
+            let fp = f.fingerprint.to_string();
+            let mut m = store.mark_or_new(&fp, &user, now);
+            change(&mut m);
+            m.stamp(&user, now, Some(f));
+            changes.push((fp, m));
+        }
+        let n = changes.len();
+        store.apply(changes, via)?;
+        self.refresh_facts();
+        Ok(n)
+    }
+
+    /// Once every source is in: marks follow Security Hub's consolidated
+    /// control findings (see `triage::carry`). Says what it did, if anything.
+    pub fn carry_marks(&mut self) -> Option<String> {
+        let store = self.store.as_mut()?;
+        if store.broken().is_some() {
+            return None;
+        }
+        let said = crate::triage::carry::apply(&self.findings, store);
+        // Stale facts are rebuilt by `settle`, with the routes.
+        if said.is_some() && !self.stale {
+            self.refresh_facts();
+        }
+        said
+    }
+
+    /// What Security Hub does not know yet of the marks on live findings.
+    pub fn plan_sync(&self) -> Vec<Batch> {
+        let Some(store) = self.store.as_ref() else {
+            return Vec::new();
+        };
+        let live: Vec<crate::model::Finding> = (0..self.findings.len())
+            .filter(|&i| !self.from_file(i))
+            .map(|i| self.findings[i].clone())
+            .collect();
+        batches(plan(
+            &live,
+            |f| store.get(f.fingerprint.as_str()).cloned(),
+            self.today(),
+        ))
+    }
+
+    /// Marks whose finding is not among the loaded findings, newest first.
+    pub fn gone(&self) -> Vec<(&String, &Mark)> {
+        let Some(marks) = self.store.as_ref().map(Store::marks) else {
+            return Vec::new();
+        };
+        let present: HashSet<&str> = self
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect();
+        let mut v: Vec<(&String, &Mark)> = marks
+            .iter()
+            .filter(|(fp, _)| !present.contains(fp.as_str()))
+            .collect();
+        v.sort_by_key(|e| std::cmp::Reverse(e.1.at));
+        v
+    }
+}

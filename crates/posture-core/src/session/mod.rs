@@ -1,0 +1,183 @@
+//! One session: the findings posture shows and everything it knows about
+//! them — where each came from, the triage store, routing, facts, the last
+//! snapshot and the trend, and the clock. Both front-ends hold one; every
+//! write to the user's data (triage file, exports, snapshots) goes through it.
+
+pub mod export;
+pub mod live;
+mod marks;
+pub mod review;
+
+use crate::model::{Finding, FindingRecord, Timestamp};
+use crate::query::{Facts, Filter, SortKey, compute_facts, sort_indices};
+use crate::routing::{RouteTable, Router};
+use crate::triage::{Mark, Marks, Store};
+
+pub use live::{FROM_FILE, LiveEvent, Origin, SourceStatus};
+pub use marks::MarkError;
+pub use review::Baseline;
+
+/// What a session starts from. Only `findings` is needed; the rest defaults
+/// to no triage file, the built-in routing and no history.
+#[derive(Default)]
+pub struct SessionParts {
+    pub findings: Vec<Finding>,
+    /// One per input, for the source list.
+    pub sources: Vec<SourceStatus>,
+    /// The findings are the shipped demo data.
+    pub demo: bool,
+    /// Where marks are kept; `None`: nowhere (no home directory).
+    pub store: Option<Store>,
+    /// Who marks and exports are by.
+    pub user: String,
+    pub router: Router,
+    pub baseline: Option<Baseline>,
+    pub trend: Vec<crate::review::TrendPoint>,
+    /// The clock; `None` reads the system clock.
+    pub now: Option<Timestamp>,
+}
+
+pub struct Session {
+    pub findings: Vec<Finding>,
+    /// Which live source each finding came from ([`FROM_FILE`] for files and demo data).
+    pub origins: Vec<Origin>,
+    pub sources: Vec<SourceStatus>,
+    pub demo: bool,
+    store: Option<Store>,
+    pub user: String,
+    pub router: Router,
+    /// Every finding's owner and JIRA routing.
+    pub routes: RouteTable,
+    /// One per finding: triage status, owner and NEW flag, for filters and columns.
+    pub facts: Vec<Facts>,
+    /// The last snapshot: what NEW is relative to.
+    pub baseline: Option<Baseline>,
+    /// Every saved snapshot's open counts, for the review's trend.
+    pub trend: Vec<crate::review::TrendPoint>,
+    /// The clock for ages, expiries and mark times.
+    pub now: Timestamp,
+    /// Findings changed since routes and facts were built.
+    stale: bool,
+}
+
+impl Session {
+    /// Routes and facts are built once, here, with every part in place.
+    pub fn new(parts: SessionParts) -> Session {
+        let mut s = Session::assemble(parts);
+        s.settle();
+        s
+    }
+
+    /// The parts put together without building routes and facts: for a
+    /// caller that adds live findings first and then calls [`Session::settle`].
+    pub fn assemble(parts: SessionParts) -> Session {
+        let SessionParts {
+            findings,
+            sources,
+            demo,
+            store,
+            user,
+            router,
+            baseline,
+            trend,
+            now,
+        } = parts;
+        Session {
+            origins: vec![FROM_FILE; findings.len()],
+            findings,
+            sources,
+            demo,
+            store,
+            user: if user.is_empty() {
+                "unknown".to_string()
+            } else {
+                user
+            },
+            router,
+            routes: RouteTable::default(),
+            facts: Vec::new(),
+            baseline,
+            trend,
+            now: now.unwrap_or_else(Timestamp::now),
+            stale: true,
+        }
+    }
+
+    /// Builds routes and facts if the findings changed since they were built.
+    /// True when it did.
+    pub fn settle(&mut self) -> bool {
+        if !self.stale {
+            return false;
+        }
+        debug_assert_eq!(self.origins.len(), self.findings.len());
+        self.routes = RouteTable::build(&self.router, &self.findings);
+        self.stale = false;
+        self.refresh_facts();
+        true
+    }
+
+    /// Recomputes each finding's facts (after marks, the clock or the
+    /// baseline changed). Routes stay.
+    pub fn refresh_facts(&mut self) {
+        let empty = Marks::new();
+        let marks = self.store.as_ref().map_or(&empty, Store::marks);
+        self.facts = compute_facts(&self.findings, marks, &self.routes, self.today());
+        if let Some(b) = &self.baseline {
+            for (f, fx) in self.findings.iter().zip(self.facts.iter_mut()) {
+                fx.new = f.open && !b.open.contains(f.fingerprint.as_str());
+            }
+        }
+    }
+
+    pub fn today(&self) -> time::Date {
+        crate::model::date::day_of(self.now)
+    }
+
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    /// Every mark in the triage file (none without one).
+    pub fn marks(&self) -> Option<&Marks> {
+        self.store.as_ref().map(Store::marks)
+    }
+
+    /// The mark of finding `i`, if it has one.
+    pub fn mark(&self, i: usize) -> Option<&Mark> {
+        self.store
+            .as_ref()?
+            .get(self.findings.get(i)?.fingerprint.as_str())
+    }
+
+    pub fn facts_of(&self, i: usize) -> Facts {
+        self.facts.get(i).copied().unwrap_or_default()
+    }
+
+    /// Whether a finding came from a file rather than a live source.
+    pub fn from_file(&self, i: usize) -> bool {
+        self.origins.get(i).is_none_or(|&o| o == FROM_FILE)
+    }
+
+    /// True when an input could not be read in full.
+    pub fn input_failed(&self) -> bool {
+        self.sources.iter().any(|s| s.error_count > 0)
+    }
+
+    /// Indices of the findings the filter passes, most severe first, then most recent.
+    pub fn select(&self, filter: &Filter) -> Vec<usize> {
+        let f = &self.findings;
+        let mut idx: Vec<usize> = (0..f.len())
+            .filter(|&i| filter.matches(&f[i], &self.facts[i]))
+            .collect();
+        sort_indices(f, &mut idx, SortKey::Severity, false);
+        idx
+    }
+
+    /// The finding's JSON record with triage status, note and owner.
+    pub fn record(&self, i: usize, raw: bool) -> FindingRecord {
+        let f = &self.findings[i];
+        let mut rec = FindingRecord::from_finding(f, raw).with_triage(&self.facts[i], self.mark(i));
+        rec.owner = Some(self.routes.owner(i).to_string());
+        rec
+    }
+}

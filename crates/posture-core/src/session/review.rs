@@ -1,0 +1,96 @@
+//! The weekly review through the session: the last snapshot (for NEW
+//! markers and the period's new and resolved), the review built from the
+//! current findings, and saving the current posture as a snapshot.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::Session;
+use crate::model::{Finding, Timestamp};
+use crate::review::Review;
+use crate::review::report::{self, Since};
+use crate::sources::snapshot::SnapshotFile;
+use crate::storage::write_atomic;
+
+/// The snapshot the period starts at.
+#[derive(Debug)]
+pub struct Baseline {
+    pub name: String,
+    pub taken_at: Timestamp,
+    pub findings: Vec<Finding>,
+    /// Fingerprints open in it.
+    pub open: HashSet<String>,
+}
+
+impl Baseline {
+    pub fn new(name: String, taken_at: Timestamp, findings: Vec<Finding>) -> Baseline {
+        let open = findings
+            .iter()
+            .filter(|f| f.open)
+            .map(|f| f.fingerprint.to_string())
+            .collect();
+        Baseline {
+            name,
+            taken_at,
+            findings,
+            open,
+        }
+    }
+
+    /// The baseline of a snapshot history, if it has one.
+    pub fn from_history(baseline: Option<(Since, Vec<Finding>)>) -> Option<Baseline> {
+        baseline.map(|(since, findings)| Baseline::new(since.name, since.taken_at, findings))
+    }
+
+    pub fn since(&self) -> Since {
+        Since {
+            name: self.name.clone(),
+            taken_at: self.taken_at,
+        }
+    }
+}
+
+impl Session {
+    /// The review of what is loaded now against the baseline and the trend.
+    pub fn review(&self) -> Review {
+        let d = self
+            .baseline
+            .as_ref()
+            .map(|b| crate::review::diff(&b.findings, &self.findings));
+        let base = match (&self.baseline, &d) {
+            (Some(b), Some(d)) => Some(report::Baseline {
+                since: b.since(),
+                findings: &b.findings,
+                diff: d,
+            }),
+            _ => None,
+        };
+        let cur = report::Current {
+            findings: &self.findings,
+            facts: &self.facts,
+            routes: &self.routes,
+            router: &self.router,
+            now: self.now,
+        };
+        report::build(&cur, base.as_ref(), &self.trend)
+    }
+
+    /// Every finding with its triage status and owner, as a snapshot named `name`.
+    pub fn snapshot(&self, name: &str) -> SnapshotFile {
+        let mut file = SnapshotFile::new(name, self.now, &[]);
+        file.findings = (0..self.findings.len())
+            .map(|i| self.record(i, false))
+            .collect();
+        file
+    }
+
+    /// Saves the snapshot to `path`, creating its directory.
+    pub fn save_snapshot(&self, name: &str, path: &Path) -> std::io::Result<SnapshotFile> {
+        let file = self.snapshot(name);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_atomic(path, file.to_json().as_bytes())?;
+        Ok(file)
+    }
+}
