@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
-use posture::app::update::on_key;
+// Keys as a user types them, with their effects (saves) run.
 use posture::app::{App, Mode};
+use posture::term::press as on_key;
 use posture_core::config::keymap::{Key, KeyCode, Keymap};
 use posture_core::config::theme;
 use posture_core::model::{Finding, Timestamp};
@@ -63,10 +64,10 @@ fn mark_the_row_then_restart_and_reload_changed_inputs() {
     let mut app = app_with(demo_findings(), &file);
     let fp = selected_fp(&app);
     typed(&mut app, "ma");
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.mode(), Mode::Normal);
     assert_eq!(status_in_file(&file, &fp), Some(Status::Acknowledged));
     typed(&mut app, "n");
-    assert_eq!(app.mode, Mode::Note);
+    assert_eq!(app.mode(), Mode::Note);
     typed(&mut app, "payments team owns this");
     press(&mut app, KeyCode::Enter);
     let marks = read_marks(&file).unwrap();
@@ -147,20 +148,20 @@ fn accepting_a_risk_asks_reason_and_expiry() {
     let mut app = app_with(demo_findings(), &file);
     let fp = selected_fp(&app);
     typed(&mut app, "mr");
-    assert_eq!(app.mode, Mode::RiskReason);
+    assert_eq!(app.mode(), Mode::RiskReason);
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::RiskReason, "a reason is required");
+    assert_eq!(app.mode(), Mode::RiskReason, "a reason is required");
     typed(&mut app, "compensating WAF rule");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::RiskExpiry);
+    assert_eq!(app.mode(), Mode::RiskExpiry);
     on_key(&mut app, Key::ctrl('u'));
     typed(&mut app, "2020-01-01");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::RiskExpiry, "a past date is refused");
+    assert_eq!(app.mode(), Mode::RiskExpiry, "a past date is refused");
     on_key(&mut app, Key::ctrl('u'));
     typed(&mut app, "30d");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.mode(), Mode::Normal);
     let m = &read_marks(&file).unwrap()[&fp];
     assert_eq!(m.status, Status::AcceptedRisk);
     assert_eq!(m.reason, "compensating WAF rule");
@@ -207,7 +208,7 @@ fn a_broken_triage_file_is_not_overwritten_from_the_dashboard() {
     std::fs::write(&file, broken).unwrap();
     let mut app = app_with(demo_findings(), &file);
     typed(&mut app, "m");
-    assert_eq!(app.mode, Mode::Normal, "the picker does not open");
+    assert_eq!(app.mode(), Mode::Normal, "the picker does not open");
     assert!(app.status.as_deref().unwrap_or("").contains("broken"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);
     let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use posture::app::update::{apply, on_key};
+use posture::app::actions::apply;
+use posture::app::update::on_key;
 use posture::app::{App, SourceStatus};
 use posture_core::config::keymap::{Action, Key, Keymap};
 use posture_core::config::theme;
@@ -94,8 +95,8 @@ fn grouped_view_and_help_overlay() {
     on_key(&mut app, Key::char('?'));
     let t = render(&mut app, 120, 40);
     let text = screen_text(&t);
-    for a in posture_core::config::keymap::ACTIONS.iter().take(20) {
-        assert!(text.contains(a.help), "help lists {:?}", a.name);
+    for b in posture_core::config::keymap::BINDINGS.iter().take(20) {
+        assert!(text.contains(b.help), "help lists {}", b.action);
     }
 }
 
@@ -106,7 +107,10 @@ fn tiny_and_resized_terminals_do_not_panic() {
     for (w, h) in [(1, 1), (10, 3), (20, 6), (80, 24), (33, 200), (300, 10)] {
         render(&mut app, w, h);
     }
-    apply(&mut app, Action::Bottom);
+    apply(
+        &mut app,
+        Action::Scroll(posture_core::config::keymap::Step::Bottom),
+    );
     let t = render(&mut app, 80, 24);
     assert!(screen_text(&t).contains(&format!("{}/{}", app.view.rows.len(), app.view.rows.len())));
 }
@@ -235,7 +239,9 @@ fn review_screen_shows_owners_period_and_the_trend_chart() {
     posture::app::update::on_key(&mut app, posture_core::config::keymap::Key::char('W'));
     let t = render(&mut app, 140, 40);
     let text = screen_text(&t);
-    let review = app.review.as_ref().unwrap();
+    let Some(posture::app::Modal::Review { review, .. }) = &app.modal else {
+        panic!("the review is not open");
+    };
     assert_eq!(review.new.count, shown_new);
     assert!(text.contains("weekly review"), "{text}");
     assert!(
@@ -253,5 +259,5 @@ fn review_screen_shows_owners_period_and_the_trend_chart() {
         assert!(text.contains(owner), "{owner}: {text}");
     }
     posture::app::update::on_key(&mut app, posture_core::config::keymap::Key::char('q'));
-    assert!(app.review.is_none() && !app.quit);
+    assert!(app.modal.is_none() && !app.quit);
 }

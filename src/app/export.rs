@@ -1,13 +1,19 @@
 //! `E`: the picked findings (or everything shown) as JIRA-ready CSV, written
-//! beside the importer configuration, and remembered as exported.
+//! beside the importer configuration, and remembered as exported. The
+//! writing is an effect; its answer comes back as [`Event::Exported`].
+//!
+//! [`Event::Exported`]: super::effect::Event::Exported
+
+use std::path::Path;
 
 use posture_core::export::jira;
 use posture_core::model::SafeText;
-use posture_core::session::export::JiraRequest;
+use posture_core::session::export::JiraExported;
 
+use super::effect::Effect;
 use super::state::App;
 
-pub fn export_jira(app: &mut App) {
+pub fn export_jira(app: &mut App) -> Vec<Effect> {
     let idx: Vec<usize> = if app.picked.is_empty() {
         app.view.shown.clone()
     } else {
@@ -17,25 +23,24 @@ pub fn export_jira(app: &mut App) {
     if idx.iter().all(|&i| app.session.already_handled(i)) {
         app.status =
             Some("nothing to export: every finding here has a ticket or a decision".into());
-        return;
+        return Vec::new();
     }
     let stamp = app.session.now.to_rfc3339().replace([':', '-'], "");
-    let path = app.export_dir.join(format!("posture-jira-{stamp}.csv"));
-    let request = JiraRequest {
-        findings: &idx,
-        include_ticketed: false,
+    vec![Effect::ExportJira {
+        findings: idx,
         by_rule: app.view.grouped && !app.view.by_owner,
-        issue_type: "Task",
-        out: &path,
-        split: None,
-    };
-    let done = match app.session.export_jira(&request) {
+        out: app.export_dir.join(format!("posture-jira-{stamp}.csv")),
+    }]
+}
+
+pub fn exported(app: &mut App, path: &Path, result: Result<JiraExported, String>) {
+    let done = match result {
         Ok(done) => done,
         Err(e) => {
             app.status = Some(format!(
                 "export failed: {}: {}",
                 path.display(),
-                SafeText::line(&e.to_string()).display()
+                SafeText::line(&e).display()
             ));
             return;
         }

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use super::effect::Effect;
 use super::state::App;
 
 /// The cursor's finding and the picked ones, while findings change.
@@ -17,6 +18,27 @@ use posture_core::model::Fingerprint;
 use posture_core::session::LiveEvent as Event;
 
 impl App {
+    /// What live sources sent since the last frame: one rebuild of routes,
+    /// facts and view however many pages arrived. Once every source is in,
+    /// marks follow Security Hub's consolidated control findings (an effect:
+    /// it writes the triage file).
+    pub fn on_live_batch(&mut self, events: Vec<Event>) -> Vec<Effect> {
+        let mut changed = false;
+        let mut finished = false;
+        for e in events {
+            finished |= matches!(e, Event::Finished);
+            changed |= self.on_live(e);
+        }
+        if changed || finished {
+            self.after_live();
+        }
+        if finished {
+            vec![Effect::CarryMarks]
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Applies one event; true when the findings changed (then call
     /// [`App::after_live`] once for a batch of events).
     pub fn on_live(&mut self, event: Event) -> bool {
@@ -74,15 +96,6 @@ impl App {
             if let Some(at) = at {
                 self.view.select(at);
             }
-        }
-    }
-
-    /// Once every source is in: marks follow Security Hub's consolidated
-    /// control findings (see `triage::carry`).
-    pub fn carry_marks(&mut self) {
-        self.remember();
-        if let Some(msg) = self.session.carry_marks() {
-            self.status = Some(msg);
         }
     }
 }

@@ -1,7 +1,12 @@
-//! The dashboard's state machine: events → actions → state. No drawing here.
+//! The dashboard's state machine: events → `update` → state, and effects
+//! for the terminal layer. No drawing and no I/O here.
 
+pub mod actions;
+pub mod command;
+pub mod effect;
 pub mod export;
 pub mod live;
+pub mod modal;
 pub mod review;
 pub mod state;
 pub mod sync;
@@ -9,4 +14,9 @@ pub mod triage;
 pub mod update;
 pub mod view;
 
-pub use state::{App, Mode, SourceStatus, TableLayout};
+#[cfg(test)]
+mod tests;
+
+pub use effect::{Effect, Event, Mouse};
+pub use modal::{Modal, Mode, Scroll};
+pub use state::{App, SourceStatus, TableLayout};

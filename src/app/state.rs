@@ -8,34 +8,10 @@ use posture_core::config::theme::Theme;
 use posture_core::model::Finding;
 use posture_core::session::Session;
 
+use super::modal::{Modal, Mode, Scroll};
 use super::view::{Row, View};
 
 pub use posture_core::session::{FROM_FILE, SourceStatus};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    Normal,
-    /// Typing the live text filter.
-    Filter,
-    /// Typing a `:` command.
-    Command,
-    Help,
-    /// Choosing a triage status for the targets.
-    StatusPick,
-    /// Editing the note of the targets.
-    Note,
-    /// Accepting a risk: the reason, then the expiry date.
-    RiskReason,
-    RiskExpiry,
-    /// Setting the JIRA key of the targets.
-    Jira,
-    /// Marks whose finding is no longer in the inputs.
-    Gone,
-    /// Sending triage marks to Security Hub: yes or no.
-    ConfirmSync,
-    /// The weekly review screen.
-    Review,
-}
 
 /// Where the table was drawn last, so that mouse clicks and page keys match
 /// what the user sees.
@@ -49,17 +25,23 @@ pub struct TableLayout {
     pub width: u16,
 }
 
+/// Sending triage marks to Security Hub: whether the dashboard pulls from
+/// it (so there is somewhere to send), and whether a sync is under way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub available: bool,
+    pub running: bool,
+}
+
 pub struct App {
     /// The findings and everything known about them, shared with the CLI.
     pub session: Session,
     pub view: View,
-    pub mode: Mode,
-    /// The command line being typed.
-    pub command: String,
+    /// The popup or input line open over the table, with its data.
+    pub modal: Option<Modal>,
     pub detail: bool,
     pub raw: bool,
-    pub detail_scroll: u16,
-    pub help_scroll: u16,
+    pub detail_scroll: Scroll,
     pub status: Option<String>,
     pub quit: bool,
     /// The event loop advances the session's clock unless it is fixed
@@ -69,45 +51,39 @@ pub struct App {
     pub theme: Theme,
     /// Themes can be switched unless NO_COLOR asked for none.
     pub color_allowed: bool,
-    pub user_theme_dir: Option<std::path::PathBuf>,
     pub layout: TableLayout,
     /// Findings picked with space / `v` for a bulk triage action.
     pub picked: BTreeSet<usize>,
-    /// The text being typed in a triage prompt (note, reason, expiry, JIRA key).
-    pub input: String,
-    /// The reason typed before the expiry date, while accepting a risk.
-    pub risk_reason: String,
-    pub gone_scroll: u16,
     /// Where `E` writes JIRA CSVs (default: the current directory).
     pub export_dir: std::path::PathBuf,
-    pub sync: super::sync::SyncState,
+    pub sync: SyncStatus,
     /// Set while live findings change, until the view is rebuilt.
     pub follow: Option<super::live::Follow>,
-    /// The review screen's content while it is open.
-    pub review: Option<posture_core::review::Review>,
-    pub review_scroll: u16,
 }
 
 impl App {
     /// The session's routes and facts are built already: only the view is
     /// computed here.
     pub fn new(session: Session, theme: Theme, keymap: Keymap) -> App {
+        App::with_view(session, theme, keymap, View::default())
+    }
+
+    /// Starts from `view`'s filter, sort and grouping (e.g. the config's
+    /// `include_closed`): the view is computed once, here.
+    pub fn with_view(session: Session, theme: Theme, keymap: Keymap, view: View) -> App {
         let mut app = App {
             session,
-            view: View::default(),
-            mode: Mode::Normal,
-            command: String::new(),
+            view,
+            modal: None,
             detail: false,
             raw: false,
-            detail_scroll: 0,
-            help_scroll: 0,
+            detail_scroll: Scroll::default(),
             status: None,
             quit: false,
             clock_fixed: false,
             color_allowed: !theme.monochrome,
             theme,
             keymap,
-            user_theme_dir: None,
             layout: TableLayout {
                 offset: 0,
                 first_row_y: 0,
@@ -116,14 +92,9 @@ impl App {
                 width: 80,
             },
             picked: BTreeSet::new(),
-            input: String::new(),
-            risk_reason: String::new(),
-            gone_scroll: 0,
             export_dir: std::path::PathBuf::from("."),
-            sync: super::sync::SyncState::default(),
+            sync: SyncStatus::default(),
             follow: None,
-            review: None,
-            review_scroll: 0,
         };
         app.refresh_view();
         app
@@ -139,7 +110,7 @@ impl App {
     pub fn refresh_view(&mut self) {
         let s = &self.session;
         self.view.recompute(&s.findings, &s.facts, &s.routes);
-        self.detail_scroll = 0;
+        self.detail_scroll = Scroll::default();
     }
 
     /// The finding under the cursor (a group's first, most severe member).
@@ -149,6 +120,11 @@ impl App {
             Row::Finding(i) => findings.get(*i),
             Row::Group(g) => g.members.first().and_then(|i| findings.get(*i)),
         }
+    }
+
+    /// Which popup is open, if any.
+    pub fn mode(&self) -> Mode {
+        self.modal.as_ref().map_or(Mode::Normal, Modal::mode)
     }
 
     pub fn page_size(&self) -> usize {

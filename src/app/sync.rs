@@ -1,37 +1,22 @@
-//! Sending triage marks to Security Hub from the dashboard: the plan, a
-//! yes/no question, then the request in the background.
+//! Sending triage marks to Security Hub from the dashboard: what Security
+//! Hub does not know yet, a yes/no question, then the request, which the
+//! terminal layer runs in the background.
 
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use posture_core::config::keymap::Action;
+use posture_core::triage::sync::{Batch, Report};
 
-use super::state::{App, Mode};
-use posture_core::config::keymap::{Key, KeyCode};
-use posture_core::triage::sync::Batch;
-use posture_live::securityhub::Plan;
-use posture_live::sync::{Report, push_blocking};
+use super::effect::Effect;
+use super::modal::Modal;
+use super::state::App;
 
-#[derive(Default)]
-pub struct SyncState {
-    /// The Security Hub source to send to (set when the dashboard pulls one).
-    pub plan: Option<Plan>,
-    /// What the question is about.
-    pub pending: Vec<Batch>,
-    running: Option<Receiver<Report>>,
-}
-
-impl SyncState {
-    pub fn running(&self) -> bool {
-        self.running.is_some()
-    }
-}
-
-/// `S`: works out what Security Hub does not know yet and asks.
+/// `U`: works out what Security Hub does not know yet and asks.
 pub fn ask(app: &mut App) {
-    if app.sync.plan.is_none() {
+    if !app.sync.available {
         app.status =
             Some("sync needs a live Security Hub source (start with --securityhub)".into());
         return;
     }
-    if app.sync.running() {
+    if app.sync.running {
         app.status = Some("a sync is already running".into());
         return;
     }
@@ -44,49 +29,30 @@ pub fn ask(app: &mut App) {
         app.status = Some("Security Hub already agrees with every triage mark".into());
         return;
     }
-    app.sync.pending = pending;
-    app.mode = Mode::ConfirmSync;
+    app.modal = Some(Modal::ConfirmSync(pending));
 }
 
-pub fn on_confirm_key(app: &mut App, key: Key) {
-    app.mode = Mode::Normal;
-    let batches = std::mem::take(&mut app.sync.pending);
-    if key.code != KeyCode::Char('y') || key.ctrl || key.alt {
+/// The answer to the question: only a yes sends.
+pub fn answer(app: &mut App, batches: Vec<Batch>, action: Option<Action>) -> Vec<Effect> {
+    if action != Some(Action::Confirm) {
         app.status = Some("sync cancelled: nothing sent".into());
-        return;
+        return Vec::new();
     }
-    let Some(plan) = app.sync.plan.clone() else {
-        return;
-    };
-    let n: usize = batches.iter().map(|b| b.items.len()).sum();
-    let by = app.session.user.clone();
-    let (tx, rx) = channel();
-    let started = std::thread::Builder::new()
-        .name("posture-sync".into())
-        .spawn(move || {
-            let _ = tx.send(push_blocking(&plan, batches, &by));
-        });
-    match started {
-        Ok(_) => {
-            app.sync.running = Some(rx);
+    vec![Effect::StartSync(batches)]
+}
+
+pub fn started(app: &mut App, result: Result<usize, String>) {
+    match result {
+        Ok(n) => {
+            app.sync.running = true;
             app.status = Some(format!("sending {n} updates to Security Hub…"));
         }
         Err(e) => app.status = Some(format!("cannot start the sync: {e}")),
     }
 }
 
-/// Called every tick: reports a finished sync.
-pub fn poll(app: &mut App) {
-    let Some(rx) = &app.sync.running else { return };
-    let report = match rx.try_recv() {
-        Ok(r) => r,
-        Err(TryRecvError::Empty) => return,
-        Err(TryRecvError::Disconnected) => Report {
-            processed: 0,
-            failures: Vec::new(),
-        },
-    };
-    app.sync.running = None;
+pub fn done(app: &mut App, report: &Report) {
+    app.sync.running = false;
     app.status = Some(match report.failures.first() {
         None => format!("Security Hub updated: {} findings", report.processed),
         Some(f) => format!(
@@ -103,10 +69,11 @@ pub fn poll(app: &mut App) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use posture_core::config::keymap::Key;
     use posture_core::config::keymap::Keymap;
     use posture_core::config::theme::Theme;
+    use posture_core::session::LiveEvent as Event;
     use posture_core::triage::{Mark, Status, Store};
-    use posture_live::Event;
 
     fn live_app(dir: &std::path::Path) -> App {
         let record = serde_json::json!({
@@ -145,25 +112,21 @@ mod tests {
         let mut app = live_app(dir.path());
         ask(&mut app);
         assert!(app.status.as_deref().unwrap().contains("--securityhub"));
-        app.sync.plan = Some(Plan {
-            profile: None,
-            regions: vec!["eu-west-1".into()],
-            endpoint_url: Some("http://127.0.0.1:9".into()),
-            all: false,
-            min_severity: None,
-            v2: false,
-            cache_dir: None,
-            first_slot: 0,
-            pace: std::time::Duration::ZERO,
-            timeout: std::time::Duration::from_secs(5),
-        });
+        app.sync.available = true;
         ask(&mut app);
-        assert_eq!(app.mode, Mode::ConfirmSync);
-        assert_eq!(app.sync.pending.len(), 1);
-        assert_eq!(app.sync.pending[0].workflow, "SUPPRESSED");
-        on_confirm_key(&mut app, Key::plain(KeyCode::Char('n')));
-        assert_eq!(app.mode, Mode::Normal);
-        assert!(!app.sync.running());
+        let Some(Modal::ConfirmSync(pending)) = &app.modal else {
+            panic!("no question asked: {:?}", app.status);
+        };
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].workflow, "SUPPRESSED");
+        let effects = super::super::update::on_key(&mut app, Key::char('n'));
+        assert!(effects.is_empty());
+        assert!(app.modal.is_none());
+        assert!(!app.sync.running);
         assert!(app.status.as_deref().unwrap().contains("nothing sent"));
+        // A yes asks the terminal layer to send exactly what was asked about.
+        ask(&mut app);
+        let effects = super::super::update::on_key(&mut app, Key::char('y'));
+        assert!(matches!(&effects[..], [Effect::StartSync(b)] if b.len() == 1));
     }
 }

@@ -1,10 +1,12 @@
-//! Triage from the dashboard: picking findings, setting status, note, risk
-//! acceptance and JIRA key, and saving through the store.
+//! Triage from the dashboard: picking findings, the status picker and the
+//! prompts for note, risk acceptance and JIRA key. Saving is an effect.
 
-use posture_core::model::date::parse_date;
+use posture_core::model::date::{format_date, parse_date};
 use posture_core::triage::{Mark, Status};
 
-use super::state::{App, Mode};
+use super::effect::{Effect, MarkChange};
+use super::modal::{Modal, Prompt, PromptKind};
+use super::state::App;
 use super::view::Row;
 
 /// The findings a triage action applies to: the picked ones, else the row
@@ -57,28 +59,39 @@ fn picked_status(app: &App) -> String {
     }
 }
 
-/// Opens a triage prompt, unless there is nothing to act on or nowhere to save.
-pub fn begin(app: &mut App, mode: Mode) {
+/// Why triage cannot start: nothing to act on, or nowhere to save.
+fn cannot_start(app: &App) -> Option<String> {
     if targets(app).is_empty() {
-        app.status = Some("no finding selected".to_string());
-        return;
+        return Some("no finding selected".to_string());
     }
-    if let Some(problem) = save_problem(app) {
+    app.session.save_problem().map(|e| e.to_string())
+}
+
+/// Opens the status picker.
+pub fn open_picker(app: &mut App) {
+    match cannot_start(app) {
+        Some(problem) => app.status = Some(problem),
+        None => {
+            app.status = None;
+            app.modal = Some(Modal::StatusPicker);
+        }
+    }
+}
+
+/// Opens a text prompt, prefilled with the targets' common value.
+pub fn begin(app: &mut App, kind: PromptKind) {
+    if let Some(problem) = cannot_start(app) {
         app.status = Some(problem);
         return;
     }
-    app.input = match mode {
-        Mode::Note => common(app, |m| m.note.clone()),
-        Mode::Jira => common(app, |m| m.jira.clone()),
-        _ => String::new(),
+    let text = match kind {
+        PromptKind::Note => common(app, |m| m.note.clone()),
+        PromptKind::Jira => common(app, |m| m.jira.clone()),
+        PromptKind::RiskReason => common(app, |m| m.reason.clone()),
+        PromptKind::RiskExpiry { .. } => String::new(),
     };
     app.status = None;
-    app.mode = mode;
-}
-
-/// Why marks cannot be saved right now, if they cannot.
-pub fn save_problem(app: &App) -> Option<String> {
-    app.session.save_problem().map(|e| e.to_string())
+    app.modal = Some(Modal::Prompt(Prompt { kind, text }));
 }
 
 /// A field's value when every target has the same one (else empty), to prefill prompts.
@@ -94,83 +107,94 @@ fn common(app: &App, field: impl Fn(&Mark) -> String) -> String {
     }
 }
 
-/// The status picker's choice. Accepting a risk asks for a reason and an expiry first.
-pub fn choose_status(app: &mut App, status: Status) {
-    if status == Status::AcceptedRisk {
-        app.input = common(app, |m| m.reason.clone());
-        app.status = None;
-        app.mode = Mode::RiskReason;
-        return;
+/// `mark STATUS` straight from a key or the command line.
+pub fn mark(app: &mut App, status: Status) -> Vec<Effect> {
+    if let Some(problem) = cannot_start(app) {
+        app.status = Some(problem);
+        return Vec::new();
     }
-    app.mode = Mode::Normal;
-    update_marks(app, &format!("marked {status}"), |m| {
-        m.status = status;
-        m.reason.clear();
-        m.expires = None;
-    });
+    choose_status(app, status)
+}
+
+/// The status picker's choice. Accepting a risk asks for a reason and an expiry first.
+pub fn choose_status(app: &mut App, status: Status) -> Vec<Effect> {
+    if status == Status::AcceptedRisk {
+        begin(app, PromptKind::RiskReason);
+        return Vec::new();
+    }
+    save(app, MarkChange::Status(status), format!("marked {status}"))
 }
 
 /// Enter in a prompt.
-pub fn submit(app: &mut App) {
-    let text = std::mem::take(&mut app.input);
-    match app.mode {
-        Mode::Note => {
-            app.mode = Mode::Normal;
-            update_marks(app, "note saved", |m| m.note = text.trim_end().to_string());
-        }
-        Mode::Jira => {
+pub fn submit(app: &mut App, prompt: Prompt) -> Vec<Effect> {
+    let Prompt { kind, text } = prompt;
+    match kind {
+        PromptKind::Note => save(
+            app,
+            MarkChange::Note(text.trim_end().to_string()),
+            "note saved".into(),
+        ),
+        PromptKind::Jira => {
             let key = text.trim().to_uppercase();
             if !key.is_empty() && !posture_core::triage::mark::is_jira_key(&key) {
                 app.status = Some(format!("{key:?} is not a JIRA key (e.g. SEC-123)"));
-                app.input = text;
-                return;
+                app.modal = Some(Modal::Prompt(Prompt {
+                    kind: PromptKind::Jira,
+                    text,
+                }));
+                return Vec::new();
             }
-            app.mode = Mode::Normal;
-            update_marks(app, "JIRA key saved", |m| m.jira = key.clone());
+            save(app, MarkChange::Jira(key), "JIRA key saved".into())
         }
-        Mode::RiskReason => {
+        PromptKind::RiskReason => {
             if text.trim().is_empty() {
                 app.status = Some("accepting a risk needs a reason".to_string());
-                return;
+                app.modal = Some(Modal::Prompt(Prompt {
+                    kind: PromptKind::RiskReason,
+                    text,
+                }));
+                return Vec::new();
             }
-            app.risk_reason = text.trim().to_string();
-            app.input = "90d".to_string();
-            app.mode = Mode::RiskExpiry;
+            app.modal = Some(Modal::Prompt(Prompt {
+                kind: PromptKind::RiskExpiry {
+                    reason: text.trim().to_string(),
+                },
+                text: "90d".to_string(),
+            }));
+            Vec::new()
         }
-        Mode::RiskExpiry => {
+        PromptKind::RiskExpiry { reason } => {
             let today = app.session.today();
-            match parse_date(&text, today) {
+            let refused = match parse_date(&text, today) {
                 Ok(d) if d >= today => {
-                    app.mode = Mode::Normal;
-                    let reason = std::mem::take(&mut app.risk_reason);
-                    update_marks(app, "risk accepted", |m| {
-                        m.status = Status::AcceptedRisk;
-                        m.reason = reason.clone();
-                        m.expires = Some(d);
-                    });
+                    let change = MarkChange::AcceptRisk { reason, expires: d };
+                    return save(app, change, "risk accepted".into());
                 }
-                Ok(d) => {
-                    app.status = Some(format!(
-                        "{} is in the past",
-                        posture_core::model::date::format_date(d)
-                    ));
-                    app.input = text;
-                }
-                Err(e) => {
-                    app.status = Some(e.to_string());
-                    app.input = text;
-                }
-            }
+                Ok(d) => format!("{} is in the past", format_date(d)),
+                Err(e) => e.to_string(),
+            };
+            app.status = Some(refused);
+            app.modal = Some(Modal::Prompt(Prompt {
+                kind: PromptKind::RiskExpiry { reason },
+                text,
+            }));
+            Vec::new()
         }
-        _ => app.mode = Mode::Normal,
     }
 }
 
-/// Changes the targets' marks and saves them. On failure nothing changes on
-/// screen or on disk, and the status line says why.
-fn update_marks(app: &mut App, done: &str, change: impl Fn(&mut Mark)) {
-    let idx = targets(app);
-    match app.session.update_marks(&idx, "tui", change) {
+fn save(app: &mut App, change: MarkChange, done: String) -> Vec<Effect> {
+    vec![Effect::SaveMarks {
+        targets: targets(app),
+        change,
+        done,
+    }]
+}
+
+/// The answer to a save. On failure nothing changed on disk or on screen,
+/// and the status line says why.
+pub fn saved(app: &mut App, result: Result<usize, String>, done: &str) {
+    match result {
         Ok(n) => {
             app.picked.clear();
             app.view.facts_changed();
@@ -180,6 +204,6 @@ fn update_marks(app: &mut App, done: &str, change: impl Fn(&mut Mark)) {
                 if n == 1 { "" } else { "s" }
             ));
         }
-        Err(e) => app.status = Some(e.to_string()),
+        Err(e) => app.status = Some(e),
     }
 }

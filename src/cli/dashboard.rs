@@ -64,18 +64,23 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         trend: history.trend,
         now: Some(ctx.now),
     });
-    let mut app = crate::app::App::new(session, theme, keymap);
-    app.user_theme_dir = user_themes;
+    let mut view = crate::app::view::View::default();
+    view.filter.include_closed = config.include_closed;
+    let mut app = crate::app::App::with_view(session, theme, keymap, view);
     app.clock_fixed = ctx.clock_fixed;
     app.status = history_problem;
-    if config.include_closed {
-        app.view.filter.include_closed = true;
-        app.refresh_view();
-    }
-    if cli.inputs.live.securityhub {
-        app.sync.plan = super::live::securityhub_plan(&cli.inputs.live);
-    }
+    let runner = crate::term::Runner {
+        sync_plan: cli
+            .inputs
+            .live
+            .securityhub
+            .then(|| super::live::securityhub_plan(&cli.inputs.live))
+            .flatten(),
+        user_theme_dir: user_themes,
+        events: None,
+    };
+    app.sync.available = runner.sync_plan.is_some();
     let live = super::live::start(&cli.inputs.live);
-    crate::term::run(app, live)?;
+    crate::term::run(app, runner, live)?;
     Ok(code)
 }

@@ -56,7 +56,7 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     if !f.statuses.is_empty() {
         scope.push(format!(
             "triage:{}",
-            crate::app::update::status_filter_label(&f.statuses)
+            crate::app::actions::status_filter_label(&f.statuses)
         ));
     }
     if app.view.grouped {

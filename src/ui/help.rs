@@ -1,4 +1,4 @@
-//! The `?` overlay: every binding, straight from the action table.
+//! The `?` overlay: every binding of every context, straight from the keymap.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -7,43 +7,50 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::style::Styles;
 use crate::app::App;
-use posture_core::config::keymap::ACTIONS;
+use posture_core::config::keymap::Context;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
-    let mut lines = vec![
-        Line::styled(
-            "Keys — j/k scroll, any other key closes; rebind in config.toml [keys]",
-            st.muted(),
-        ),
-        Line::raw(""),
-    ];
-    for a in ACTIONS {
-        let keys: Vec<String> = app
-            .keymap
-            .keys(a.action)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+    let mut lines = vec![Line::styled(
+        "Keys — j/k scroll, any other key closes; rebind in config.toml [keys] \
+             (\"ACTION\" or \"CONTEXT: ACTION\" = [KEYS])",
+        st.muted(),
+    )];
+    let mut context = None;
+    for (c, action, help, keys) in app.keymap.listed() {
+        if context != Some(c) {
+            context = Some(c);
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(context_title(c), st.accent()));
+        }
+        let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        let name = match c {
+            Context::Table => format!("  :{action}"),
+            c => format!("  {}: {action}", c.name()),
+        };
         lines.push(Line::from(vec![
             Span::styled(format!("{:<22}", keys.join(" ")), st.accent()),
-            Span::raw(a.help),
-            Span::styled(format!("  :{}", a.name), st.muted()),
+            Span::raw(help),
+            Span::styled(name, st.muted()),
         ]));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        ":sort COLUMN  :severity LEVEL|all  :source NAME|all  :filter TEXT  :theme NAME  :quit",
+        ":sort COLUMN  :floor LEVEL|all  :source NAME|all  :filter TEXT  :theme NAME  :quit",
         st.muted(),
     ));
     lines.push(Line::styled(
-        ":mark STATUS  :note TEXT  :jira KEY  :status-filter new,acknowledged|all",
+        ":mark STATUS  :note TEXT  :jira KEY  :status-filter new,acknowledged|all  :owner NAME",
         st.muted(),
     ));
     lines.push(Line::styled(
         "Mouse: wheel scrolls, click selects.",
         st.muted(),
     ));
-    let popup = centered(area, 96, lines.len() as u16 + 2);
+    let scroll = match &app.modal {
+        Some(crate::app::Modal::Help(s)) => s.offset,
+        _ => 0,
+    };
+    let popup = centered(area, 110, lines.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -53,9 +60,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         Paragraph::new(lines)
             .block(block)
             .style(st.base())
-            .scroll((app.help_scroll, 0)),
+            .scroll((scroll, 0)),
         popup,
     );
+}
+
+fn context_title(c: Context) -> &'static str {
+    match c {
+        Context::Table => "The table",
+        Context::Picker => "Status picker (m)",
+        Context::Confirm => "Questions",
+        Context::Input => "Typing: filter, command line, prompts",
+        Context::Popup => "Help, gone marks, review",
+    }
 }
 
 /// A popup of at most `width` × `height`, centred in `area`.

@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
         table::draw(frame, main, app, &st)
     };
     draw_footer(frame, footer, app, &st);
-    match app.mode {
+    match app.mode() {
         Mode::Help => help::draw(frame, area, app, &st),
         Mode::StatusPick => triage::draw_status_picker(frame, area, app, &st),
         Mode::Note | Mode::Jira | Mode::RiskReason | Mode::RiskExpiry => {
@@ -74,7 +74,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
 }
 
 fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &Styles) {
-    let line = match app.mode {
+    let line = match app.mode() {
         Mode::Filter => Line::from(vec![
             Span::styled("/", st.accent()),
             Span::raw(
@@ -88,9 +88,12 @@ fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &S
         Mode::Command => Line::from(vec![
             Span::styled(":", st.accent()),
             Span::raw(
-                posture_core::model::SafeText::line(&app.command)
-                    .display()
-                    .to_string(),
+                posture_core::model::SafeText::line(match &app.modal {
+                    Some(crate::app::Modal::Command(line)) => line.as_str(),
+                    _ => "",
+                })
+                .display()
+                .to_string(),
             ),
             Span::styled("█", st.accent()),
         ]),
@@ -117,11 +120,14 @@ fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &S
             for (action, label) in [
                 (Action::Help, "help"),
                 (Action::Filter, "filter"),
-                (Action::SetStatus, "mark"),
+                (Action::PickStatus, "mark"),
                 (Action::ToggleDetail, "detail"),
                 (Action::ToggleGroup, "group"),
                 (Action::CycleSort, "sort"),
-                (Action::FloorCritical, "crit only"),
+                (
+                    Action::SetFloor(Some(posture_core::model::Severity::Critical)),
+                    "crit only",
+                ),
                 (Action::ToggleOpenOnly, "closed"),
                 (Action::Quit, "quit"),
             ] {

@@ -15,7 +15,9 @@ use posture_core::review::Review;
 use posture_core::review::report::{Counted, in_columns};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
-    let Some(r) = &app.review else { return };
+    let Some(crate::app::Modal::Review { review: r, scroll }) = &app.modal else {
+        return;
+    };
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -38,7 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     frame.render_widget(Paragraph::new(owner_lines(r, st)), owners);
     draw_trend(frame, chart, r, st);
     frame.render_widget(
-        Paragraph::new(list_lines(r, st)).scroll((app.review_scroll, 0)),
+        Paragraph::new(list_lines(r, st)).scroll((scroll.offset, 0)),
         bottom,
     );
 }

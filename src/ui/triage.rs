@@ -8,10 +8,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::help::centered;
 use super::style::Styles;
-use crate::app::update::STATUS_KEYS;
 use crate::app::{App, Mode};
+use posture_core::config::keymap::{Action, Context};
 use posture_core::model::SafeText;
 use posture_core::model::date::{day_of, format_date};
+use posture_core::triage::Status;
 
 fn popup_block<'a>(title: String, st: &Styles) -> Block<'a> {
     Block::default()
@@ -25,15 +26,21 @@ fn target_label(app: &App) -> String {
     format!("{n} finding{}", if n == 1 { "" } else { "s" })
 }
 
+/// The picker lists each status with its keys from the keymap (remappable).
 pub fn draw_status_picker(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     let mut lines = Vec::new();
-    for (i, (key, status)) in STATUS_KEYS.iter().enumerate() {
+    for status in Status::ALL {
+        let keys: Vec<String> = app
+            .keymap
+            .keys_in(Context::Picker, Action::Mark(status))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         lines.push(Line::from(vec![
-            Span::styled(format!(" {key} "), st.accent()),
-            Span::styled(format!("{} ", i + 1), st.muted()),
+            Span::styled(format!(" {} ", keys.join(" ")), st.accent()),
             Span::raw(status.as_str()),
             Span::styled(
-                if *status == posture_core::triage::Status::AcceptedRisk {
+                if status == Status::AcceptedRisk {
                     "  (asks reason and expiry)"
                 } else {
                     ""
@@ -61,7 +68,10 @@ fn show_popup(frame: &mut Frame, popup: Rect, title: String, lines: Vec<Line>, s
 }
 
 pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
-    let (title, help) = match app.mode {
+    let Some(crate::app::Modal::Prompt(prompt)) = &app.modal else {
+        return;
+    };
+    let (title, help) = match app.mode() {
         Mode::Note => (
             "note",
             "enter saves · alt-enter / ctrl-j new line · ctrl-u clears · esc cancels",
@@ -77,7 +87,7 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         ),
         _ => return,
     };
-    let shown = SafeText::multi(&app.input).display().to_string();
+    let shown = SafeText::multi(&prompt.text).display().to_string();
     let mut lines: Vec<Line> = shown
         .split('\n')
         .map(|l| Line::raw(l.to_string()))
@@ -88,7 +98,7 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     lines.push(Line::raw(""));
     lines.push(Line::styled(help, st.muted()));
     if let Some(s) = &app.status
-        && matches!(app.mode, Mode::Jira | Mode::RiskReason | Mode::RiskExpiry)
+        && matches!(app.mode(), Mode::Jira | Mode::RiskReason | Mode::RiskExpiry)
     {
         lines.push(Line::styled(s.clone(), st.error()));
     }
@@ -98,7 +108,9 @@ pub fn draw_prompt(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
 }
 
 pub fn draw_confirm_sync(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
-    let batches = &app.sync.pending;
+    let Some(crate::app::Modal::ConfirmSync(batches)) = &app.modal else {
+        return;
+    };
     let n: usize = batches.iter().map(|b| b.items.len()).sum();
     let mut lines = vec![Line::raw(format!(
         "Send {n} workflow update{} to Security Hub (BatchUpdateFindings)?",
@@ -117,7 +129,16 @@ pub fn draw_confirm_sync(frame: &mut Frame, area: Rect, app: &App, st: &Styles) 
         ));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("y sends · any other key cancels", st.accent()));
+    let yes: Vec<String> = app
+        .keymap
+        .keys_in(Context::Confirm, Action::Confirm)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    lines.push(Line::styled(
+        format!("{} sends · any other key cancels", yes.join(" / ")),
+        st.accent(),
+    ));
     let height = lines.len() as u16 + 2;
     let title = " sync to Security Hub ".to_string();
     show_popup(frame, centered(area, 70, height), title, lines, st);
@@ -174,7 +195,14 @@ pub fn draw_gone(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
                 st,
             ))
             .style(st.base())
-            .scroll((app.gone_scroll, 0)),
+            .scroll((gone_scroll(app), 0)),
         popup,
     );
+}
+
+fn gone_scroll(app: &App) -> u16 {
+    match &app.modal {
+        Some(crate::app::Modal::Gone(scroll)) => scroll.offset,
+        _ => 0,
+    }
 }

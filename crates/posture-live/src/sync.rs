@@ -8,22 +8,7 @@ use aws_sdk_securityhub::types::{
 
 use super::aws_error::explain;
 use super::safe;
-use posture_core::triage::sync::Batch;
-
-/// A finding Security Hub did not update, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub id: String,
-    pub product_arn: String,
-    pub code: String,
-    pub message: String,
-}
-
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Report {
-    pub processed: usize,
-    pub failures: Vec<Failure>,
-}
+pub use posture_core::triage::sync::{Batch, Failure, Report};
 
 /// Sends the batches of one region; a failed request fails all its findings
 /// and the rest go on.

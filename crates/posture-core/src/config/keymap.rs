@@ -1,302 +1,12 @@
-//! Named actions and the keys bound to them. One table feeds the help overlay,
-//! the `:` command line, the config file's `[keys]` overrides and the tests.
+//! Keys and the keymap: which action a key asks for where it is pressed.
+//! Built from [`BINDINGS`] and the config file's `[keys]` overrides.
 //! Pure data: the terminal layer translates its key events into [`Key`].
 
 use std::collections::HashMap;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    Quit,
-    Down,
-    Up,
-    PageDown,
-    PageUp,
-    Top,
-    Bottom,
-    Filter,
-    ClearFilter,
-    FloorCritical,
-    FloorHigh,
-    FloorMedium,
-    FloorLow,
-    FloorInfo,
-    FloorNone,
-    CycleSource,
-    ToggleOpenOnly,
-    CycleSort,
-    ReverseSort,
-    ToggleGroup,
-    ToggleDetail,
-    ToggleRaw,
-    DetailDown,
-    DetailUp,
-    Help,
-    Command,
-    CycleTheme,
-    TogglePick,
-    PickAll,
-    SetStatus,
-    EditNote,
-    EditJira,
-    CycleStatusFilter,
-    ShowGone,
-    ToggleNewOnly,
-    Review,
-    SyncSecurityHub,
-    ExportJira,
-}
-
-/// One row of the action table.
-pub struct ActionInfo {
-    pub action: Action,
-    /// The `:` command and the `[keys]` config name.
-    pub name: &'static str,
-    pub help: &'static str,
-    pub keys: &'static [&'static str],
-}
-
-pub const ACTIONS: &[ActionInfo] = &[
-    ActionInfo {
-        action: Action::Down,
-        name: "down",
-        help: "next row",
-        keys: &["j", "down"],
-    },
-    ActionInfo {
-        action: Action::Up,
-        name: "up",
-        help: "previous row",
-        keys: &["k", "up"],
-    },
-    ActionInfo {
-        action: Action::PageDown,
-        name: "page-down",
-        help: "next page",
-        keys: &["pgdown", "ctrl-f", "ctrl-d"],
-    },
-    ActionInfo {
-        action: Action::PageUp,
-        name: "page-up",
-        help: "previous page",
-        keys: &["pgup", "ctrl-b", "ctrl-u"],
-    },
-    ActionInfo {
-        action: Action::Top,
-        name: "top",
-        help: "first row",
-        keys: &["home"],
-    },
-    ActionInfo {
-        action: Action::Bottom,
-        name: "bottom",
-        help: "last row",
-        keys: &["end", "G"],
-    },
-    ActionInfo {
-        action: Action::Filter,
-        name: "filter",
-        help: "filter as you type (title, resource, rule, account, namespace)",
-        keys: &["/"],
-    },
-    ActionInfo {
-        action: Action::ClearFilter,
-        name: "clear-filter",
-        help: "clear the text filter",
-        keys: &["esc"],
-    },
-    ActionInfo {
-        action: Action::FloorCritical,
-        name: "critical",
-        help: "show critical only",
-        keys: &["1"],
-    },
-    ActionInfo {
-        action: Action::FloorHigh,
-        name: "high",
-        help: "show high and above",
-        keys: &["2"],
-    },
-    ActionInfo {
-        action: Action::FloorMedium,
-        name: "medium",
-        help: "show medium and above",
-        keys: &["3"],
-    },
-    ActionInfo {
-        action: Action::FloorLow,
-        name: "low",
-        help: "show low and above",
-        keys: &["4"],
-    },
-    ActionInfo {
-        action: Action::FloorInfo,
-        name: "info",
-        help: "show info and above",
-        keys: &["5"],
-    },
-    ActionInfo {
-        action: Action::FloorNone,
-        name: "all-severities",
-        help: "show every severity",
-        keys: &["0"],
-    },
-    ActionInfo {
-        action: Action::CycleSource,
-        name: "source",
-        help: "cycle source: all, securityhub, kubescape, starboard",
-        keys: &["t"],
-    },
-    ActionInfo {
-        action: Action::ToggleOpenOnly,
-        name: "open-only",
-        help: "toggle open only / include closed",
-        keys: &["o"],
-    },
-    ActionInfo {
-        action: Action::CycleSort,
-        name: "sort",
-        help: "sort by the next column",
-        keys: &["s"],
-    },
-    ActionInfo {
-        action: Action::ReverseSort,
-        name: "reverse",
-        help: "reverse the sort",
-        keys: &["S"],
-    },
-    ActionInfo {
-        action: Action::ToggleGroup,
-        name: "group",
-        help: "group: by rule (one row per CVE/control), by owner, off",
-        keys: &["g"],
-    },
-    ActionInfo {
-        action: Action::ToggleDetail,
-        name: "detail",
-        help: "show or hide the detail pane",
-        keys: &["enter"],
-    },
-    ActionInfo {
-        action: Action::ToggleRaw,
-        name: "raw",
-        help: "detail: show the raw input record",
-        keys: &["r"],
-    },
-    ActionInfo {
-        action: Action::DetailDown,
-        name: "detail-down",
-        help: "scroll the detail pane down",
-        keys: &["J", "ctrl-n"],
-    },
-    ActionInfo {
-        action: Action::DetailUp,
-        name: "detail-up",
-        help: "scroll the detail pane up",
-        keys: &["K", "ctrl-p"],
-    },
-    ActionInfo {
-        action: Action::CycleTheme,
-        name: "next-theme",
-        help: "switch to the next colour theme",
-        keys: &["T"],
-    },
-    ActionInfo {
-        action: Action::Command,
-        name: "command",
-        help: "command line (:sort title, :severity high, :theme light, ...)",
-        keys: &[":"],
-    },
-    ActionInfo {
-        action: Action::TogglePick,
-        name: "pick",
-        help: "pick / unpick the row for a bulk triage action",
-        keys: &["space"],
-    },
-    ActionInfo {
-        action: Action::PickAll,
-        name: "pick-all",
-        help: "pick every finding shown (again: unpick all)",
-        keys: &["v"],
-    },
-    ActionInfo {
-        action: Action::SetStatus,
-        name: "mark",
-        help: "set triage status of the picked findings or the row",
-        keys: &["m"],
-    },
-    ActionInfo {
-        action: Action::EditNote,
-        name: "note",
-        help: "edit the triage note",
-        keys: &["n"],
-    },
-    ActionInfo {
-        action: Action::EditJira,
-        name: "jira",
-        help: "set the JIRA issue key",
-        keys: &["i"],
-    },
-    ActionInfo {
-        action: Action::CycleStatusFilter,
-        name: "status-filter",
-        help: "cycle triage status filter: all, to do, each status",
-        keys: &["x"],
-    },
-    ActionInfo {
-        action: Action::ShowGone,
-        name: "gone",
-        help: "marks whose finding no longer appears",
-        keys: &["X"],
-    },
-    ActionInfo {
-        action: Action::ToggleNewOnly,
-        name: "new-only",
-        help: "only findings new since the last snapshot (marked NEW)",
-        keys: &["N"],
-    },
-    ActionInfo {
-        action: Action::Review,
-        name: "review",
-        help: "the weekly review: owners, new and resolved, oldest criticals, overdue, trend",
-        keys: &["W"],
-    },
-    ActionInfo {
-        action: Action::SyncSecurityHub,
-        name: "sync-securityhub",
-        help: "send triage marks to Security Hub as workflow status and note (asks first)",
-        keys: &["U"],
-    },
-    ActionInfo {
-        action: Action::ExportJira,
-        name: "export-jira",
-        help: "export the picked findings (or all shown) as JIRA-ready CSV",
-        keys: &["E"],
-    },
-    ActionInfo {
-        action: Action::Help,
-        name: "help",
-        help: "this help",
-        keys: &["?", "f1"],
-    },
-    ActionInfo {
-        action: Action::Quit,
-        name: "quit",
-        help: "quit",
-        keys: &["q", "ctrl-c"],
-    },
-];
-
-pub fn info(action: Action) -> &'static ActionInfo {
-    ACTIONS
-        .iter()
-        .find(|a| a.action == action)
-        .unwrap_or(&ACTIONS[0])
-}
-
-pub fn by_name(name: &str) -> Option<Action> {
-    ACTIONS.iter().find(|a| a.name == name).map(|a| a.action)
-}
+pub use super::action::{Action, ActionError, Step};
+pub use super::bindings::{BINDINGS, Binding, Context};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyCode {
@@ -427,17 +137,27 @@ impl fmt::Display for Key {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeymapError {
-    #[error("[keys]: unknown action {0:?}")]
-    UnknownAction(String),
+    #[error("[keys]: {0}")]
+    UnknownAction(ActionError),
     #[error("[keys] {action}: {source}")]
     BadKey { action: String, source: BadKey },
 }
 
-/// Key → action, built from the table and the user's overrides.
+/// Key → action in each context, built from the table and the user's overrides.
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    map: HashMap<Key, Action>,
-    bound: HashMap<Action, Vec<Key>>,
+    map: HashMap<(Context, Key), Action>,
+    bound: HashMap<(Context, Action), Vec<Key>>,
+}
+
+/// `popup: scroll down` → the popup context; no prefix → the table.
+fn split_context(name: &str) -> (Context, &str) {
+    if let Some((prefix, rest)) = name.split_once(':')
+        && let Some(c) = Context::ALL.iter().find(|c| c.name() == prefix.trim())
+    {
+        return (*c, rest.trim());
+    }
+    (Context::Table, name.trim())
 }
 
 impl Keymap {
@@ -446,22 +166,23 @@ impl Keymap {
             map: HashMap::new(),
             bound: HashMap::new(),
         };
-        for a in ACTIONS {
-            let keys: Vec<Key> = a.keys.iter().filter_map(|k| k.parse().ok()).collect();
-            km.bind(a.action, keys);
+        for b in BINDINGS {
+            let keys: Vec<Key> = b.keys.iter().filter_map(|k| k.parse().ok()).collect();
+            km.bind(b.context, b.action, keys);
         }
         km
     }
 
-    /// `overrides`: action name → keys, replacing that action's default keys.
+    /// `overrides`: action (`quit`, `floor high`, `popup: scroll down`) →
+    /// keys, replacing that action's default keys in its context.
     pub fn with_overrides<'a, I>(overrides: I) -> Result<Keymap, KeymapError>
     where
         I: IntoIterator<Item = (&'a str, &'a [String])>,
     {
         let mut km = Keymap::defaults();
         for (name, keys) in overrides {
-            let action =
-                by_name(name).ok_or_else(|| KeymapError::UnknownAction(name.to_string()))?;
+            let (context, text) = split_context(name);
+            let action = Action::parse(text).map_err(KeymapError::UnknownAction)?;
             let parsed = keys
                 .iter()
                 .map(|k| k.parse::<Key>())
@@ -470,34 +191,76 @@ impl Keymap {
                     action: name.to_string(),
                     source,
                 })?;
-            if let Some(old) = km.bound.remove(&action) {
+            if let Some(old) = km.bound.remove(&(context, action)) {
                 for k in old {
-                    km.map.remove(&k);
+                    km.map.remove(&(context, k));
                 }
             }
-            km.bind(action, parsed);
+            km.bind(context, action, parsed);
         }
         Ok(km)
     }
 
-    fn bind(&mut self, action: Action, keys: Vec<Key>) {
+    fn bind(&mut self, context: Context, action: Action, keys: Vec<Key>) {
         for k in &keys {
             // A key taken from another action is no longer listed there.
-            if let Some(prev) = self.map.insert(*k, action)
-                && let Some(list) = self.bound.get_mut(&prev)
+            if let Some(prev) = self.map.insert((context, *k), action)
+                && let Some(list) = self.bound.get_mut(&(context, prev))
             {
                 list.retain(|x| x != k);
             }
         }
-        self.bound.entry(action).or_default().extend(keys);
+        self.bound
+            .entry((context, action))
+            .or_default()
+            .extend(keys);
     }
 
+    /// The action of a key in the table.
     pub fn action(&self, key: &Key) -> Option<Action> {
-        self.map.get(key).copied()
+        self.action_in(Context::Table, key)
     }
 
+    pub fn action_in(&self, context: Context, key: &Key) -> Option<Action> {
+        self.map.get(&(context, *key)).copied()
+    }
+
+    /// The keys of a table action.
     pub fn keys(&self, action: Action) -> &[Key] {
-        self.bound.get(&action).map_or(&[], Vec::as_slice)
+        self.keys_in(Context::Table, action)
+    }
+
+    pub fn keys_in(&self, context: Context, action: Action) -> &[Key] {
+        self.bound
+            .get(&(context, action))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every binding the user can see, in table order, with its keys now;
+    /// overrides of actions the table does not list come last.
+    pub fn listed(&self) -> Vec<(Context, Action, &'static str, &[Key])> {
+        let mut out: Vec<(Context, Action, &'static str, &[Key])> = BINDINGS
+            .iter()
+            .map(|b| {
+                (
+                    b.context,
+                    b.action,
+                    b.help,
+                    self.keys_in(b.context, b.action),
+                )
+            })
+            .collect();
+        let mut extra: Vec<(Context, Action)> = self
+            .bound
+            .keys()
+            .filter(|(c, a)| !BINDINGS.iter().any(|b| b.context == *c && b.action == *a))
+            .copied()
+            .collect();
+        extra.sort_by_key(|(c, a)| (*c, a.to_string()));
+        for (c, a) in extra {
+            out.push((c, a, "", self.keys_in(c, a)));
+        }
+        out
     }
 }
 
@@ -506,24 +269,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_default_key_parses_and_no_two_actions_share_one() {
+    fn every_default_key_parses_and_no_two_actions_share_one_in_a_context() {
         let mut seen = HashMap::new();
-        for a in ACTIONS {
-            for k in a.keys {
+        for b in BINDINGS {
+            for k in b.keys {
                 let key: Key = k.parse().unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(key.to_string(), *k);
-                assert!(seen.insert(key, a.name).is_none(), "{k} bound twice");
+                assert!(
+                    seen.insert((b.context, key), b.action).is_none(),
+                    "{k} bound twice in {:?}",
+                    b.context
+                );
             }
         }
     }
 
     #[test]
-    fn names_are_unique() {
-        let mut names: Vec<&str> = ACTIONS.iter().map(|a| a.name).collect();
-        names.sort_unstable();
-        let n = names.len();
-        names.dedup();
-        assert_eq!(names.len(), n);
+    fn every_binding_is_listed_once_and_its_text_parses() {
+        let mut seen = std::collections::HashSet::new();
+        for b in BINDINGS {
+            assert!(seen.insert((b.context, b.action)), "{} twice", b.action);
+            assert_eq!(Action::parse(&b.action.to_string()), Ok(b.action));
+        }
     }
 
     #[test]
@@ -535,5 +302,33 @@ mod tests {
         assert_eq!(km.action(&Key::ctrl('c')), None);
         let bad = Keymap::with_overrides([("fly", keys.as_slice())]);
         assert!(matches!(bad, Err(KeymapError::UnknownAction(_))));
+    }
+
+    #[test]
+    fn popup_keys_and_actions_with_arguments_are_remappable() {
+        let f = vec!["F".to_string()];
+        let y = vec!["o".to_string()];
+        let km = Keymap::with_overrides([
+            ("mark false-positive", f.as_slice()),
+            ("confirm: confirm", y.as_slice()),
+            ("picker: mark false-positive", f.as_slice()),
+        ])
+        .unwrap();
+        let fp = Action::Mark(crate::triage::Status::FalsePositive);
+        assert_eq!(km.action(&Key::char('F')), Some(fp));
+        assert_eq!(km.action_in(Context::Picker, &Key::char('F')), Some(fp));
+        assert_eq!(km.action_in(Context::Picker, &Key::char('f')), None);
+        assert_eq!(
+            km.action_in(Context::Confirm, &Key::char('o')),
+            Some(Action::Confirm)
+        );
+        assert_eq!(km.action_in(Context::Confirm, &Key::char('y')), None);
+        assert!(
+            km.listed()
+                .iter()
+                .any(|(c, a, _, keys)| *c == Context::Table
+                    && *a == fp
+                    && keys == &[Key::char('F')])
+        );
     }
 }

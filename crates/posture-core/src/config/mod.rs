@@ -1,6 +1,8 @@
 //! Configuration: `config.toml` in the config directory (or `--config`), key
 //! bindings and colour themes. Pure: reading the file is the only I/O.
 
+pub mod action;
+pub mod bindings;
 pub mod keymap;
 pub mod paths;
 pub mod theme;
@@ -31,7 +33,8 @@ pub struct Config {
     pub jira_url: Option<String>,
     /// Ownership rules and SLA days (`[[routing.rules]]`, `[routing.sla]`).
     pub routing: Option<crate::routing::RoutingSpec>,
-    /// Action name → keys, replacing that action's default keys.
+    /// Action (`quit`, `floor high`, `popup: scroll down`) → keys, replacing
+    /// that action's default keys.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
 }

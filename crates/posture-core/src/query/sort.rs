@@ -7,7 +7,7 @@ use crate::model::Finding;
 
 use super::rank::{each, ranks};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortKey {
     #[default]
     Severity,

@@ -145,6 +145,22 @@ pub fn batches(updates: Vec<Update>) -> Vec<Batch> {
     out
 }
 
+/// A finding Security Hub did not update, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub id: String,
+    pub product_arn: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// What a sync did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub processed: usize,
+    pub failures: Vec<Failure>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,101 @@
+//! What reaches the dashboard (events, all on one queue) and what it asks
+//! the terminal layer to do (effects). `update` turns one into the other;
+//! only the effect runner touches files, threads and the network.
+
+use std::path::PathBuf;
+
+use posture_core::config::keymap::Key;
+use posture_core::config::theme::Theme;
+use posture_core::model::Timestamp;
+use posture_core::session::LiveEvent;
+use posture_core::session::export::JiraExported;
+use posture_core::triage::sync::{Batch, Report};
+use posture_core::triage::{Mark, Status};
+
+use super::TableLayout;
+
+/// Mouse input, already translated from the terminal's events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mouse {
+    ScrollUp,
+    ScrollDown,
+    Click { x: u16, y: u16 },
+}
+
+#[derive(Debug)]
+pub enum Event {
+    Key(Key),
+    Mouse(Mouse),
+    /// The terminal changed size (the next frame redraws).
+    Resize,
+    /// Time passed; `now` is the clock unless it is fixed.
+    Tick {
+        now: Option<Timestamp>,
+    },
+    /// What live sources sent since the last frame.
+    Live(Vec<LiveEvent>),
+    /// Where the last frame drew the table, for clicks and page sizes.
+    Layout(TableLayout),
+    /// Answers to effects.
+    MarksSaved {
+        result: Result<usize, String>,
+        done: String,
+    },
+    Exported {
+        path: PathBuf,
+        result: Result<JiraExported, String>,
+    },
+    Carried(Option<String>),
+    SyncStarted(Result<usize, String>),
+    SyncDone(Report),
+    ThemeLoaded(Result<Theme, String>),
+}
+
+/// A change to the targets' marks, as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkChange {
+    Status(Status),
+    Note(String),
+    Jira(String),
+    AcceptRisk { reason: String, expires: time::Date },
+}
+
+impl MarkChange {
+    pub fn apply(&self, m: &mut Mark) {
+        match self {
+            MarkChange::Status(status) => {
+                m.status = *status;
+                m.reason.clear();
+                m.expires = None;
+            }
+            MarkChange::Note(text) => m.note = text.clone(),
+            MarkChange::Jira(key) => m.jira = key.clone(),
+            MarkChange::AcceptRisk { reason, expires } => {
+                m.status = Status::AcceptedRisk;
+                m.reason = reason.clone();
+                m.expires = Some(*expires);
+            }
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    /// Change and save the marks of these findings; `done` is said on success.
+    SaveMarks {
+        targets: Vec<usize>,
+        change: MarkChange,
+        done: String,
+    },
+    /// Write JIRA CSV for these findings to `out` and record the export.
+    ExportJira {
+        findings: Vec<usize>,
+        by_rule: bool,
+        out: PathBuf,
+    },
+    /// Carry marks to Security Hub's consolidated control findings.
+    CarryMarks,
+    /// Send these updates to Security Hub in the background.
+    StartSync(Vec<Batch>),
+    LoadTheme(String),
+}

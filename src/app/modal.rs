@@ -1,0 +1,111 @@
+//! What may sit over the table, each with its own data: help, the filter and
+//! command lines, the status picker, the triage prompts, the gone marks, the
+//! sync question and the review. At most one is open.
+
+use posture_core::config::keymap::{Context, Step};
+use posture_core::review::Review;
+use posture_core::triage::sync::Batch;
+
+/// A scroll position in lines, for every pane and popup that scrolls.
+/// The drawing clamps it to what there is to show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scroll {
+    pub offset: u16,
+}
+
+impl Scroll {
+    /// Moves by `step`, a page being `page` lines.
+    pub fn apply(&mut self, step: Step, page: usize) {
+        let delta = step.delta(page);
+        let next = (self.offset as isize).saturating_add(delta);
+        self.offset = u16::try_from(next.max(0)).unwrap_or(u16::MAX);
+    }
+}
+
+/// What a triage prompt asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKind {
+    Note,
+    Jira,
+    /// Accepting a risk: the reason first…
+    RiskReason,
+    /// …then the expiry date.
+    RiskExpiry {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    /// What has been typed.
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub enum Modal {
+    Help(Scroll),
+    /// Typing the live text filter (the text is the view's filter).
+    Filter,
+    /// Typing a `:` command.
+    Command(String),
+    /// Choosing a triage status for the targets.
+    StatusPicker,
+    Prompt(Prompt),
+    /// Marks whose finding is no longer in the inputs.
+    Gone(Scroll),
+    /// Sending these triage marks to Security Hub: yes or no.
+    ConfirmSync(Vec<Batch>),
+    /// The weekly review screen.
+    Review {
+        review: Box<Review>,
+        scroll: Scroll,
+    },
+}
+
+/// Which popup is open, without its data: for drawing and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Filter,
+    Command,
+    Help,
+    StatusPick,
+    Note,
+    Jira,
+    RiskReason,
+    RiskExpiry,
+    Gone,
+    ConfirmSync,
+    Review,
+}
+
+impl Modal {
+    pub fn mode(&self) -> Mode {
+        match self {
+            Modal::Help(_) => Mode::Help,
+            Modal::Filter => Mode::Filter,
+            Modal::Command(_) => Mode::Command,
+            Modal::StatusPicker => Mode::StatusPick,
+            Modal::Prompt(p) => match p.kind {
+                PromptKind::Note => Mode::Note,
+                PromptKind::Jira => Mode::Jira,
+                PromptKind::RiskReason => Mode::RiskReason,
+                PromptKind::RiskExpiry { .. } => Mode::RiskExpiry,
+            },
+            Modal::Gone(_) => Mode::Gone,
+            Modal::ConfirmSync(_) => Mode::ConfirmSync,
+            Modal::Review { .. } => Mode::Review,
+        }
+    }
+
+    /// Where its keys are looked up.
+    pub fn context(&self) -> Context {
+        match self {
+            Modal::Help(_) | Modal::Gone(_) | Modal::Review { .. } => Context::Popup,
+            Modal::Filter | Modal::Command(_) | Modal::Prompt(_) => Context::Input,
+            Modal::StatusPicker => Context::Picker,
+            Modal::ConfirmSync(_) => Context::Confirm,
+        }
+    }
+}

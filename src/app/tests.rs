@@ -1,0 +1,198 @@
+//! The dashboard driven by keys, mouse and `:` commands, without a terminal.
+
+use super::actions::apply;
+use super::command::run as run_command;
+use super::effect::{Effect, Mouse};
+use super::modal::Mode;
+use super::state::App;
+use super::update::{on_key, on_mouse};
+use super::view::Row;
+use posture_core::config::keymap::{Action, Key, KeyCode, Keymap, Step};
+use posture_core::config::theme;
+use posture_core::model::{Severity, Source};
+use posture_core::query::SortKey;
+
+fn app() -> App {
+    let loaded = posture_core::demo::load_current();
+    let session = posture_core::session::Session::new(posture_core::session::SessionParts {
+        findings: loaded.findings,
+        now: Some(posture_core::model::Timestamp::parse("2026-11-17T00:00:00Z").unwrap()),
+        ..Default::default()
+    });
+    App::new(
+        session,
+        theme::load("dark", None).unwrap(),
+        Keymap::defaults(),
+    )
+}
+
+fn keys(a: &mut App, s: &str) {
+    for c in s.chars() {
+        on_key(a, Key::char(c));
+    }
+}
+
+fn enter(a: &mut App) -> Vec<Effect> {
+    on_key(a, Key::plain(KeyCode::Enter))
+}
+
+#[test]
+fn slash_filters_live_and_esc_clears() {
+    let mut a = app();
+    let all = a.view.rows.len();
+    keys(&mut a, "/");
+    assert_eq!(a.mode(), Mode::Filter);
+    keys(&mut a, "CVE-2023-38545");
+    let narrowed = a.view.rows.len();
+    assert!(narrowed > 0 && narrowed < all, "{narrowed} of {all}");
+    on_key(&mut a, Key::plain(KeyCode::Esc));
+    assert_eq!(a.view.rows.len(), all);
+    assert_eq!(a.mode(), Mode::Normal);
+}
+
+#[test]
+fn severity_keys_set_a_floor() {
+    let mut a = app();
+    keys(&mut a, "1");
+    assert!(a.view.rows.iter().all(|r| match r {
+        Row::Finding(i) => a.session.findings[*i].severity == Severity::Critical,
+        Row::Group(_) => false,
+    }));
+    keys(&mut a, "0");
+    assert_eq!(a.view.filter.min_severity, None);
+}
+
+#[test]
+fn g_groups_and_q_quits() {
+    let mut a = app();
+    let flat = a.view.rows.len();
+    keys(&mut a, "g");
+    assert!(a.view.rows.len() < flat);
+    assert!(matches!(a.view.rows[0], Row::Group(_)));
+    keys(&mut a, "q");
+    assert!(a.quit);
+}
+
+#[test]
+fn navigation_is_clamped() {
+    let mut a = app();
+    a.layout.rows = 10;
+    apply(&mut a, Action::Scroll(Step::Bottom));
+    assert_eq!(a.view.selected, a.view.rows.len() - 1);
+    apply(&mut a, Action::Scroll(Step::PageDown));
+    assert_eq!(a.view.selected, a.view.rows.len() - 1);
+    apply(&mut a, Action::Scroll(Step::Top));
+    assert_eq!(a.view.selected, 0);
+    apply(&mut a, Action::Scroll(Step::Up));
+    assert_eq!(a.view.selected, 0);
+}
+
+#[test]
+fn command_line_runs_actions_and_arguments() {
+    let mut a = app();
+    keys(&mut a, ":");
+    keys(&mut a, "sort title");
+    enter(&mut a);
+    assert_eq!(a.view.sort, SortKey::Title);
+    run_command(&mut a, "source kubescape");
+    assert!(a.view.rows.iter().all(
+        |r| matches!(r, Row::Finding(i) if a.session.findings[*i].source == Source::Kubescape)
+    ));
+    run_command(&mut a, "group");
+    assert!(a.view.grouped);
+    // Loading a theme reads files: the terminal layer does it.
+    assert_eq!(
+        run_command(&mut a, "theme light"),
+        vec![Effect::LoadTheme("light".into())]
+    );
+    run_command(&mut a, "bogus");
+    assert!(
+        a.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("unknown command")
+    );
+}
+
+#[test]
+fn open_only_by_default_and_toggle() {
+    let mut a = app();
+    let open = a.view.rows.len();
+    keys(&mut a, "o");
+    assert!(a.view.rows.len() > open);
+}
+
+#[test]
+fn mouse_click_selects_the_row_under_it() {
+    let mut a = app();
+    a.layout = super::TableLayout {
+        offset: 0,
+        first_row_y: 5,
+        rows: 10,
+        x: 0,
+        width: 80,
+    };
+    on_mouse(&mut a, Mouse::Click { x: 3, y: 8 });
+    assert_eq!(a.view.selected, 3);
+    on_mouse(&mut a, Mouse::ScrollDown);
+    assert_eq!(a.view.selected, 6);
+    on_mouse(&mut a, Mouse::Click { x: 3, y: 2 });
+    assert_eq!(a.view.selected, 6, "clicks outside the table do nothing");
+}
+
+#[test]
+fn actions_with_arguments_come_from_keys_and_the_command_line_alike() {
+    let mut a = app();
+    run_command(&mut a, "floor high");
+    assert_eq!(a.view.filter.min_severity, Some(Severity::High));
+    run_command(&mut a, "severity all");
+    assert_eq!(a.view.filter.min_severity, None);
+    run_command(&mut a, "sort nonsense");
+    assert!(
+        a.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("sort needs one of")
+    );
+    run_command(&mut a, "scroll bottom");
+    assert_eq!(a.view.selected, a.view.rows.len() - 1);
+}
+
+#[test]
+fn marking_is_an_effect_and_the_picker_keys_come_from_the_keymap() {
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = posture_core::demo::load_current();
+    let session = posture_core::session::Session::new(posture_core::session::SessionParts {
+        findings: loaded.findings,
+        store: Some(posture_core::triage::Store::open(
+            &dir.path().join("t.toml"),
+        )),
+        ..Default::default()
+    });
+    let f = vec!["F".to_string()];
+    let keymap = Keymap::with_overrides([("picker: mark false-positive", f.as_slice())]).unwrap();
+    let mut a = App::new(session, theme::Theme::monochrome(), keymap);
+    keys(&mut a, "m");
+    assert_eq!(a.mode(), Mode::StatusPick);
+    let effects = on_key(&mut a, Key::char('F'));
+    assert!(matches!(
+        &effects[..],
+        [Effect::SaveMarks { targets, .. }] if targets.len() == 1
+    ));
+    assert!(!dir.path().join("t.toml").exists(), "update wrote a file");
+    // The old key no longer marks.
+    keys(&mut a, "m");
+    assert!(on_key(&mut a, Key::char('f')).is_empty());
+    assert_eq!(a.status.as_deref(), Some("status unchanged"));
+}
+
+#[test]
+fn popups_scroll_with_their_own_keys_and_close_on_any_other() {
+    let mut a = app();
+    keys(&mut a, "?");
+    assert_eq!(a.mode(), Mode::Help);
+    keys(&mut a, "jjj");
+    assert!(matches!(a.modal, Some(super::Modal::Help(s)) if s.offset == 3));
+    keys(&mut a, "x");
+    assert_eq!(a.mode(), Mode::Normal);
+}

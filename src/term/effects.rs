@@ -1,0 +1,122 @@
+//! The effect runner: the one place the dashboard's wishes touch files,
+//! threads and the network. Each effect's answer goes back into `update` as
+//! an event, so the state only ever changes there.
+
+use std::path::PathBuf;
+use std::sync::mpsc::Sender;
+
+use crate::app::update::update;
+use crate::app::{App, Effect, Event};
+use posture_core::config::theme;
+use posture_core::model::SafeText;
+use posture_core::session::export::JiraRequest;
+use posture_live::securityhub::Plan;
+
+/// What effects need that the dashboard's state does not hold.
+#[derive(Default)]
+pub struct Runner {
+    /// The Security Hub source to send triage marks to.
+    pub sync_plan: Option<Plan>,
+    /// `themes/` in the config directory.
+    pub user_theme_dir: Option<PathBuf>,
+    /// Where background work reports back (the event queue).
+    pub events: Option<Sender<Event>>,
+}
+
+impl Runner {
+    /// Runs `effects` and feeds each answer back through `update`, until
+    /// nothing more is asked. Background work answers later, on the queue.
+    pub fn run(&self, app: &mut App, mut effects: Vec<Effect>) {
+        // Each answer is an event whose update asks nothing more; the bound
+        // is a guard, not a limit anything reaches.
+        for _ in 0..64 {
+            if effects.is_empty() {
+                return;
+            }
+            let mut next = Vec::new();
+            for effect in effects {
+                let answer = self.run_one(app, effect);
+                if let Some(event) = answer {
+                    next.extend(update(app, event));
+                }
+            }
+            effects = next;
+        }
+    }
+
+    /// An event and everything it leads to.
+    pub fn handle(&self, app: &mut App, event: Event) {
+        let effects = update(app, event);
+        self.run(app, effects);
+    }
+
+    fn run_one(&self, app: &mut App, effect: Effect) -> Option<Event> {
+        match effect {
+            Effect::SaveMarks {
+                targets,
+                change,
+                done,
+            } => {
+                let result = app
+                    .session
+                    .update_marks(&targets, "tui", |m| change.apply(m))
+                    .map_err(|e| e.to_string());
+                Some(Event::MarksSaved { result, done })
+            }
+            Effect::ExportJira {
+                findings,
+                by_rule,
+                out,
+            } => {
+                let request = JiraRequest {
+                    findings: &findings,
+                    include_ticketed: false,
+                    by_rule,
+                    issue_type: "Task",
+                    out: &out,
+                    split: None,
+                };
+                let result = app.session.export_jira(&request).map_err(|e| e.to_string());
+                Some(Event::Exported { path: out, result })
+            }
+            Effect::CarryMarks => Some(Event::Carried(app.session.carry_marks())),
+            Effect::LoadTheme(name) => Some(Event::ThemeLoaded(
+                theme::load(&name, self.user_theme_dir.as_deref()).map_err(|e| e.to_string()),
+            )),
+            Effect::StartSync(batches) => Some(Event::SyncStarted(self.start_sync(app, batches))),
+        }
+    }
+
+    /// Sends the updates on a thread of their own; the report comes back as
+    /// [`Event::SyncDone`].
+    fn start_sync(
+        &self,
+        app: &App,
+        batches: Vec<posture_core::triage::sync::Batch>,
+    ) -> Result<usize, String> {
+        let plan = self
+            .sync_plan
+            .clone()
+            .ok_or("no Security Hub source to send to")?;
+        let events = self
+            .events
+            .clone()
+            .ok_or("no event queue to report the result on")?;
+        let n: usize = batches.iter().map(|b| b.items.len()).sum();
+        let by = app.session.user.clone();
+        std::thread::Builder::new()
+            .name("posture-sync".into())
+            .spawn(move || {
+                let report = posture_live::sync::push_blocking(&plan, batches, &by);
+                let _ = events.send(Event::SyncDone(report));
+            })
+            .map(|_| n)
+            .map_err(|e| SafeText::line(&e.to_string()).display().to_string())
+    }
+}
+
+/// A key as the dashboard gets it, with its effects run: for tests that
+/// drive the dashboard as a user types.
+pub fn press(app: &mut App, key: posture_core::config::keymap::Key) {
+    Runner::default().handle(app, Event::Key(key));
+}
