@@ -1,6 +1,6 @@
 //! `posture triage ...`: set, show, list, export, import and recover marks.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -171,20 +171,27 @@ fn set(cli: &Cli, ctx: &Context, args: &SetArgs) -> anyhow::Result<ExitCode> {
         bail!(posture_core::triage::MarkError::ExpiryInPast(d));
     }
     // Inputs, when given, name what was marked (kept for the "gone" view).
-    let known: HashMap<String, Finding> = if cli.inputs.files.is_empty() {
-        HashMap::new()
+    let known: Vec<Finding> = if cli.inputs.files.is_empty() {
+        Vec::new()
     } else {
-        load_findings(&cli.inputs)
-            .0
-            .into_iter()
-            .map(|f| (f.fingerprint.to_string(), f))
-            .collect()
+        load_findings(&cli.inputs).0
     };
-    let mut store = open_writable(ctx)?;
-    let user = ctx.user();
-    let mut changes = Vec::new();
-    for fp in &fps {
-        let mut m = store.mark_or_new(fp, &user, ctx.now);
+    if !cli.inputs.files.is_empty() {
+        let present: HashSet<&str> = known.iter().map(|f| f.fingerprint.as_str()).collect();
+        for fp in fps.iter().filter(|fp| !present.contains(fp.as_str())) {
+            eprintln!("posture: warning: {fp} is not in the loaded inputs; marking it anyway");
+        }
+    }
+    let store = open_writable(ctx)?;
+    let path = store.path().to_path_buf();
+    let mut session = Session::assemble(SessionParts {
+        findings: known,
+        store: Some(store),
+        user: ctx.user(),
+        now: Some(ctx.now),
+        ..SessionParts::default()
+    });
+    let n = session.set_marks(&fps, "cli", |m| {
         if let Some(st) = args.status {
             m.status = st;
         }
@@ -207,23 +214,11 @@ fn set(cli: &Cli, ctx: &Context, args: &SetArgs) -> anyhow::Result<ExitCode> {
         if let Some(j) = &args.jira {
             m.jira = j.trim().to_string();
         }
-        m.stamp(&user, ctx.now, known.get(fp));
-        match known.get(fp) {
-            Some(_) => {}
-            None if !cli.inputs.files.is_empty() => {
-                eprintln!("posture: warning: {fp} is not in the loaded inputs; marking it anyway")
-            }
-            None => {}
-        }
-        m.validate().with_context(|| fp.clone())?;
-        changes.push((fp.clone(), m));
-    }
-    let n = changes.len();
-    store.apply(changes, "cli")?;
+    })?;
     eprintln!(
         "marked {n} finding{} in {}",
         if n == 1 { "" } else { "s" },
-        store.path().display()
+        path.display()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -390,7 +385,14 @@ fn export(ctx: &Context, out: Option<&PathBuf>) -> anyhow::Result<ExitCode> {
 }
 
 fn import(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let mut store = open_writable(ctx)?;
+    let store = open_writable(ctx)?;
+    let path = store.path().to_path_buf();
+    let mut session = Session::assemble(SessionParts {
+        store: Some(store),
+        user: ctx.user(),
+        now: Some(ctx.now),
+        ..SessionParts::default()
+    });
     // Read every file first: one broken file imports nothing.
     let mut all: Vec<(PathBuf, Marks)> = Vec::new();
     for f in files {
@@ -401,7 +403,7 @@ fn import(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     }
     let mut err = std::io::stderr().lock();
     for (f, marks) in all {
-        let report = store.import(marks)?;
+        let report = session.import_marks(marks)?;
         writeln!(
             err,
             "{}: {} added, {} updated, {} unchanged, {} conflict{}",
@@ -434,7 +436,7 @@ fn import(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     writeln!(
         err,
         "history of the changes: {}",
-        history_path(store.path()).display()
+        history_path(&path).display()
     )?;
     Ok(ExitCode::SUCCESS)
 }

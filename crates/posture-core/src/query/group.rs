@@ -60,15 +60,11 @@ impl RuleKeys {
     }
 }
 
-/// Groups the findings at `order` (indices into `findings`). Groups keep the
-/// order of their first member and are then ordered worst first, so grouping a
-/// sorted list gives sorted groups. A finding without a rule groups by title.
-pub fn group_by_rule(findings: &[Finding], order: &[usize]) -> Vec<Group> {
-    group_by_rule_with(findings, order, &RuleKeys::of(findings))
-}
-
-/// [`group_by_rule`] with keys worked out before (see [`RuleKeys`]); keys
-/// that do not fit `findings` are worked out again.
+/// Groups the findings at `order` (indices into `findings`), with each
+/// finding's rule keys worked out before (see [`RuleKeys`]); keys that do not
+/// fit `findings` are worked out again. Groups keep the order of their first
+/// member and are then ordered worst first, so grouping a sorted list gives
+/// sorted groups. A finding without a rule groups by title.
 pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys) -> Vec<Group> {
     let fresh;
     let keys = if keys.fits(findings) {
@@ -297,11 +293,11 @@ mod tests {
             .collect();
         let mut order: Vec<usize> = (0..n).rev().collect();
         order.push(n + 5);
-        let got = group_by_rule(&findings, &order);
+        let got = group_by_rule_with(&findings, &order, &RuleKeys::of(&findings));
         order.pop();
         assert_eq!(got, plain(&findings, &order));
         assert!(got.iter().any(|g| g.resources > 1));
-        assert!(group_by_rule(&findings, &[]).is_empty());
+        assert!(group_by_rule_with(&findings, &[], &RuleKeys::of(&findings)).is_empty());
     }
 
     #[test]

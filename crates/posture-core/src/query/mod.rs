@@ -9,5 +9,5 @@ pub mod sort;
 
 pub use facts::{Facts, compute_facts};
 pub use filter::Filter;
-pub use group::{Group, group_by_owner, group_by_rule};
-pub use sort::{SortKey, compare, sort_indices};
+pub use group::{Group, group_by_owner, group_by_rule_with};
+pub use sort::{SortKey, sort_indices};

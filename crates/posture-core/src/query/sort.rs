@@ -54,25 +54,6 @@ pub fn default_order(a: &Finding, b: &Finding) -> Ordering {
         .then_with(|| a.fingerprint.cmp(&b.fingerprint))
 }
 
-/// The order by `key`, one pair at a time: what [`sort_indices`] gives
-/// (a test holds the two equal), written plainly.
-pub fn compare(key: SortKey, a: &Finding, b: &Finding) -> Ordering {
-    compare_primary(key, a, b).then_with(|| default_order(a, b))
-}
-
-/// The sort key's own comparison, before the default order breaks ties.
-fn compare_primary(key: SortKey, a: &Finding, b: &Finding) -> Ordering {
-    match key {
-        SortKey::Severity => Ordering::Equal,
-        SortKey::Source => a.source.cmp(&b.source),
-        SortKey::Title => a.title.display().cmp(b.title.display()),
-        SortKey::Resource => a.resource.display().cmp(b.resource.display()),
-        SortKey::Scope => a.scope().cmp(&b.scope()),
-        // "Sort by age" reads as "oldest on top": earliest first_seen first.
-        SortKey::Age => a.first_seen.cmp(&b.first_seen),
-    }
-}
-
 /// Sorts indices into `findings`, as the dashboard keeps them.
 pub fn sort_indices(findings: &[Finding], order: &mut [usize], key: SortKey, reverse: bool) {
     // Every key is copied next to its index first, the sort key's own value
@@ -198,6 +179,25 @@ impl Rank {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The order by `key`, one pair at a time: what [`sort_indices`] gives,
+    /// written plainly (the reference the test holds it to).
+    fn compare(key: SortKey, a: &Finding, b: &Finding) -> Ordering {
+        compare_primary(key, a, b).then_with(|| default_order(a, b))
+    }
+
+    /// The sort key's own comparison, before the default order breaks ties.
+    fn compare_primary(key: SortKey, a: &Finding, b: &Finding) -> Ordering {
+        match key {
+            SortKey::Severity => Ordering::Equal,
+            SortKey::Source => a.source.cmp(&b.source),
+            SortKey::Title => a.title.display().cmp(b.title.display()),
+            SortKey::Resource => a.resource.display().cmp(b.resource.display()),
+            SortKey::Scope => a.scope().cmp(&b.scope()),
+            // "Sort by age" reads as "oldest on top": earliest first_seen first.
+            SortKey::Age => a.first_seen.cmp(&b.first_seen),
+        }
+    }
     use crate::model::{Fingerprint, Severity, Timestamp};
 
     /// Demo findings with their severities, times and fingerprints shuffled

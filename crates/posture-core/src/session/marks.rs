@@ -6,26 +6,32 @@ use std::collections::HashSet;
 
 use super::Session;
 use crate::model::SafeText;
+use crate::triage::file::{Marks, MergeReport};
 use crate::triage::store::StoreError;
 use crate::triage::sync::{Batch, batches, plan};
 use crate::triage::{Mark, Store};
 
 #[derive(Debug, thiserror::Error)]
-pub enum MarkError {
+pub enum SaveError {
     #[error("triage marks cannot be saved: no home directory; start with --triage-file PATH")]
     NoStore,
     #[error("triage file is broken, not saving: {0} — fix it or run `posture triage recover`")]
     Broken(String),
     #[error("{}", SafeText::line(&.0.to_string()).display())]
     Store(#[from] StoreError),
+    #[error("{fingerprint}: {source}")]
+    Invalid {
+        fingerprint: String,
+        source: crate::triage::MarkError,
+    },
 }
 
 impl Session {
     /// Why marks cannot be saved right now, if they cannot.
-    pub fn save_problem(&self) -> Option<MarkError> {
+    pub fn save_problem(&self) -> Option<SaveError> {
         match &self.store {
-            None => Some(MarkError::NoStore),
-            Some(s) => s.broken().map(|e| MarkError::Broken(e.to_string())),
+            None => Some(SaveError::NoStore),
+            Some(s) => s.broken().map(|e| SaveError::Broken(e.to_string())),
         }
     }
 
@@ -37,12 +43,12 @@ impl Session {
         idx: &[usize],
         via: &str,
         change: impl Fn(&mut Mark),
-    ) -> Result<usize, MarkError> {
+    ) -> Result<usize, SaveError> {
         if let Some(problem) = self.save_problem() {
             return Err(problem);
         }
         let (now, user) = (self.now, self.user.clone());
-        let store = self.store.as_mut().ok_or(MarkError::NoStore)?;
+        let store = self.store.as_mut().ok_or(SaveError::NoStore)?;
         let mut changes = Vec::with_capacity(idx.len());
         for &i in idx {
             let Some(f) = self.findings.get(i) else {
@@ -58,6 +64,59 @@ impl Session {
         store.apply(changes, via)?;
         self.refresh_facts();
         Ok(n)
+    }
+
+    /// Changes the marks of these fingerprints, loaded or not (a triage
+    /// command marks what a scan showed yesterday), and saves them in one
+    /// write. A mark that `change` leaves invalid saves nothing. Returns how
+    /// many marks were saved.
+    pub fn set_marks(
+        &mut self,
+        fingerprints: &[String],
+        via: &str,
+        change: impl Fn(&mut Mark),
+    ) -> Result<usize, SaveError> {
+        if let Some(problem) = self.save_problem() {
+            return Err(problem);
+        }
+        let (now, user) = (self.now, self.user.clone());
+        let loaded: std::collections::HashMap<&str, &crate::model::Finding> = self
+            .findings
+            .iter()
+            .map(|f| (f.fingerprint.as_str(), f))
+            .collect();
+        let store = self.store.as_mut().ok_or(SaveError::NoStore)?;
+        let mut changes = Vec::with_capacity(fingerprints.len());
+        for fp in fingerprints {
+            let mut m = store.mark_or_new(fp, &user, now);
+            change(&mut m);
+            m.stamp(&user, now, loaded.get(fp.as_str()).copied());
+            m.validate().map_err(|source| SaveError::Invalid {
+                fingerprint: fp.clone(),
+                source,
+            })?;
+            changes.push((fp.clone(), m));
+        }
+        let n = changes.len();
+        store.apply(changes, via)?;
+        if !self.stale {
+            self.refresh_facts();
+        }
+        Ok(n)
+    }
+
+    /// Merges marks from another triage file (newest decision wins, see
+    /// `triage::file`), in one write.
+    pub fn import_marks(&mut self, theirs: Marks) -> Result<MergeReport, SaveError> {
+        if let Some(problem) = self.save_problem() {
+            return Err(problem);
+        }
+        let store = self.store.as_mut().ok_or(SaveError::NoStore)?;
+        let report = store.import(theirs)?;
+        if !self.stale {
+            self.refresh_facts();
+        }
+        Ok(report)
     }
 
     /// Once every source is in: marks follow Security Hub's consolidated

@@ -14,7 +14,7 @@ use crate::routing::{RouteTable, Router};
 use crate::triage::{Mark, Marks, Store};
 
 pub use live::{FROM_FILE, LiveEvent, Origin, SourceStatus};
-pub use marks::MarkError;
+pub use marks::SaveError;
 pub use review::Baseline;
 
 /// What a session starts from. Only `findings` is needed; the rest defaults

@@ -2,17 +2,15 @@
 //! endpoints with `limit`/`continue` paging, 404 for absent CRDs, 403 for a
 //! forbidden kind, and the Kubescape aggregated API's `fullSpec` rule.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use common::http::{Reply, Request, TestServer};
+use crate::common::http::{Reply, Request, TestServer};
 
-use common::env::fixture;
+use crate::common::env::fixture;
 
 const FILES: [&str; 4] = [
     "starboard/vulnerabilityreports-list.yaml",
@@ -157,7 +155,7 @@ fn kubeconfig(dir: &Path, clusters: &[(&str, &str)]) -> PathBuf {
     path
 }
 
-use common::env::isolated as posture;
+use crate::common::env::isolated as posture;
 
 /// `posture list --kube --format json --all` with a kubeconfig and `extra` flags.
 fn kube_list(dir: &Path, kubeconfig: &Path, extra: &[&str]) -> std::process::Output {
@@ -190,7 +188,7 @@ fn two_clusters_page_by_page_match_the_file_parse() {
     let dir = tempfile::tempdir().unwrap();
     let a = api_server(objects(), "/rbacassessmentreports");
     let b = api_server(objects(), "/rbacassessmentreports");
-    let dead = format!("http://127.0.0.1:{}", common::moto::free_port());
+    let dead = format!("http://127.0.0.1:{}", crate::common::moto::free_port());
     let config = kubeconfig(
         dir.path(),
         &[("prod-a", &a.url), ("prod-b", &b.url), ("gone", &dead)],
@@ -306,7 +304,7 @@ fn a_namespace_narrows_the_lists_and_the_cache_serves_the_next_start() {
     );
 
     // The cluster goes away: the next start shows the cached pull and says the refresh failed.
-    let dead = format!("http://127.0.0.1:{}", common::moto::free_port());
+    let dead = format!("http://127.0.0.1:{}", crate::common::moto::free_port());
     let offline = kubeconfig(&dir.path().join("cache"), &[("prod-a", &dead)]);
     let again = kube_list(dir.path(), &offline, &["-n", "default"]);
     let stderr = String::from_utf8_lossy(&again.stderr);

@@ -8,9 +8,7 @@ use posture_core::model::{Finding, Severity, Source};
 use posture_core::sources::{Loaded, load_file};
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
+    crate::project_root().join("tests/fixtures").join(rel)
 }
 
 fn load_ok(rel: &str) -> Loaded {

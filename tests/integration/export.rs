@@ -3,19 +3,17 @@
 //! importer's conventions, tracking sheets, and OWASP CSV-injection payloads
 //! that must come out inert.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use common::env::fixture;
+use crate::common::env::fixture;
 
-struct Env(common::env::TestEnv);
+struct Env(crate::common::env::TestEnv);
 
 impl Env {
     fn new() -> Env {
-        Env(common::env::TestEnv::new())
+        Env(crate::common::env::TestEnv::new())
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -33,7 +31,7 @@ impl Env {
             .args(args)
             .output()
             .unwrap();
-        common::env::outcome(&out)
+        crate::common::env::outcome(&out)
     }
 
     fn list(&self, extra: &[&str]) -> Vec<Value> {

@@ -3,8 +3,6 @@
 //! SIGKILL mid-save and two writers at once; a broken file is reported, kept
 //! and never overwritten.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
@@ -16,20 +14,20 @@ use posture_core::triage::store::{Store, read_marks};
 use posture_core::triage::{Mark, Status};
 use serde_json::Value;
 
-use common::env::fixture;
+use crate::common::env::fixture;
 
-struct Env(common::env::TestEnv);
+struct Env(crate::common::env::TestEnv);
 
 impl std::ops::Deref for Env {
-    type Target = common::env::TestEnv;
-    fn deref(&self) -> &common::env::TestEnv {
+    type Target = crate::common::env::TestEnv;
+    fn deref(&self) -> &crate::common::env::TestEnv {
         &self.0
     }
 }
 
 impl Env {
     fn new() -> Env {
-        Env(common::env::TestEnv::new())
+        Env(crate::common::env::TestEnv::new())
     }
 
     fn triage_file(&self) -> PathBuf {
@@ -46,7 +44,7 @@ impl Env {
     }
 
     fn run(&self, now: &str, args: &[&str]) -> (bool, String, String) {
-        common::env::outcome(&self.posture(now).args(args).output().unwrap())
+        crate::common::env::outcome(&self.posture(now).args(args).output().unwrap())
     }
 
     fn list(&self, now: &str, extra: &[&str]) -> Vec<Value> {
@@ -394,7 +392,7 @@ fn spawn_child(path: &Path, prefix: &str, start: u64, count: u64) -> std::proces
         .args([
             "--ignored",
             "--exact",
-            "child_writer",
+            "triage::child_writer",
             "--nocapture",
             "--test-threads=1",
         ])

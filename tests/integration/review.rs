@@ -2,8 +2,6 @@
 //! against a set computation by fingerprint), and the review's numbers
 //! (checked against `posture summary`).
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -14,11 +12,11 @@ fn root(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-struct Env(common::env::TestEnv);
+struct Env(crate::common::env::TestEnv);
 
 impl Env {
     fn new() -> Env {
-        Env(common::env::TestEnv::new())
+        Env(crate::common::env::TestEnv::new())
     }
     fn dir(&self) -> &Path {
         self.0.dir.path()

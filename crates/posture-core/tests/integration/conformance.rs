@@ -3,7 +3,6 @@
 //! exactly the expected total, open and per-severity counts (of all findings).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 
@@ -16,7 +15,7 @@ struct Expected {
 
 #[test]
 fn shared_fixtures_match_expected_counts() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
+    let root = crate::project_root().join("../shared/fixtures");
     let expected_path = root.join("EXPECTED.json");
     let Ok(text) = std::fs::read_to_string(&expected_path) else {
         eprintln!("skipping: {} not present", expected_path.display());

@@ -7,7 +7,7 @@ use posture_core::model::{Severity, Source};
 
 #[test]
 fn committed_snapshots_are_the_generator_output() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+    let dir = crate::project_root().join("snapshots");
     for (week, (file, _, _)) in posture_core::demo::WEEKS.iter().enumerate() {
         let committed = std::fs::read_to_string(dir.join(file)).unwrap();
         let generated = posture_core::demo::generate(week).to_json();

@@ -2,15 +2,13 @@
 //! and started by the test itself) for paging, regions and the cache; a
 //! scripted HTTP server for errors, aggregation and connections that die.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
 
-use common::http::{Reply, TestServer};
-use common::moto::Moto;
+use crate::common::http::{Reply, TestServer};
+use crate::common::moto::Moto;
 
 const ACCOUNT: &str = "123456789012";
 
@@ -77,7 +75,7 @@ fn seed_set(region: &str, base: usize, n: usize) -> (Vec<Value>, Vec<String>) {
     (all, open)
 }
 
-type Env = common::env::TestEnv;
+type Env = crate::common::env::TestEnv;
 
 /// `posture list --securityhub --format json` against `url`, in `regions`.
 fn pull(env: &Env, url: &str, regions: &str, extra: &[&str]) -> std::process::Output {
@@ -669,7 +667,7 @@ fn a_failed_refresh_keeps_the_cache_and_shows_it() {
     );
 
     // Offline (nothing listens): the account cannot be asked, the cache still shows.
-    let dead = format!("http://127.0.0.1:{}", common::moto::free_port());
+    let dead = format!("http://127.0.0.1:{}", crate::common::moto::free_port());
     let out = pull(&env, &dead, "eu-west-1", &["--timeout", "2"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");

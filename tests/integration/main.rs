@@ -1,0 +1,13 @@
+//! posture's integration tests, one binary (one link of the AWS and
+//! Kubernetes clients instead of one per file). Each module is one area.
+
+mod common;
+
+mod cli;
+mod dashboard_triage;
+mod export;
+mod kube;
+mod render;
+mod review;
+mod securityhub;
+mod triage;
