@@ -32,26 +32,6 @@ pub fn exit_code(input_failed: bool) -> ExitCode {
     }
 }
 
-/// The header's source list: one entry per input, failed ones with their first error.
-pub fn source_statuses(files: &[Loaded]) -> Vec<SourceStatus> {
-    files
-        .iter()
-        .map(|f| {
-            let label = f.path.file_name().map_or_else(
-                || f.path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            SourceStatus {
-                label: SafeText::line(&label).display().to_string(),
-                findings: f.findings_count,
-                error: f.errors.first().map(ToString::to_string),
-                error_count: f.errors.len(),
-                ..Default::default()
-            }
-        })
-        .collect()
-}
-
 /// Reads the files without printing: the dashboard shows problems in its
 /// header instead, where they cannot corrupt the screen.
 pub fn load_quietly(inputs: &Inputs) -> InputSet {
@@ -61,21 +41,13 @@ pub fn load_quietly(inputs: &Inputs) -> InputSet {
 
 fn read(inputs: &Inputs) -> (InputSet, Vec<Loaded>) {
     let demo = inputs.demo || (inputs.files.is_empty() && !inputs.live.any());
-    let mut files = if inputs.files.is_empty() {
-        Vec::new()
-    } else {
-        sources::load_all(&inputs.files)
-    };
-    if demo {
-        files.push(posture_core::demo::load_current());
-    }
-    let findings = sources::take_findings(&mut files);
+    let read = posture_core::session::inputs::read(&inputs.files, demo);
     let set = InputSet {
-        sources: source_statuses(&files),
-        findings,
-        demo,
+        findings: read.findings,
+        sources: read.sources,
+        demo: read.demo,
     };
-    (set, files)
+    (set, read.files)
 }
 
 /// Reads the files, reporting every problem on stderr as `path:line:column: message`.

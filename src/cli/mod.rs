@@ -21,9 +21,7 @@ use posture_core::query::Filter;
 use posture_core::triage::Status;
 
 pub use context::Context;
-pub use load::{
-    InputSet, WithHistory, exit_code, load_findings, load_quietly, open_session, source_statuses,
-};
+pub use load::{InputSet, WithHistory, exit_code, load_findings, load_quietly, open_session};
 pub use output::Summary;
 
 #[derive(Debug, Parser)]

@@ -17,8 +17,9 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::{Event, Meter, Progress, Slot, Unit, safe};
-use crate::cache::{self, CacheFile, CacheKey};
-use posture_core::model::{Finding, Timestamp};
+use crate::cache::CacheKey;
+use crate::pull::CachedPull;
+use posture_core::model::Finding;
 
 /// Page size of list requests.
 const PAGE: usize = 500;
@@ -380,41 +381,23 @@ impl FamilyPull {
     }
 
     async fn run(self) {
-        let started = Timestamp::now();
-        let cache_path = self.plan.cache_dir.as_deref().map(|d| {
-            CacheKey {
-                api: "kube".into(),
-                account: self.context.clone(),
-                region: self.family.name().into(),
-                scope: self
-                    .plan
-                    .namespace
-                    .as_deref()
-                    .map_or("all-namespaces".to_string(), |n| format!("ns-{n}")),
-            }
-            .path(d)
-        });
-        let cached = match cache_path.as_deref().map(cache::load) {
-            Some(Ok(c)) => c,
-            Some(Err(e)) => {
-                self.send(Event::Warning {
-                    slot: self.slot,
-                    message: safe(&e.to_string()),
-                });
-                None
-            }
-            None => None,
+        let key = CacheKey {
+            api: "kube".into(),
+            account: self.context.clone(),
+            region: self.family.name().into(),
+            scope: self
+                .plan
+                .namespace
+                .as_deref()
+                .map_or("all-namespaces".to_string(), |n| format!("ns-{n}")),
         };
-        if let Some(c) = &cached {
-            self.send(Event::Replace {
-                slot: self.slot,
-                findings: self.findings(&c.records),
-                note: format!(
-                    "cached {} ago · refreshing",
-                    posture_core::model::timestamp::age(c.pulled_at, started)
-                ),
-            });
-        }
+        let cache = CachedPull::new(
+            self.slot,
+            self.tx.clone(),
+            key,
+            self.plan.cache_dir.as_deref(),
+        );
+        let cached = cache.show_cached(|records| self.findings(records));
         let streaming = cached.is_none();
         let kinds: Vec<KindInfo> = KINDS
             .iter()
@@ -497,30 +480,10 @@ impl FamilyPull {
         }
         let findings = this.findings(&all);
         let n = findings.len();
-        if let Some(path) = &cache_path
-            && failures.is_empty()
-        {
-            let file = CacheFile {
-                posture_cache: cache::CACHE_FORMAT,
-                api: "kube".into(),
-                account: this.context.clone(),
-                region: this.family.name().into(),
-                scope: String::new(),
-                pulled_at: started,
-                records: all,
-            };
-            if let Err(e) = cache::save(path, &file) {
-                this.send(Event::Warning {
-                    slot: this.slot,
-                    message: safe(&e.to_string()),
-                });
-            }
+        if failures.is_empty() {
+            cache.keep(all, String::new());
         }
-        this.send(Event::Replace {
-            slot: this.slot,
-            findings,
-            note: String::new(),
-        });
+        cache.replace(findings);
         for kind in &absent {
             this.send(Event::Warning {
                 slot: this.slot,
@@ -546,10 +509,7 @@ impl FamilyPull {
         } else if !absent.is_empty() {
             note.push_str(&format!(" · not installed: {}", absent.join(", ")));
         }
-        this.send(Event::Done {
-            slot: this.slot,
-            note,
-        });
+        cache.done(note);
     }
 
     /// Follows `continue` to the last page.

@@ -20,6 +20,7 @@ use tokio::sync::Semaphore;
 use super::aws_error::{AwsError, Kind, explain};
 use super::{Event, Meter, Slot, Unit, asff_json, safe};
 use crate::cache::{self, CacheFile, CacheKey};
+use crate::pull::CachedPull;
 use posture_core::model::{Finding, Severity, Timestamp};
 
 /// Security Hub allows GetFindings 3 requests/s per account and region.
@@ -409,25 +410,20 @@ impl RegionPull {
     }
 
     async fn run(self) {
-        let started = Timestamp::now();
-        let cache_path = self.plan.cache_dir.as_deref().map(|d| {
-            CacheKey {
-                api: self.plan.api().to_string(),
-                account: self.account.clone(),
-                region: self.region.clone(),
-                scope: self.plan.scope(),
-            }
-            .path(d)
-        });
-        let cached = self.read_cache(cache_path.as_deref());
-        if let Some(c) = &cached {
-            let age = posture_core::model::timestamp::age(c.pulled_at, started);
-            self.send(Event::Replace {
-                slot: self.slot,
-                findings: self.findings(&c.records),
-                note: format!("cached {age} ago · refreshing"),
-            });
-        }
+        let key = CacheKey {
+            api: self.plan.api().to_string(),
+            account: self.account.clone(),
+            region: self.region.clone(),
+            scope: self.plan.scope(),
+        };
+        let cache = CachedPull::new(
+            self.slot,
+            self.tx.clone(),
+            key,
+            self.plan.cache_dir.as_deref(),
+        );
+        let started = cache.started;
+        let cached = cache.show_cached(|records| self.findings(records));
         let since = cached
             .as_ref()
             .filter(|c| !self.plan.v2 && started.unix() - c.pulled_at.unix() < FULL_PULL_AFTER_SECS)
@@ -465,40 +461,17 @@ impl RegionPull {
                 };
                 let findings = self.findings(&records);
                 let n = findings.len();
-                if let Some(path) = &cache_path {
-                    let file = CacheFile {
-                        posture_cache: cache::CACHE_FORMAT,
-                        api: self.plan.api().to_string(),
-                        account: self.account.clone(),
-                        region: self.region.clone(),
-                        scope: self.plan.scope(),
-                        pulled_at: started,
-                        records,
-                    };
-                    if let Err(e) = cache::save(path, &file) {
-                        self.send(Event::Warning {
-                            slot: self.slot,
-                            message: safe(&e.to_string()),
-                        });
-                    }
-                }
+                cache.keep(records, self.plan.scope());
                 let how = if since.is_some() {
                     format!("{} updated since the last pull", meter.findings)
                 } else {
                     format!("{} pages", meter.pages)
                 };
-                self.send(Event::Replace {
-                    slot: self.slot,
-                    findings,
-                    note: String::new(),
-                });
-                self.send(Event::Done {
-                    slot: self.slot,
-                    note: format!(
-                        "{n} findings · {how} in {:.1}s{aggregated}",
-                        meter.elapsed().as_secs_f64()
-                    ),
-                });
+                cache.replace(findings);
+                cache.done(format!(
+                    "{n} findings · {how} in {:.1}s{aggregated}",
+                    meter.elapsed().as_secs_f64()
+                ));
             }
             Err(e) => {
                 let error = if since.is_some() {
@@ -513,19 +486,6 @@ impl RegionPull {
                     slot: self.slot,
                     error,
                 });
-            }
-        }
-    }
-
-    fn read_cache(&self, path: Option<&Path>) -> Option<CacheFile> {
-        match cache::load(path?) {
-            Ok(c) => c,
-            Err(e) => {
-                self.send(Event::Warning {
-                    slot: self.slot,
-                    message: safe(&e.to_string()),
-                });
-                None
             }
         }
     }

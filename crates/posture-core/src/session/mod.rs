@@ -4,6 +4,7 @@
 //! write to the user's data (triage file, exports, snapshots) goes through it.
 
 pub mod export;
+pub mod inputs;
 pub mod live;
 mod marks;
 pub mod review;
