@@ -44,35 +44,41 @@ impl Session {
         via: &str,
         change: impl Fn(&mut Mark),
     ) -> Result<usize, SaveError> {
-        if let Some(problem) = self.save_problem() {
-            return Err(problem);
-        }
-        let (now, user) = (self.now, self.user.clone());
-        let store = self.store.as_mut().ok_or(SaveError::NoStore)?;
-        let mut changes = Vec::with_capacity(idx.len());
-        for &i in idx {
-            let Some(f) = self.findings.get(i) else {
-                continue;
-            };
-            let fp = f.fingerprint.to_string();
-            let mut m = store.mark_or_new(&fp, &user, now);
-            change(&mut m);
-            m.stamp(&user, now, Some(f));
-            changes.push((fp, m));
-        }
-        let n = changes.len();
-        store.apply(changes, via)?;
-        self.refresh_facts();
-        Ok(n)
+        let targets: Vec<(String, Option<usize>)> = idx
+            .iter()
+            .filter_map(|&i| Some((self.findings.get(i)?.fingerprint.to_string(), Some(i))))
+            .collect();
+        self.save_marks(&targets, via, change)
     }
 
     /// Changes the marks of these fingerprints, loaded or not (a triage
     /// command marks what a scan showed yesterday), and saves them in one
-    /// write. A mark that `change` leaves invalid saves nothing. Returns how
-    /// many marks were saved.
+    /// write. Returns how many marks were saved.
     pub fn set_marks(
         &mut self,
         fingerprints: &[String],
+        via: &str,
+        change: impl Fn(&mut Mark),
+    ) -> Result<usize, SaveError> {
+        let loaded: std::collections::HashMap<&str, usize> = self
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.fingerprint.as_str(), i))
+            .collect();
+        let targets: Vec<(String, Option<usize>)> = fingerprints
+            .iter()
+            .map(|fp| (fp.clone(), loaded.get(fp.as_str()).copied()))
+            .collect();
+        self.save_marks(&targets, via, change)
+    }
+
+    /// Each target is a fingerprint and, when loaded, its finding (whose
+    /// title and resource the mark keeps). A mark that `change` leaves
+    /// invalid saves nothing.
+    fn save_marks(
+        &mut self,
+        targets: &[(String, Option<usize>)],
         via: &str,
         change: impl Fn(&mut Mark),
     ) -> Result<usize, SaveError> {
@@ -80,17 +86,13 @@ impl Session {
             return Err(problem);
         }
         let (now, user) = (self.now, self.user.clone());
-        let loaded: std::collections::HashMap<&str, &crate::model::Finding> = self
-            .findings
-            .iter()
-            .map(|f| (f.fingerprint.as_str(), f))
-            .collect();
+        let findings = &self.findings;
         let store = self.store.as_mut().ok_or(SaveError::NoStore)?;
-        let mut changes = Vec::with_capacity(fingerprints.len());
-        for fp in fingerprints {
+        let mut changes = Vec::with_capacity(targets.len());
+        for (fp, i) in targets {
             let mut m = store.mark_or_new(fp, &user, now);
             change(&mut m);
-            m.stamp(&user, now, loaded.get(fp.as_str()).copied());
+            m.stamp(&user, now, i.and_then(|i| findings.get(i)));
             m.validate().map_err(|source| SaveError::Invalid {
                 fingerprint: fp.clone(),
                 source,
