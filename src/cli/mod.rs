@@ -327,19 +327,28 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         // `posture list | head` closing the pipe is not an error.
-        Err(e)
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) =>
-        {
-            ExitCode::SUCCESS
-        }
+        Err(e) if e.chain().any(is_broken_pipe) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "posture: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// A write to a closed pipe, however it is wrapped: directly, or inside the
+/// JSON or CSV writer's error (which is how `--format json | head` fails).
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        return io.kind() == BrokenPipe || io.get_ref().is_some_and(|inner| is_broken_pipe(inner));
+    }
+    if let Some(j) = e.downcast_ref::<serde_json::Error>() {
+        return j.io_error_kind() == Some(BrokenPipe);
+    }
+    if let Some(c) = e.downcast_ref::<csv::Error>() {
+        return matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe);
+    }
+    e.source().is_some_and(is_broken_pipe)
 }
 
 pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {

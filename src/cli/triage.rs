@@ -10,7 +10,6 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use posture_core::model::date::{day_of, format_date, parse_date};
 use posture_core::model::{Finding, SafeText};
-use posture_core::storage::write_atomic;
 use posture_core::triage::file::{self, Marks};
 use posture_core::triage::store::{Store, history_path, read_marks};
 use posture_core::triage::{Mark, Status};
@@ -373,13 +372,20 @@ fn list(cli: &Cli, ctx: &Context, gone: bool, format: MarksFormat) -> anyhow::Re
 fn export(ctx: &Context, out: Option<&PathBuf>) -> anyhow::Result<ExitCode> {
     let path = ctx.triage_path()?;
     let marks = read_marks(path).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let text = file::render(&marks);
     match out {
         Some(p) => {
-            write_atomic(p, text.as_bytes()).with_context(|| format!("writing {}", p.display()))?;
-            eprintln!("exported {} marks to {}", marks.len(), p.display());
+            let session = Session::assemble(SessionParts {
+                store: Some(Store::open(path)),
+                ..SessionParts::default()
+            });
+            let n = session
+                .export_marks(p)
+                .with_context(|| format!("writing {}", p.display()))?;
+            eprintln!("exported {n} marks to {}", p.display());
         }
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(file::render(&marks).as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
 }

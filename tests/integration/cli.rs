@@ -265,3 +265,52 @@ fn help_exists_everywhere() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("--file"));
     }
 }
+
+/// Runs posture with its output read only as far as `keep` bytes, the pipe
+/// then closed, as `| head -c N` does. Returns the exit status and stderr.
+fn closed_early(args: &[&str], env: &[(&str, &std::ffi::OsStr)], keep: usize) -> (bool, String) {
+    use std::io::Read;
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("posture"));
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = vec![0; keep];
+    out.read_exact(&mut first).unwrap();
+    drop(out);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap().success(), err)
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    // More than a pipe holds, so that the writer meets the closed pipe.
+    let (ok, err) = closed_early(&["gen", "--format", "asff", "--count", "20000"], &[], 10);
+    assert!(ok && err.is_empty(), "gen | head -c 10: {err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let triage = dir.path().join("triage.toml");
+    let fps: String = (0..3000).map(|i| format!("sh-{i:016x}\n")).collect();
+    let set = posture()
+        .env("POSTURE_TRIAGE_FILE", &triage)
+        .args(["triage", "set", "-", "--status", "acknowledged", "--note"])
+        .arg("a note that makes each record long enough to fill the pipe quickly")
+        .write_stdin(fps)
+        .output()
+        .unwrap();
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    let env = [("POSTURE_TRIAGE_FILE", triage.as_os_str())];
+    let (ok, err) = closed_early(&["triage", "list", "--format", "json"], &env, 2);
+    assert!(ok && err.is_empty(), "triage list --format json | head -1: {err}");
+}

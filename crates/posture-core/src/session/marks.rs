@@ -107,6 +107,16 @@ impl Session {
         Ok(n)
     }
 
+    /// Writes every mark to `path` in the triage file format (to share
+    /// with a teammate, who imports it). Returns how many.
+    pub fn export_marks(&self, path: &std::path::Path) -> std::io::Result<usize> {
+        let empty = Marks::new();
+        let marks = self.marks().unwrap_or(&empty);
+        let text = crate::triage::file::render(marks);
+        crate::storage::write_atomic(path, text.as_bytes())?;
+        Ok(marks.len())
+    }
+
     /// Merges marks from another triage file (newest decision wins, see
     /// `triage::file`), in one write.
     pub fn import_marks(&mut self, theirs: Marks) -> Result<MergeReport, SaveError> {
