@@ -292,7 +292,11 @@ fn write_mark(out: &mut impl Write, m: &Mark, today: time::Date) -> anyhow::Resu
     line("jira", &m.jira, out)?;
     line("title", &m.title, out)?;
     line("resource", &m.resource, out)?;
-    writeln!(out, "  by: {} at {}", SafeText::line(&m.by).display(), m.at)?;
+    if m.is_decided() {
+        writeln!(out, "  by: {} at {}", SafeText::line(&m.by).display(), m.at)?;
+    } else {
+        writeln!(out, "  by: no decision yet")?;
+    }
     Ok(())
 }
 
@@ -335,6 +339,8 @@ fn list(cli: &Cli, ctx: &Context, gone: bool, format: MarksFormat) -> anyhow::Re
                         "at": m.at,
                         "title": m.title,
                         "resource": m.resource,
+                        "exported": m.exported,
+                        "exported_at": m.exported_at,
                     })
                 })
                 .collect();

@@ -173,7 +173,11 @@ fn triage_lines(app: &App, f: &Finding, st: &Styles) -> Vec<Line<'static>> {
     out.extend(field("JIRA", text(&m.jira), st));
     out.extend(field(
         "Marked",
-        format!("by {} at {}", text(&m.by), m.at),
+        if m.is_decided() {
+            format!("by {} at {}", text(&m.by), m.at)
+        } else {
+            "no decision yet".to_string()
+        },
         st,
     ));
     if !m.note.is_empty() {

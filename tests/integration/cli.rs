@@ -309,8 +309,15 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
         .write_stdin(fps)
         .output()
         .unwrap();
-    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
     let env = [("POSTURE_TRIAGE_FILE", triage.as_os_str())];
     let (ok, err) = closed_early(&["triage", "list", "--format", "json"], &env, 2);
-    assert!(ok && err.is_empty(), "triage list --format json | head -1: {err}");
+    assert!(
+        ok && err.is_empty(),
+        "triage list --format json | head -1: {err}"
+    );
 }

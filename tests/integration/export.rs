@@ -502,3 +502,123 @@ fn tracking_sheet_has_the_review_columns_bom_and_splits() {
         assert!(!read_csv(&p).1.is_empty(), "{owner}");
     }
 }
+
+/// posture for `user` at `now` on the triage file `triage`.
+fn as_user(
+    env: &crate::common::env::TestEnv,
+    user: &str,
+    now: &str,
+    triage: &str,
+    args: &[&str],
+) -> (bool, String, String) {
+    let out = env
+        .posture()
+        .env("POSTURE_TRIAGE_FILE", env.path(triage))
+        .env("POSTURE_NOW", now)
+        .env("USER", user)
+        .args(args)
+        .output()
+        .unwrap();
+    crate::common::env::outcome(&out)
+}
+
+fn mark_json(env: &crate::common::env::TestEnv, triage: &str, fp: &str) -> Value {
+    let (ok, out, err) = as_user(
+        env,
+        "x",
+        "2026-11-24T09:00:00Z",
+        triage,
+        &["triage", "list", "--format", "json"],
+    );
+    assert!(ok, "{err}");
+    let all: Value = serde_json::from_str(&out).unwrap();
+    all.as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["fingerprint"] == fp)
+        .unwrap_or_else(|| panic!("no mark for {fp}: {out}"))
+        .clone()
+}
+
+#[test]
+fn an_export_is_not_a_decision_so_a_newer_teammate_decision_wins_the_import() {
+    let env = crate::common::env::TestEnv::new();
+    let input = fixture("export").display().to_string();
+    let fps: Vec<String> = Env::new()
+        .list(&[])
+        .iter()
+        .map(|r| r["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    let (fp, other) = (&fps[0], &fps[1]);
+    // Ana acknowledges at 07:57:17; Bo marks it a false positive at 07:57:19.
+    let (ok, _, err) = as_user(
+        &env,
+        "ana",
+        "2026-11-24T07:57:17Z",
+        "ana.toml",
+        &["triage", "set", fp, "--status", "acknowledged"],
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = as_user(
+        &env,
+        "bo",
+        "2026-11-24T07:57:19Z",
+        "bo.toml",
+        &["triage", "set", fp, other, "--status", "false-positive"],
+    );
+    assert!(ok, "{err}");
+    let before = mark_json(&env, "ana.toml", fp);
+    // Ana exports at 07:57:21: her mark records the export and nothing else.
+    let csv = env.path("out.csv").display().to_string();
+    let (ok, _, err) = as_user(
+        &env,
+        "ana",
+        "2026-11-24T07:57:21Z",
+        "ana.toml",
+        &["export", "jira", "--out", &csv, "--file", &input],
+    );
+    assert!(ok, "{err}");
+    let after = mark_json(&env, "ana.toml", fp);
+    for key in ["status", "note", "by", "at"] {
+        assert_eq!(after[key], before[key], "export changed {key}");
+    }
+    assert!(
+        after["exported_at"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2026-11-24T07:57:21"))
+    );
+    // `other` had no mark: the export's record of it holds no decision.
+    let fresh = mark_json(&env, "ana.toml", other);
+    assert_eq!(fresh["status"], "new");
+    // Ana imports Bo's marks: his newer decisions win, on both findings.
+    let (ok, _, err) = as_user(
+        &env,
+        "bo",
+        "2026-11-24T07:57:22Z",
+        "bo.toml",
+        &[
+            "triage",
+            "export",
+            "--out",
+            &env.path("bo-share.toml").display().to_string(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = as_user(
+        &env,
+        "ana",
+        "2026-11-24T07:57:23Z",
+        "ana.toml",
+        &[
+            "triage",
+            "import",
+            &env.path("bo-share.toml").display().to_string(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(mark_json(&env, "ana.toml", fp)["status"], "false-positive");
+    assert_eq!(
+        mark_json(&env, "ana.toml", other)["status"],
+        "false-positive"
+    );
+}

@@ -10,6 +10,7 @@ use crate::export::jira::{self, Item, Ticket, TicketDefaults};
 use crate::export::sheet::{self, SheetRow};
 use crate::model::{Finding, Severity};
 use crate::storage::write_atomic;
+use crate::triage::Mark;
 use crate::triage::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -142,8 +143,11 @@ impl Session {
     }
 
     /// Remembers what went out, so the next export does not create it again.
+    /// An export is not a decision: it records `exported` and `exported_at`
+    /// and never changes a mark's status, note, author or time, so that
+    /// "newest decision wins" still holds when marks are merged.
     fn record_export(&mut self, exported: &[(PathBuf, &Ticket)]) -> Option<(usize, StoreError)> {
-        let (now, user) = (self.now, self.user.clone());
+        let now = self.now;
         let store = self.store.as_mut()?;
         let by_fp: HashMap<&str, &Finding> = self
             .findings
@@ -154,10 +158,12 @@ impl Session {
         for (path, t) in exported {
             let file = path.display().to_string();
             for fp in &t.fingerprints {
-                let mut m = store.mark_or_new(fp, &user, now);
+                let mut m = match store.get(fp) {
+                    Some(m) => m.clone(),
+                    None => Mark::undecided(by_fp.get(fp.as_str()).copied()),
+                };
                 m.exported = file.clone();
                 m.exported_at = Some(now);
-                m.stamp(&user, now, by_fp.get(fp.as_str()).copied());
                 changes.push((fp.clone(), m));
             }
         }

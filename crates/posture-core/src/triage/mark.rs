@@ -71,11 +71,31 @@ impl Mark {
         }
     }
 
+    /// A mark that holds no decision yet (only, say, that the finding was
+    /// exported): no author, and the epoch as its time, so that any real
+    /// decision is newer when marks are merged.
+    pub fn undecided(finding: Option<&crate::model::Finding>) -> Mark {
+        let mut m = Mark::new(Status::New, "", Timestamp::from_unix(0));
+        m.describe(finding);
+        m
+    }
+
+    /// Whether anyone has decided anything on this finding.
+    pub fn is_decided(&self) -> bool {
+        !self.by.is_empty()
+    }
+
     /// Records who changed the mark and when, and what the finding was (kept
     /// for the "gone" view) when it is loaded.
     pub fn stamp(&mut self, by: &str, at: Timestamp, finding: Option<&crate::model::Finding>) {
         self.by = by.to_string();
         self.at = at;
+        self.describe(finding);
+    }
+
+    /// Keeps what the finding was (title, resource, control key), for the
+    /// "gone" view and for carrying the mark to a consolidated finding.
+    fn describe(&mut self, finding: Option<&crate::model::Finding>) {
         if let Some(f) = finding {
             self.title = f.title.original().to_string();
             self.resource = f.resource.original().to_string();
