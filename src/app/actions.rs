@@ -170,7 +170,7 @@ pub fn apply(app: &mut App, action: Action) -> Vec<Effect> {
                 .map_or(0, |i| (i + 1) % STATUS_FILTERS.len());
             set_status_filter(app, STATUS_FILTERS[next].to_vec());
         }
-        Action::ExportJira => return super::export::export_jira(app),
+        Action::ExportJira => super::export::export_jira(app),
         Action::ShowGone => app.modal = Some(Modal::Gone(Scroll::default())),
         Action::SyncSecurityHub => super::sync::ask(app),
         Action::ToggleNewOnly => toggle_new_only(app),

@@ -92,6 +92,7 @@ pub enum Effect {
         findings: Vec<usize>,
         by_rule: bool,
         out: PathBuf,
+        split: Option<usize>,
     },
     /// Carry marks to Security Hub's consolidated control findings.
     CarryMarks,

@@ -1,35 +1,61 @@
 //! `E`: the picked findings (or everything shown) as JIRA-ready CSV, written
-//! beside the importer configuration, and remembered as exported. The
-//! writing is an effect; its answer comes back as [`Event::Exported`].
+//! beside the importer configuration, and remembered as exported. It says
+//! what it would write (tickets, file, split) and asks first; the writing is
+//! an effect, whose answer comes back as [`Event::Exported`].
 //!
 //! [`Event::Exported`]: super::effect::Event::Exported
 
 use std::path::Path;
 
+use posture_core::config::keymap::Action;
 use posture_core::export::jira;
 use posture_core::model::SafeText;
 use posture_core::session::export::JiraExported;
 
 use super::effect::Effect;
+use super::modal::{ExportPlan, Modal};
 use super::state::App;
 
-pub fn export_jira(app: &mut App) -> Vec<Effect> {
+pub fn export_jira(app: &mut App) {
     let idx: Vec<usize> = if app.picked.is_empty() {
         app.view.shown.clone()
     } else {
         app.picked.iter().copied().collect()
     };
     // Same rule as `posture export jira`: no second ticket for what has one.
-    if idx.iter().all(|&i| app.session.already_handled(i)) {
+    let findings: Vec<usize> = idx
+        .into_iter()
+        .filter(|&i| !app.session.already_handled(i))
+        .collect();
+    if findings.is_empty() {
         app.status =
             Some("nothing to export: every finding here has a ticket or a decision".into());
+        return;
+    }
+    let by_rule = app.view.grouped && !app.view.by_owner;
+    let tickets = app.session.tickets(&findings, by_rule, "Task").len();
+    let stamp = app.session.now.to_rfc3339().replace([':', '-'], "");
+    app.modal = Some(Modal::ConfirmExport(ExportPlan {
+        findings,
+        by_rule,
+        tickets,
+        out: app.export_dir.join(format!("posture-jira-{stamp}.csv")),
+        // Jira's importer takes this many rows unless one is an admin.
+        split: (tickets > jira::IMPORTER_ROW_LIMIT).then_some(jira::IMPORTER_ROW_LIMIT),
+    }));
+}
+
+/// The answer to the question: only a yes writes.
+pub fn answer(app: &mut App, plan: ExportPlan, action: Option<Action>) -> Vec<Effect> {
+    if action != Some(Action::Confirm) {
+        app.status = Some("export cancelled: nothing written".into());
         return Vec::new();
     }
-    let stamp = app.session.now.to_rfc3339().replace([':', '-'], "");
     vec![Effect::ExportJira {
-        findings: idx,
-        by_rule: app.view.grouped && !app.view.by_owner,
-        out: app.export_dir.join(format!("posture-jira-{stamp}.csv")),
+        findings: plan.findings,
+        by_rule: plan.by_rule,
+        out: plan.out,
+        split: plan.split,
     }]
 }
 
@@ -45,17 +71,19 @@ pub fn exported(app: &mut App, path: &Path, result: Result<JiraExported, String>
             return;
         }
     };
+    let files: Vec<String> = done
+        .files
+        .iter()
+        .map(|f| f.csv.display().to_string())
+        .collect();
     let mut note = format!(
         "exported {} ticket{} to {}",
         done.tickets,
         if done.tickets == 1 { "" } else { "s" },
-        path.display()
+        files.join(", ")
     );
     if let Some((_, e)) = &done.not_recorded {
         note.push_str(&format!(" — but not marked exported: {e}"));
-    }
-    if done.tickets > jira::IMPORTER_ROW_LIMIT {
-        note.push_str(" (over 250 rows: use `posture export jira --split 250`)");
     }
     app.picked.clear();
     app.view.facts_changed();

@@ -56,11 +56,33 @@ pub enum Modal {
     Gone(Scroll),
     /// Sending these triage marks to Security Hub: yes or no.
     ConfirmSync(Vec<Batch>),
+    /// Writing these JIRA tickets: yes or no.
+    ConfirmExport(ExportPlan),
     /// The weekly review screen.
     Review {
         review: Box<Review>,
         scroll: Scroll,
     },
+}
+
+/// What `E` would write, shown before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportPlan {
+    /// The findings to ticket (those without a ticket or a decision).
+    pub findings: Vec<usize>,
+    pub by_rule: bool,
+    pub tickets: usize,
+    pub out: std::path::PathBuf,
+    /// Files of at most this many tickets (Jira's importer takes 250).
+    pub split: Option<usize>,
+}
+
+impl ExportPlan {
+    /// The files it writes: FILE.csv, or FILE-1.csv … FILE-K.csv.
+    pub fn files(&self) -> usize {
+        self.split
+            .map_or(1, |n| self.tickets.div_ceil(n.max(1)).max(1))
+    }
 }
 
 /// Which popup is open, without its data: for drawing and tests.
@@ -77,6 +99,7 @@ pub enum Mode {
     RiskExpiry,
     Gone,
     ConfirmSync,
+    ConfirmExport,
     Review,
 }
 
@@ -95,6 +118,7 @@ impl Modal {
             },
             Modal::Gone(_) => Mode::Gone,
             Modal::ConfirmSync(_) => Mode::ConfirmSync,
+            Modal::ConfirmExport(_) => Mode::ConfirmExport,
             Modal::Review { .. } => Mode::Review,
         }
     }
@@ -105,7 +129,7 @@ impl Modal {
             Modal::Help(_) | Modal::Gone(_) | Modal::Review { .. } => Context::Popup,
             Modal::Filter | Modal::Command(_) | Modal::Prompt(_) => Context::Input,
             Modal::StatusPicker => Context::Picker,
-            Modal::ConfirmSync(_) => Context::Confirm,
+            Modal::ConfirmSync(_) | Modal::ConfirmExport(_) => Context::Confirm,
         }
     }
 }

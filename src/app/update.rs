@@ -107,6 +107,7 @@ pub fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
             }
         },
         Some(Modal::ConfirmSync(batches)) => sync::answer(app, batches, action),
+        Some(Modal::ConfirmExport(plan)) => export::answer(app, plan, action),
         Some(Modal::Filter) => {
             on_filter_key(app, key, action);
             Vec::new()

@@ -67,6 +67,7 @@ impl Runner {
                 findings,
                 by_rule,
                 out,
+                split,
             } => {
                 let request = JiraRequest {
                     findings: &findings,
@@ -74,7 +75,7 @@ impl Runner {
                     by_rule,
                     issue_type: "Task",
                     out: &out,
-                    split: None,
+                    split,
                 };
                 let result = app.session.export_jira(&request).map_err(|e| e.to_string());
                 Some(Event::Exported { path: out, result })

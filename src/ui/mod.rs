@@ -67,6 +67,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
         }
         Mode::Gone => triage::draw_gone(frame, area, app, &st),
         Mode::ConfirmSync => triage::draw_confirm_sync(frame, area, app, &st),
+        Mode::ConfirmExport => triage::draw_confirm_export(frame, area, app, &st),
         Mode::Review => review::draw(frame, area, app, &st),
         Mode::Normal | Mode::Filter | Mode::Command => {}
     }

@@ -129,19 +129,65 @@ pub fn draw_confirm_sync(frame: &mut Frame, area: Rect, app: &App, st: &Styles) 
         ));
     }
     lines.push(Line::raw(""));
-    let yes: Vec<String> = app
-        .keymap
-        .keys_in(Context::Confirm, Action::Confirm)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
     lines.push(Line::styled(
-        format!("{} sends · any other key cancels", yes.join(" / ")),
+        format!("{} sends · any other key cancels", confirm_keys(app)),
         st.accent(),
     ));
     let height = lines.len() as u16 + 2;
     let title = " sync to Security Hub ".to_string();
     show_popup(frame, centered(area, 70, height), title, lines, st);
+}
+
+/// `E`'s question: how many tickets, which file or files, and that a no
+/// writes nothing.
+pub fn draw_confirm_export(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    let Some(crate::app::Modal::ConfirmExport(plan)) = &app.modal else {
+        return;
+    };
+    let file = plan.out.display().to_string();
+    let mut lines = vec![Line::raw(format!(
+        "Write {} JIRA ticket{} for {} finding{}?",
+        plan.tickets,
+        if plan.tickets == 1 { "" } else { "s" },
+        plan.findings.len(),
+        if plan.findings.len() == 1 { "" } else { "s" },
+    ))];
+    match plan.split {
+        Some(n) if plan.files() > 1 => {
+            let stem = file.strip_suffix(".csv").unwrap_or(&file);
+            lines.push(Line::styled(
+                format!(
+                    "  {} files of at most {n}: {stem}-1.csv … -{}.csv",
+                    plan.files(),
+                    plan.files()
+                ),
+                st.muted(),
+            ));
+        }
+        _ => lines.push(Line::styled(format!("  to {file}"), st.muted())),
+    }
+    lines.push(Line::styled(
+        "  with the importer configuration beside each; the findings are remembered as exported",
+        st.muted(),
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!("{} writes · any other key cancels", confirm_keys(app)),
+        st.accent(),
+    ));
+    let height = lines.len() as u16 + 4;
+    let title = " export to JIRA ".to_string();
+    show_popup(frame, centered(area, 96, height), title, lines, st);
+}
+
+fn confirm_keys(app: &App) -> String {
+    let keys: Vec<String> = app
+        .keymap
+        .keys_in(Context::Confirm, Action::Confirm)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    keys.join(" / ")
 }
 
 pub fn draw_gone(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {

@@ -254,3 +254,53 @@ fn statuses_picker_and_detail_render() {
     let text = format!("{:?}", t.backend());
     assert!(text.contains("accepted-risk") && text.contains("false-positive"));
 }
+
+#[test]
+fn export_says_what_it_will_write_and_a_no_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let triage = dir.path().join("triage.toml");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut app = app_with(demo_findings(), &triage);
+    app.export_dir = out.clone();
+    let written = || std::fs::read_dir(&out).unwrap().count();
+
+    typed(&mut app, "E");
+    assert_eq!(app.mode(), Mode::ConfirmExport);
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("Write 317 JIRA tickets for 317 findings"), "{text}");
+    assert!(text.contains("2 files of at most 250"), "{text}");
+    assert_eq!(written(), 0, "asking wrote a file");
+    typed(&mut app, "n");
+    assert_eq!(app.mode(), Mode::Normal);
+    assert_eq!(written(), 0, "a no wrote a file");
+    assert!(!triage.exists(), "a no recorded an export");
+    assert!(app.status.as_deref().unwrap_or("").contains("nothing written"));
+
+    // A yes writes what it said: two CSVs of at most 250 rows, each with
+    // its importer configuration, and remembers every finding as exported.
+    typed(&mut app, "E");
+    typed(&mut app, "y");
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(names[0].ends_with("-1.csv") && names[2].ends_with("-2.csv"), "{names:?}");
+    let marks = read_marks(&triage).unwrap();
+    assert_eq!(marks.len(), 317);
+    assert!(marks.values().all(|m| m.exported_at.is_some() && !m.is_decided()));
+    // Nothing is left to export: a second E says so and asks nothing.
+    typed(&mut app, "E");
+    assert_eq!(app.mode(), Mode::Normal);
+}
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| {
+        posture::ui::draw(f, app);
+    })
+    .unwrap();
+    format!("{:?}", t.backend())
+}
