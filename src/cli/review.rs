@@ -25,6 +25,9 @@ pub enum SnapshotCommand {
         /// Write here instead of the snapshots directory.
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
+        /// Replace a snapshot of the same name (otherwise it is kept and nothing is written).
+        #[arg(long)]
+        force: bool,
     },
     /// The saved snapshots, oldest first.
     List {
@@ -55,13 +58,20 @@ fn snapshot_dir(ctx: &Context) -> Result<PathBuf, snapshots::SnapshotError> {
 pub fn snapshot(cli: &Cli, cmd: &SnapshotCommand) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli)?;
     match cmd {
-        SnapshotCommand::Save { name, out } => {
+        SnapshotCommand::Save { name, out, force } => {
             let p = open_session(cli, &ctx, WithHistory::No)?;
             let name = name.clone().unwrap_or_else(|| p.now.date());
             let path = match out {
                 Some(o) => o.clone(),
                 None => snapshot_dir(&ctx)?.join(snapshots::file_name(&name)),
             };
+            if path.exists() && !force {
+                anyhow::bail!(
+                    "a snapshot is saved at {} already: kept, nothing written \
+                     (--name NAME saves another one, --force replaces it)",
+                    path.display()
+                );
+            }
             let file = p
                 .save_snapshot(&name, &path)
                 .with_context(|| format!("writing {}", path.display()))?;

@@ -268,14 +268,22 @@ fn export_says_what_it_will_write_and_a_no_writes_nothing() {
     typed(&mut app, "E");
     assert_eq!(app.mode(), Mode::ConfirmExport);
     let text = screen(&mut app, 120, 30);
-    assert!(text.contains("Write 317 JIRA tickets for 317 findings"), "{text}");
+    assert!(
+        text.contains("Write 317 JIRA tickets for 317 findings"),
+        "{text}"
+    );
     assert!(text.contains("2 files of at most 250"), "{text}");
     assert_eq!(written(), 0, "asking wrote a file");
     typed(&mut app, "n");
     assert_eq!(app.mode(), Mode::Normal);
     assert_eq!(written(), 0, "a no wrote a file");
     assert!(!triage.exists(), "a no recorded an export");
-    assert!(app.status.as_deref().unwrap_or("").contains("nothing written"));
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("nothing written")
+    );
 
     // A yes writes what it said: two CSVs of at most 250 rows, each with
     // its importer configuration, and remembers every finding as exported.
@@ -287,10 +295,17 @@ fn export_says_what_it_will_write_and_a_no_writes_nothing() {
         .collect();
     names.sort();
     assert_eq!(names.len(), 4, "{names:?}");
-    assert!(names[0].ends_with("-1.csv") && names[2].ends_with("-2.csv"), "{names:?}");
+    assert!(
+        names[0].ends_with("-1.csv") && names[2].ends_with("-2.csv"),
+        "{names:?}"
+    );
     let marks = read_marks(&triage).unwrap();
     assert_eq!(marks.len(), 317);
-    assert!(marks.values().all(|m| m.exported_at.is_some() && !m.is_decided()));
+    assert!(
+        marks
+            .values()
+            .all(|m| m.exported_at.is_some() && !m.is_decided())
+    );
     // Nothing is left to export: a second E says so and asks nothing.
     typed(&mut app, "E");
     assert_eq!(app.mode(), Mode::Normal);

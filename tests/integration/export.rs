@@ -622,3 +622,57 @@ fn an_export_is_not_a_decision_so_a_newer_teammate_decision_wins_the_import() {
         "false-positive"
     );
 }
+
+#[test]
+fn a_split_sheet_gives_every_account_its_own_file() {
+    let env = crate::common::env::TestEnv::new();
+    let record = |account: &str, id: &str| {
+        serde_json::json!({
+            "SchemaVersion": "2018-10-08", "Id": id, "ProductArn": "arn:p",
+            "AwsAccountId": account, "Region": "eu-west-1", "Title": format!("t {id}"),
+            "Severity": {"Label": "HIGH"}, "Workflow": {"Status": "NEW"},
+            "RecordState": "ACTIVE", "Resources": [{"Id": format!("r-{id}")}]
+        })
+    };
+    let accounts = ["a/b", "a_b", "a:b", "a*b", "a/b"];
+    let findings: Vec<Value> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| record(a, &format!("f-{i}")))
+        .collect();
+    let input = env.path("findings.json");
+    std::fs::write(
+        &input,
+        serde_json::json!({ "Findings": findings }).to_string(),
+    )
+    .unwrap();
+    let out = env.path("sheets/sheet.csv");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let run = env
+        .posture()
+        .env("POSTURE_TRIAGE_FILE", env.path("triage.toml"))
+        .args([
+            "export",
+            "sheet",
+            "--split-by",
+            "account",
+            "--no-bom",
+            "--out",
+        ])
+        .arg(&out)
+        .arg("--file")
+        .arg(&input)
+        .output()
+        .unwrap();
+    let (ok, _, err) = crate::common::env::outcome(&run);
+    assert!(ok, "{err}");
+    let mut rows = 0;
+    let mut files = 0;
+    for e in std::fs::read_dir(out.parent().unwrap()).unwrap() {
+        let (_, data) = read_csv(&e.unwrap().path());
+        rows += data.len();
+        files += 1;
+    }
+    assert_eq!(files, 4, "{err}");
+    assert_eq!(rows, 5, "every row is in a file");
+}

@@ -239,3 +239,44 @@ fn review_markdown_is_meeting_ready_and_inert() {
     );
     assert!(md.contains("HYPERLINK\\("), "{md}");
 }
+
+#[test]
+fn snapshot_names_never_share_a_file_and_nothing_saved_is_overwritten() {
+    let env = Env::new();
+    let save = |args: &[&str]| {
+        let out = env
+            .posture()
+            .args(["snapshot", "save"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let dir = env.dir().join("data/posture/snapshots");
+    let files = || std::fs::read_dir(&dir).map_or(0, |d| d.count());
+    for name in ["", ".", "..", "snapshot"] {
+        let (ok, err) = save(&["--name", name]);
+        assert!(ok, "{name:?}: {err}");
+    }
+    assert_eq!(files(), 4, "four names, four files");
+    // The same day twice: the first is kept and the second says so.
+    let (ok, _) = save(&[]);
+    assert!(ok);
+    let first = std::fs::read(dir.join("2026-11-24.json")).unwrap();
+    let later = env
+        .posture()
+        .env("POSTURE_NOW", "2026-11-24T17:00:00Z")
+        .args(["snapshot", "save"])
+        .output()
+        .unwrap();
+    assert!(!later.status.success());
+    let err = String::from_utf8_lossy(&later.stderr);
+    assert!(err.contains("--force") && err.contains("kept"), "{err}");
+    assert_eq!(std::fs::read(dir.join("2026-11-24.json")).unwrap(), first);
+    // --force replaces it.
+    let (ok, err) = save(&["--force"]);
+    assert!(ok, "{err}");
+}

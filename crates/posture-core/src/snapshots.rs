@@ -75,9 +75,13 @@ pub fn dir(data_dir: Option<&Path>) -> Result<PathBuf, SnapshotError> {
         .ok_or(SnapshotError::NoHome)
 }
 
-/// A file name from a snapshot name: nothing that could leave the directory.
+/// A file name from a snapshot name: nothing that could leave the
+/// directory, and distinct names never share a file.
 pub fn file_name(name: &str) -> String {
-    format!("{}.json", crate::text::file_component(name, "snapshot"))
+    format!(
+        "{}.json",
+        crate::text::distinct_file_component(name, "snapshot")
+    )
 }
 
 pub fn read_header(path: &Path) -> Result<Saved, SnapshotError> {

@@ -25,6 +25,20 @@ pub fn file_component(s: &str, fallback: &str) -> String {
     }
 }
 
+/// [`file_component`], made distinct: when cleaning changed the name, a
+/// short hash of the original follows it, so that `a/b`, `a_b`, `a:b` and
+/// `a*b` (or `.`, `..` and the empty name) never share a file.
+pub fn distinct_file_component(s: &str, fallback: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let clean = file_component(s, fallback);
+    if clean == s {
+        return clean;
+    }
+    let digest = Sha256::digest(s.as_bytes());
+    let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{clean}-{short}")
+}
+
 /// Pads or truncates `s` to exactly `width` columns, marking a cut with `…`.
 pub fn fit(s: &str, width: usize) -> String {
     let mut out = String::with_capacity(width + 4);
@@ -79,7 +93,21 @@ pub fn keep_tail(s: &str, width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::fit;
+    use super::{distinct_file_component, fit};
+
+    #[test]
+    fn names_that_clean_alike_get_distinct_files() {
+        let names = ["a/b", "a_b", "a:b", "a*b", "", ".", "..", "snapshot"];
+        let files: std::collections::BTreeSet<String> = names
+            .iter()
+            .map(|n| distinct_file_component(n, "snapshot"))
+            .collect();
+        assert_eq!(files.len(), names.len(), "{files:?}");
+        assert_eq!(distinct_file_component("prod-eu", "x"), "prod-eu");
+        for f in &files {
+            assert!(f != "." && f != ".." && !f.contains('/'), "{f}");
+        }
+    }
 
     #[test]
     fn fits_to_width() {

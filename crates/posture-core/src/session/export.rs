@@ -207,7 +207,7 @@ impl Session {
                     .map_or_else(|| "sheet".into(), |s| s.to_string_lossy().into_owned());
                 out.with_file_name(format!(
                     "{stem}-{}.csv",
-                    crate::text::file_component(&key, "none")
+                    crate::text::distinct_file_component(&key, "none")
                 ))
             };
             let rows: Vec<SheetRow> = members
