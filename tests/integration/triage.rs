@@ -573,3 +573,47 @@ fn a_full_disk_or_a_refused_directory_keeps_the_old_file_and_says_so() {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 }
+
+#[test]
+fn a_mark_keeps_an_excerpt_of_a_huge_title_not_all_of_it() {
+    let env = Env::new();
+    let title = "T".repeat(10 << 20);
+    let record = serde_json::json!({
+        "SchemaVersion": "2018-10-08", "Id": "huge-1", "ProductArn": "arn:p",
+        "AwsAccountId": "111122223333", "Region": "eu-west-1", "Title": title,
+        "Severity": {"Label": "HIGH"}, "Workflow": {"Status": "NEW"},
+        "RecordState": "ACTIVE", "Resources": [{"Id": "r".repeat(1 << 20)}]
+    });
+    let input = env.path("huge.json");
+    std::fs::write(
+        &input,
+        serde_json::json!({ "Findings": [record] }).to_string(),
+    )
+    .unwrap();
+    let input = input.display().to_string();
+    let (ok, out, err) = env.run(DAY1, &["list", "--format", "json", "--file", &input]);
+    assert!(ok, "{err}");
+    let listed: Value = serde_json::from_str(&out).unwrap();
+    let fp = listed[0]["fingerprint"].as_str().unwrap().to_string();
+    let (ok, _, err) = env.run(
+        DAY1,
+        &[
+            "triage",
+            "set",
+            &fp,
+            "--status",
+            "acknowledged",
+            "--file",
+            &input,
+        ],
+    );
+    assert!(ok, "{err}");
+    let size = std::fs::metadata(env.triage_file()).unwrap().len();
+    assert!(size < 8 << 10, "triage.toml is {size} bytes");
+    let m = &read_marks(&env.triage_file()).unwrap()[&fp];
+    assert!(
+        m.title.starts_with("TTTT") && m.title.ends_with('…'),
+        "{}",
+        m.title.len()
+    );
+}

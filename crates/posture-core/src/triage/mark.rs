@@ -97,8 +97,8 @@ impl Mark {
     /// "gone" view and for carrying the mark to a consolidated finding.
     fn describe(&mut self, finding: Option<&crate::model::Finding>) {
         if let Some(f) = finding {
-            self.title = f.title.original().to_string();
-            self.resource = f.resource.original().to_string();
+            self.title = excerpt(f.title.original());
+            self.resource = excerpt(f.resource.original());
             if let Some(key) = super::carry::control_key(f) {
                 self.control = key;
             }
@@ -142,6 +142,18 @@ impl Mark {
             && self.reason == other.reason
             && self.expires == other.expires
             && self.jira == other.jira
+    }
+}
+
+/// How much of a finding's title or resource a mark keeps: enough to say
+/// what it was about, never a 10 MB title copied into the triage file.
+pub const EXCERPT_CHARS: usize = 300;
+
+/// The first [`EXCERPT_CHARS`] characters, `…` where it was cut.
+pub fn excerpt(s: &str) -> String {
+    match s.char_indices().nth(EXCERPT_CHARS) {
+        None => s.to_string(),
+        Some((cut, _)) => format!("{}…", &s[..cut]),
     }
 }
 
