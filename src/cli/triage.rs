@@ -84,6 +84,10 @@ pub struct SetArgs {
     /// JIRA issue key (e.g. SEC-123); an empty string clears it.
     #[arg(long, value_name = "KEY")]
     pub jira: Option<String>,
+    /// Mark fingerprints posture has never seen (not in the inputs, the live
+    /// cache, the saved snapshots or the triage file), e.g. from another tool.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(cli: &Cli, cmd: &TriageCommand) -> anyhow::Result<ExitCode> {
@@ -107,6 +111,33 @@ pub fn run(cli: &Cli, cmd: &TriageCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Of `fps`, those posture has never seen.
+fn unknown_fingerprints<'a>(
+    cli: &Cli,
+    ctx: &Context,
+    loaded: &[Finding],
+    fps: &'a [String],
+) -> Vec<&'a String> {
+    let mut known: HashSet<String> = loaded.iter().map(|f| f.fingerprint.to_string()).collect();
+    let missing = |known: &HashSet<String>| fps.iter().filter(|fp| !known.contains(*fp)).count();
+    if missing(&known) > 0
+        && let Ok(store) = ctx.open_store()
+    {
+        known.extend(store.marks().keys().cloned());
+    }
+    if missing(&known) > 0
+        && let Some(dir) = &cli.inputs.live.cache_dir
+    {
+        known.extend(posture_live::cache::fingerprints(dir));
+    }
+    if missing(&known) > 0
+        && let Ok(dir) = posture_core::snapshots::dir(ctx.paths.data_dir.as_deref())
+    {
+        known.extend(posture_core::snapshots::fingerprints(&dir));
+    }
+    fps.iter().filter(|fp| !known.contains(*fp)).collect()
 }
 
 fn open_writable(ctx: &Context) -> anyhow::Result<Store> {
@@ -169,16 +200,28 @@ fn set(cli: &Cli, ctx: &Context, args: &SetArgs) -> anyhow::Result<ExitCode> {
     {
         bail!(posture_core::triage::MarkError::ExpiryInPast(d));
     }
-    // Inputs, when given, name what was marked (kept for the "gone" view).
-    let known: Vec<Finding> = if cli.inputs.files.is_empty() {
-        Vec::new()
-    } else {
-        load_findings(&cli.inputs).0
-    };
-    if !cli.inputs.files.is_empty() {
-        let present: HashSet<&str> = known.iter().map(|f| f.fingerprint.as_str()).collect();
-        for fp in fps.iter().filter(|fp| !present.contains(fp.as_str())) {
-            eprintln!("posture: warning: {fp} is not in the loaded inputs; marking it anyway");
+    // The inputs name what was marked (kept for the "gone" view); they, the
+    // live cache, the snapshots and the marks say which fingerprints exist.
+    let known = load_findings(&cli.inputs).0;
+    if !args.force {
+        let unknown = unknown_fingerprints(cli, ctx, &known, &fps);
+        if !unknown.is_empty() {
+            for fp in unknown.iter().take(5) {
+                eprintln!(
+                    "posture: not marked: {} is not among the loaded findings, the live cache, \
+                     the saved snapshots or the triage file (a typo?)",
+                    SafeText::line(fp).display()
+                );
+            }
+            eprintln!(
+                "posture: {} unknown fingerprint{}: nothing marked; pass --file for the inputs \
+                 that hold {}, or --force to mark {} anyway",
+                unknown.len(),
+                if unknown.len() == 1 { "" } else { "s" },
+                if unknown.len() == 1 { "it" } else { "them" },
+                if unknown.len() == 1 { "it" } else { "them" },
+            );
+            return Ok(ExitCode::from(super::EXIT_INPUT_ERROR));
         }
     }
     let store = open_writable(ctx)?;

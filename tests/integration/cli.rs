@@ -304,7 +304,15 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
     let fps: String = (0..3000).map(|i| format!("sh-{i:016x}\n")).collect();
     let set = posture()
         .env("POSTURE_TRIAGE_FILE", &triage)
-        .args(["triage", "set", "-", "--status", "acknowledged", "--note"])
+        .args([
+            "triage",
+            "set",
+            "-",
+            "--force",
+            "--status",
+            "acknowledged",
+            "--note",
+        ])
         .arg("a note that makes each record long enough to fill the pipe quickly")
         .write_stdin(fps)
         .output()

@@ -439,6 +439,8 @@ fn tracking_sheet_has_the_review_columns_bom_and_splits() {
         "rotating",
         "--jira",
         "SEC-7",
+        "--file",
+        &input,
     ]);
     std::fs::write(
         env.path("config.toml"),
@@ -556,7 +558,15 @@ fn an_export_is_not_a_decision_so_a_newer_teammate_decision_wins_the_import() {
         "ana",
         "2026-11-24T07:57:17Z",
         "ana.toml",
-        &["triage", "set", fp, "--status", "acknowledged"],
+        &[
+            "triage",
+            "set",
+            fp,
+            "--status",
+            "acknowledged",
+            "--file",
+            &input,
+        ],
     );
     assert!(ok, "{err}");
     let (ok, _, err) = as_user(
@@ -564,7 +574,16 @@ fn an_export_is_not_a_decision_so_a_newer_teammate_decision_wins_the_import() {
         "bo",
         "2026-11-24T07:57:19Z",
         "bo.toml",
-        &["triage", "set", fp, other, "--status", "false-positive"],
+        &[
+            "triage",
+            "set",
+            fp,
+            other,
+            "--status",
+            "false-positive",
+            "--file",
+            &input,
+        ],
     );
     assert!(ok, "{err}");
     let before = mark_json(&env, "ana.toml", fp);

@@ -43,8 +43,15 @@ impl Env {
         c
     }
 
+    /// `triage set` marks the fixture's findings: as a user does, it names
+    /// the inputs they come from (posture refuses fingerprints it never saw).
     fn run(&self, now: &str, args: &[&str]) -> (bool, String, String) {
-        crate::common::env::outcome(&self.posture(now).args(args).output().unwrap())
+        let mut c = self.posture(now);
+        c.args(args);
+        if args.starts_with(&["triage", "set"]) && !args.contains(&"--file") {
+            c.arg("--file").arg(fixture("securityhub"));
+        }
+        crate::common::env::outcome(&c.output().unwrap())
     }
 
     fn list(&self, now: &str, extra: &[&str]) -> Vec<Value> {
@@ -311,6 +318,7 @@ fn gone_marks_are_kept_and_listed() {
             "sh-00000000000000000000",
             "--status",
             "resolved",
+            "--force",
         ],
     );
     let sh = fixture("securityhub").display().to_string();
@@ -337,7 +345,8 @@ fn fingerprints_from_stdin_and_bad_input_are_refused() {
     let fps = fingerprints(&env);
     let out = env
         .posture(DAY1)
-        .args(["triage", "set", "-", "--status", "ack"])
+        .args(["triage", "set", "-", "--status", "ack", "--file"])
+        .arg(fixture("securityhub"))
         .write_stdin(format!("{}\n{}\n", fps[0], fps[1]))
         .output()
         .unwrap();
@@ -524,6 +533,8 @@ fn a_full_disk_or_a_refused_directory_keeps_the_old_file_and_says_so() {
             .args([
                 "triage", "set", &fps[1], "--status", "resolved", "--note", "lost?",
             ])
+            .arg("--file")
+            .arg(fixture("securityhub"))
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -616,4 +627,50 @@ fn a_mark_keeps_an_excerpt_of_a_huge_title_not_all_of_it() {
         "{}",
         m.title.len()
     );
+}
+
+#[test]
+fn a_fingerprint_posture_never_saw_is_refused_unless_forced() {
+    let env = Env::new();
+    // Nothing loaded has it: refused with exit 2, nothing written.
+    let out = env
+        .posture(DAY1)
+        .args(["triage", "set", "nope-fp", "--status", "false-positive"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("nope-fp") && err.contains("--force"), "{err}");
+    assert!(!env.triage_file().exists(), "a refused mark was written");
+    // A fingerprint from a saved snapshot is known without its input.
+    let fps = fingerprints(&env);
+    let sh = fixture("securityhub").display().to_string();
+    let (ok, _, err) = env.run(DAY1, &["snapshot", "save", "--name", "w1", "--file", &sh]);
+    assert!(ok, "{err}");
+    let out = env
+        .posture(DAY1)
+        .args(["triage", "set", &fps[0], "--status", "acknowledged"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // --force marks what posture never saw (a fingerprint from elsewhere).
+    let out = env
+        .posture(DAY1)
+        .args([
+            "triage",
+            "set",
+            "nope-fp",
+            "--status",
+            "false-positive",
+            "--force",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let marks = read_marks(&env.triage_file()).unwrap();
+    assert_eq!(marks.len(), 2);
 }

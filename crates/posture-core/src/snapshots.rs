@@ -144,6 +144,22 @@ pub fn list(dir: &Path) -> (Vec<Saved>, Vec<SnapshotError>) {
     (saved, skipped)
 }
 
+/// Every fingerprint in the saved snapshots (read from their headers; an
+/// unreadable snapshot adds none).
+pub fn fingerprints(dir: &Path) -> std::collections::HashSet<String> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Default::default();
+    };
+    rd.filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter_map(|p| std::fs::read(&p).ok())
+        .filter_map(|bytes| serde_json::from_slice::<Header>(&bytes).ok())
+        .flat_map(|h| h.findings.into_iter().map(|r| r.fingerprint))
+        .filter(|fp| !fp.is_empty())
+        .collect()
+}
+
 /// A snapshot's findings; any problem in the file is an error.
 pub fn findings(path: &Path) -> Result<Vec<Finding>, SnapshotError> {
     let mut loaded = crate::sources::load_file(path);

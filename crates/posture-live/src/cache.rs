@@ -111,6 +111,37 @@ pub fn save(path: &Path, file: &CacheFile) -> Result<(), CacheError> {
     posture_core::storage::write_atomic(path, &bytes).map_err(write_err)
 }
 
+/// Every fingerprint in the cached pulls below `dir` (an unreadable cache
+/// file adds none). Kubernetes records are tagged with their cluster, as
+/// the live source tags them.
+pub fn fingerprints(dir: &Path) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    // api/account/region.scope.json: three levels.
+    let mut dirs = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = dirs.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() && depth < 2 {
+                dirs.push((p, depth + 1));
+            } else if p.extension().is_some_and(|x| x == "json")
+                && let Ok(Some(file)) = load(&p)
+            {
+                let cluster = (file.api == "kube").then_some(file.account.as_str());
+                let loaded = posture_core::sources::parse_values_in(
+                    &p,
+                    file.records.iter().cloned(),
+                    cluster,
+                );
+                out.extend(loaded.findings.iter().map(|f| f.fingerprint.to_string()));
+            }
+        }
+    }
+    out
+}
+
 /// What identifies a record across pulls: (ProductArn, Id) for ASFF, the
 /// finding uid (with its product) for OCSF.
 pub fn record_key(v: &Value) -> Option<String> {
