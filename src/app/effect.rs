@@ -45,7 +45,6 @@ pub enum Event {
         path: PathBuf,
         result: Result<JiraExported, String>,
     },
-    Carried(Option<String>),
     SyncStarted(Result<usize, String>),
     SyncDone(Report),
     ThemeLoaded(Result<Theme, String>),
@@ -94,8 +93,6 @@ pub enum Effect {
         out: PathBuf,
         split: Option<usize>,
     },
-    /// Carry marks to Security Hub's consolidated control findings.
-    CarryMarks,
     /// Send these updates to Security Hub in the background.
     StartSync(Vec<Batch>),
     LoadTheme(String),

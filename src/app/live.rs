@@ -20,8 +20,7 @@ use posture_core::session::LiveEvent as Event;
 impl App {
     /// What live sources sent since the last frame: one rebuild of routes,
     /// facts and view however many pages arrived. Once every source is in,
-    /// marks follow Security Hub's consolidated control findings (an effect:
-    /// it writes the triage file).
+    /// marks follow Security Hub's consolidated control findings.
     pub fn on_live_batch(&mut self, events: Vec<Event>) -> Vec<Effect> {
         let mut changed = false;
         let mut finished = false;
@@ -33,10 +32,9 @@ impl App {
             self.after_live();
         }
         if finished {
-            vec![Effect::CarryMarks]
-        } else {
-            Vec::new()
+            self.carry_marks();
         }
+        Vec::new()
     }
 
     /// Applies one event; true when the findings changed (then call
@@ -51,6 +49,21 @@ impl App {
             self.status = Some(w);
         }
         change.findings
+    }
+
+    /// Marks carried to consolidated control findings show at once and are
+    /// saved with the user's next triage change (nothing is written here).
+    fn carry_marks(&mut self) {
+        let n = self.session.carry_marks();
+        if n > 0 {
+            self.view.facts_changed();
+            self.refresh_view();
+            self.status = Some(format!(
+                "{n} triage mark{} follow Security Hub's consolidated control findings \
+                 (saved with your next triage change)",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
     }
 
     /// What to keep across a change of the findings: the finding under the

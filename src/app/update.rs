@@ -39,14 +39,6 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
             export::exported(app, &path, result);
             Vec::new()
         }
-        Event::Carried(said) => {
-            if let Some(msg) = said {
-                app.status = Some(msg);
-                app.view.facts_changed();
-                app.refresh_view();
-            }
-            Vec::new()
-        }
         Event::SyncStarted(result) => {
             sync::started(app, result);
             Vec::new()

@@ -109,6 +109,21 @@ pub enum WithHistory<'a> {
 /// stderr, live sources pulled to the end), the triage file, the routing
 /// rules and, if asked, the snapshot history. Routes and facts are built once.
 pub fn open_session(cli: &Cli, ctx: &Context, history: WithHistory) -> anyhow::Result<Session> {
+    open(cli, ctx, history, false)
+}
+
+/// [`open_session`] for `posture triage carry`, which saves what the others
+/// only mention.
+pub fn open_session_to_carry(cli: &Cli, ctx: &Context) -> anyhow::Result<Session> {
+    open(cli, ctx, WithHistory::No, true)
+}
+
+fn open(
+    cli: &Cli,
+    ctx: &Context,
+    history: WithHistory,
+    quiet_carry: bool,
+) -> anyhow::Result<Session> {
     let router = ctx.router(cli)?;
     let set = read_reported(&cli.inputs);
     let store = ctx.open_store()?;
@@ -137,8 +152,17 @@ pub fn open_session(cli: &Cli, ctx: &Context, history: WithHistory) -> anyhow::R
     super::live::pull(&mut session, &cli.inputs.live);
     if let Some(e) = session.store().and_then(|s| s.broken()) {
         eprintln!("posture: warning: triage marks not read: {e}");
-    } else if let Some(msg) = session.carry_marks() {
-        eprintln!("posture: {msg}");
+    }
+    // Shown, never saved here: only a command that writes saves them.
+    let carried = session.carry_marks();
+    if carried > 0 && !quiet_carry {
+        eprintln!(
+            "posture: {carried} triage mark{} would move to Security Hub's consolidated control \
+             findings (same control, resource, account and region; shown here, not saved): \
+             run `posture triage carry` to save {}",
+            if carried == 1 { "" } else { "s" },
+            if carried == 1 { "it" } else { "them" },
+        );
     }
     session.settle();
     Ok(session)

@@ -21,7 +21,10 @@ use posture_core::query::Filter;
 use posture_core::triage::Status;
 
 pub use context::Context;
-pub use load::{InputSet, WithHistory, exit_code, load_findings, load_quietly, open_session};
+pub use load::{
+    InputSet, WithHistory, exit_code, load_findings, load_quietly, open_session,
+    open_session_to_carry,
+};
 pub use output::Summary;
 
 #[derive(Debug, Parser)]

@@ -48,6 +48,10 @@ pub enum TriageCommand {
     },
     /// Replace a broken triage file with its last good backup (the broken file is kept beside it).
     Recover,
+    /// Save the marks that follow Security Hub's consolidated control findings
+    /// (one to one: same control, resource, account and region); other
+    /// commands only say how many would move.
+    Carry,
     /// Send triage decisions to Security Hub with BatchUpdateFindings (status →
     /// Workflow.Status, note → Note). Needs --securityhub; the plan is printed first.
     Sync {
@@ -99,6 +103,7 @@ pub fn run(cli: &Cli, cmd: &TriageCommand) -> anyhow::Result<ExitCode> {
         TriageCommand::Export { out } => export(&ctx, out.as_ref()),
         TriageCommand::Import { files } => import(&ctx, files),
         TriageCommand::Sync { dry_run } => sync(cli, &ctx, *dry_run),
+        TriageCommand::Carry => carry(cli, &ctx),
         TriageCommand::Recover => {
             let path = ctx.triage_path()?;
             let stamp = ctx.now.to_rfc3339().replace(':', "");
@@ -138,6 +143,18 @@ fn unknown_fingerprints<'a>(
         known.extend(posture_core::snapshots::fingerprints(&dir));
     }
     fps.iter().filter(|fp| !known.contains(*fp)).collect()
+}
+
+fn carry(cli: &Cli, ctx: &Context) -> anyhow::Result<ExitCode> {
+    open_writable(ctx)?;
+    let mut session = super::open_session_to_carry(cli, ctx)?;
+    let n = session.save_carried()?;
+    eprintln!(
+        "carried {n} triage mark{} to Security Hub's consolidated control findings \
+         (same control, resource, account and region)",
+        if n == 1 { "" } else { "s" }
+    );
+    Ok(super::exit_code(session.input_failed()))
 }
 
 fn open_writable(ctx: &Context) -> anyhow::Result<Store> {

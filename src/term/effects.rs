@@ -80,7 +80,6 @@ impl Runner {
                 let result = app.session.export_jira(&request).map_err(|e| e.to_string());
                 Some(Event::Exported { path: out, result })
             }
-            Effect::CarryMarks => Some(Event::Carried(app.session.carry_marks())),
             Effect::LoadTheme(name) => Some(Event::ThemeLoaded(
                 theme::load(&name, self.user_theme_dir.as_deref()).map_err(|e| e.to_string()),
             )),

@@ -565,18 +565,116 @@ fn marks_follow_findings_into_consolidated_control_findings() {
         "{}",
         String::from_utf8_lossy(&set.stderr)
     );
-    let out = env
-        .posture()
-        .args(["list", "--format", "json", "--all", "--file"])
-        .arg(&after)
-        .output()
-        .unwrap();
+    let triage = env.dir.path().join("data/posture/triage.toml");
+    let saved = std::fs::read(&triage).unwrap();
+    let list = || {
+        env.posture()
+            .args(["list", "--format", "json", "--all", "--file"])
+            .arg(&after)
+            .output()
+            .unwrap()
+    };
+    // A reading command shows the mark on the consolidated finding and says
+    // it would move, but writes nothing.
+    let out = list();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("carried 1 triage mark"), "{stderr}");
+    assert!(stderr.contains("1 triage mark would move"), "{stderr}");
+    assert!(stderr.contains("posture triage carry"), "{stderr}");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_ne!(v[0]["fingerprint"].as_str().unwrap(), old);
     assert_eq!(v[0]["status"], "false-positive", "{v}");
     assert_eq!(v[0]["note"], "scanner bug");
+    assert_eq!(
+        std::fs::read(&triage).unwrap(),
+        saved,
+        "list wrote the triage file"
+    );
+    // `triage carry` saves it; then nothing is left to move.
+    let carry = env
+        .posture()
+        .args(["triage", "carry", "--file"])
+        .arg(&after)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&carry.stderr);
+    assert!(
+        carry.status.success() && stderr.contains("carried 1 triage mark"),
+        "{stderr}"
+    );
+    let out = list();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("would move"), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["status"], "false-positive", "{v}");
+}
+
+#[test]
+fn an_account_level_mark_is_not_copied_onto_every_consolidated_finding() {
+    let env = Env::new();
+    let control = |id: &str| {
+        let mut f = asff("eu-west-1", 7, "HIGH", "NEW", "ACTIVE");
+        f["Id"] = json!(id);
+        f["Compliance"]["SecurityControlId"] = json!("IAM.6");
+        f["Resources"] = json!([{"Type": "AwsAccount", "Id": "AWS::::Account:123456789012"}]);
+        f
+    };
+    let before = env.dir.path().join("per-standard.json");
+    let after = env.dir.path().join("consolidated.json");
+    std::fs::write(
+        &before,
+        json!({"Findings": [control("arn:std/cis/finding/1")]}).to_string(),
+    )
+    .unwrap();
+    let many: Vec<Value> = (0..40)
+        .map(|i| control(&format!("arn:security-control/IAM.6/finding/{i}")))
+        .collect();
+    std::fs::write(&after, json!({ "Findings": many }).to_string()).unwrap();
+    let out = env
+        .posture()
+        .args(["list", "--format", "json", "--file"])
+        .arg(&before)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let old = v[0]["fingerprint"].as_str().unwrap().to_string();
+    let set = env
+        .posture()
+        .args([
+            "triage",
+            "set",
+            &old,
+            "--status",
+            "accepted-risk",
+            "--note",
+            "root MFA",
+        ])
+        .args(["--expires", "90d", "--file"])
+        .arg(&before)
+        .output()
+        .unwrap();
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let triage = env.dir.path().join("data/posture/triage.toml");
+    let saved = std::fs::read(&triage).unwrap();
+    for cmd in [&["summary"][..], &["triage", "carry"][..]] {
+        let out = env
+            .posture()
+            .args(cmd)
+            .arg("--file")
+            .arg(&after)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("would move"), "{cmd:?}: {stderr}");
+    }
+    assert_eq!(
+        std::fs::read(&triage).unwrap(),
+        saved,
+        "one mark became many"
+    );
 }
 
 #[test]

@@ -88,9 +88,14 @@ impl Session {
         let (now, user) = (self.now, self.user.clone());
         let findings = &self.findings;
         let store = self.store.as_mut().ok_or(SaveError::NoStore)?;
-        let mut changes = Vec::with_capacity(targets.len());
+        let mut carried = self.carried.clone();
+        let mut changes = Vec::with_capacity(targets.len() + carried.len());
         for (fp, i) in targets {
-            let mut m = store.mark_or_new(fp, &user, now);
+            // A carried mark is the decision the user sees: change that one.
+            let mut m = match carried.iter().position(|c| &c.to == fp) {
+                Some(at) if store.get(fp).is_none() => carried.swap_remove(at).mark,
+                _ => store.mark_or_new(fp, &user, now),
+            };
             change(&mut m);
             m.stamp(&user, now, i.and_then(|i| findings.get(i)));
             m.validate().map_err(|source| SaveError::Invalid {
@@ -100,11 +105,18 @@ impl Session {
             changes.push((fp.clone(), m));
         }
         let n = changes.len();
+        // Carried marks are saved with the first change the user saves.
+        changes.extend(carried.into_iter().map(|c| (c.to, c.mark)));
+        let saved = changes.len();
+        if saved == 0 {
+            return Ok(0);
+        }
         store.apply(changes, via)?;
+        self.carried.clear();
         if !self.stale {
             self.refresh_facts();
         }
-        Ok(n)
+        Ok(if targets.is_empty() { saved } else { n })
     }
 
     /// Writes every mark to `path` in the triage file format (to share
@@ -132,18 +144,29 @@ impl Session {
     }
 
     /// Once every source is in: marks follow Security Hub's consolidated
-    /// control findings (see `triage::carry`). Says what it did, if anything.
-    pub fn carry_marks(&mut self) -> Option<String> {
-        let store = self.store.as_mut()?;
-        if store.broken().is_some() {
-            return None;
-        }
-        let said = crate::triage::carry::apply(&self.findings, store);
+    /// control findings, one to one (see `triage::carry`). In memory only:
+    /// the marks show at once, and are saved by the next save or by
+    /// [`Session::save_carried`]. Returns how many would move.
+    pub fn carry_marks(&mut self) -> usize {
+        let Some(store) = self.store.as_ref().filter(|s| s.broken().is_none()) else {
+            return 0;
+        };
+        self.carried = crate::triage::carry::plan(&self.findings, store.marks());
         // Stale facts are rebuilt by `settle`, with the routes.
-        if said.is_some() && !self.stale {
+        if !self.stale {
             self.refresh_facts();
         }
-        said
+        self.carried.len()
+    }
+
+    /// Marks carried in memory and not saved yet.
+    pub fn carried(&self) -> usize {
+        self.carried.len()
+    }
+
+    /// Saves the carried marks (`posture triage carry`). Returns how many.
+    pub fn save_carried(&mut self) -> Result<usize, SaveError> {
+        self.save_marks(&[], "carry", |_| {})
     }
 
     /// What Security Hub does not know yet of the marks on live findings.

@@ -57,6 +57,9 @@ pub struct Session {
     pub trend: Vec<crate::review::TrendPoint>,
     /// The clock for ages, expiries and mark times.
     pub now: Timestamp,
+    /// Marks carried to Security Hub's consolidated control findings, shown
+    /// but not saved: the next save (or `posture triage carry`) writes them.
+    carried: Vec<crate::triage::carry::Carry>,
     /// Findings changed since routes and facts were built.
     stale: bool,
 }
@@ -100,6 +103,7 @@ impl Session {
             baseline,
             trend,
             now: now.unwrap_or_else(Timestamp::now),
+            carried: Vec::new(),
             stale: true,
         }
     }
@@ -123,6 +127,21 @@ impl Session {
         let empty = Marks::new();
         let marks = self.store.as_ref().map_or(&empty, Store::marks);
         self.facts = compute_facts(&self.findings, marks, &self.routes, self.today());
+        if !self.carried.is_empty() {
+            let today = self.today();
+            let at: std::collections::HashMap<&str, usize> = self
+                .findings
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.fingerprint.as_str(), i))
+                .collect();
+            for c in &self.carried {
+                if let Some(fx) = at.get(c.to.as_str()).and_then(|&i| self.facts.get_mut(i)) {
+                    let e = c.mark.effective(today);
+                    (fx.status, fx.expired) = (e.status, e.expired);
+                }
+            }
+        }
         if let Some(b) = &self.baseline {
             for (f, fx) in self.findings.iter().zip(self.facts.iter_mut()) {
                 fx.new = f.open && !b.open.contains(f.fingerprint.as_str());
@@ -143,11 +162,13 @@ impl Session {
         self.store.as_ref().map(Store::marks)
     }
 
-    /// The mark of finding `i`, if it has one.
+    /// The mark of finding `i`, if it has one (a carried one included).
     pub fn mark(&self, i: usize) -> Option<&Mark> {
+        let fp = self.findings.get(i)?.fingerprint.as_str();
         self.store
             .as_ref()?
-            .get(self.findings.get(i)?.fingerprint.as_str())
+            .get(fp)
+            .or_else(|| self.carried.iter().find(|c| c.to == fp).map(|c| &c.mark))
     }
 
     pub fn facts_of(&self, i: usize) -> Facts {

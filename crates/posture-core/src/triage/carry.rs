@@ -33,8 +33,12 @@ pub struct Carry {
     pub mark: Mark,
 }
 
-/// Unmarked findings whose control key matches a mark whose own finding is
-/// no longer among `findings`; the newest such mark wins.
+/// Marks to carry, one to one: a mark whose own finding is no longer among
+/// `findings` goes to the one unmarked finding with its control key (the
+/// same control, resource, account and region), and only when there is
+/// exactly one; when several marks left for the same key, the newest.
+/// Nothing is carried where the key is ambiguous: an account-level control
+/// has many findings of one key, and none of them inherits one decision.
 pub fn plan(findings: &[Finding], marks: &Marks) -> Vec<Carry> {
     // Every load asks; most triage files have no control-keyed marks at all.
     if marks.values().all(|m| m.control.is_empty()) {
@@ -43,7 +47,7 @@ pub fn plan(findings: &[Finding], marks: &Marks) -> Vec<Carry> {
     let present: HashSet<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
     let mut gone: HashMap<&str, (&str, &Mark)> = HashMap::new();
     for (fp, m) in marks {
-        if m.control.is_empty() || present.contains(fp.as_str()) {
+        if m.control.is_empty() || present.contains(fp.as_str()) || !m.is_decided() {
             continue;
         }
         let slot = gone.entry(m.control.as_str()).or_insert((fp.as_str(), m));
@@ -54,43 +58,32 @@ pub fn plan(findings: &[Finding], marks: &Marks) -> Vec<Carry> {
     if gone.is_empty() {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    let mut taken = HashSet::new();
+    // Each key's successors, counted: more than one and none is taken.
+    let mut successors: HashMap<String, Vec<&Finding>> = HashMap::new();
     for f in findings {
         if marks.contains_key(f.fingerprint.as_str()) {
             continue;
         }
-        let Some(key) = control_key(f) else { continue };
-        if let Some((from, m)) = gone.get(key.as_str())
-            && taken.insert(f.fingerprint.as_str())
-        {
-            out.push(Carry {
-                from: (*from).to_string(),
-                to: f.fingerprint.to_string(),
-                mark: (*m).clone(),
-            });
+        if let Some(key) = control_key(f).filter(|k| gone.contains_key(k.as_str())) {
+            successors.entry(key).or_default().push(f);
         }
     }
+    let mut out: Vec<Carry> = successors
+        .into_iter()
+        .filter_map(|(key, next)| match next.as_slice() {
+            [only] => {
+                let (from, m) = gone.get(key.as_str())?;
+                Some(Carry {
+                    from: (*from).to_string(),
+                    to: only.fingerprint.to_string(),
+                    mark: (*m).clone(),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort_by(|a, b| a.to.cmp(&b.to));
     out
-}
-
-/// Carries marks over to Security Hub's consolidated control findings, and says what it did.
-pub fn apply(findings: &[Finding], store: &mut super::Store) -> Option<String> {
-    let carried = plan(findings, store.marks());
-    if carried.is_empty() {
-        return None;
-    }
-    let n = carried.len();
-    let changes = carried.into_iter().map(|c| (c.to, c.mark)).collect();
-    Some(match store.apply(changes, "carry") {
-        Ok(()) => format!(
-            "carried {n} triage mark{} to Security Hub's consolidated control findings (same control, resource, account and region)",
-            if n == 1 { "" } else { "s" }
-        ),
-        Err(e) => format!(
-            "warning: could not carry {n} triage marks to consolidated control findings: {e}"
-        ),
-    })
 }
 
 #[cfg(test)]
@@ -132,5 +125,22 @@ mod tests {
         assert_eq!(carried[0].from, old.fingerprint.to_string());
         assert_eq!(carried[0].to, new.fingerprint.to_string());
         assert_eq!(carried[0].mark.status, Status::AcceptedRisk);
+    }
+
+    #[test]
+    fn an_ambiguous_successor_inherits_nothing() {
+        let old = finding("arn:standards/cis/1.2/finding/1", "IAM.1");
+        let a = finding("arn:security-control/IAM.1/finding/a", "IAM.1");
+        let b = finding("arn:security-control/IAM.1/finding/b", "IAM.1");
+        let mut m = Mark::new(Status::FalsePositive, "ana", Timestamp::from_unix(10));
+        m.stamp("ana", Timestamp::from_unix(10), Some(&old));
+        let mut marks = Marks::new();
+        marks.insert(old.fingerprint.to_string(), m);
+        assert_eq!(
+            plan(std::slice::from_ref(&a), &marks).len(),
+            1,
+            "one successor: carried"
+        );
+        assert!(plan(&[a, b], &marks).is_empty(), "two successors: neither");
     }
 }
