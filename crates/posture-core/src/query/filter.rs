@@ -42,6 +42,9 @@ impl Filter {
     /// finding itself is read only when its text must be searched. A
     /// finding lacking one of the needle's characters is out without a
     /// scan, and a one-letter needle is decided by the mask alone.
+    /// (`#[inline]` here and below: the dashboard's filter loop calls this
+    /// once per finding from another crate, which cannot inline it unasked.)
+    #[inline]
     pub fn matches_brief(
         &self,
         f: &Finding,
@@ -59,6 +62,7 @@ impl Filter {
         self.matches_facts(&Brief::without_mask(f), facts)
     }
 
+    #[inline]
     fn matches_facts(&self, brief: &Brief, facts: &Facts) -> bool {
         (!self.new_only || facts.new)
             && (self.statuses.is_empty() || self.statuses.contains(&facts.status))
@@ -86,6 +90,7 @@ pub struct Brief {
 }
 
 impl Brief {
+    #[inline]
     pub fn of(f: &Finding) -> Brief {
         Brief {
             mask: finding_mask(f),
@@ -94,6 +99,7 @@ impl Brief {
     }
 
     /// A mask that rules nothing out: filtering stays right, only slower.
+    #[inline]
     pub fn without_mask(f: &Finding) -> Brief {
         Brief {
             mask: u64::MAX,
@@ -188,6 +194,7 @@ fn searched(f: &Finding) -> [&crate::model::SafeText; 6] {
     ]
 }
 
+#[inline]
 fn matches_text(f: &Finding, needle: &str) -> bool {
     needle.is_empty() || searched(f).iter().any(|t| contains_ci(t.display(), needle))
 }
@@ -212,6 +219,7 @@ impl Filter {
 
 /// `needle` must already be lowercase. Avoids allocating for ASCII haystacks,
 /// which is nearly all of them.
+#[inline]
 pub fn contains_ci(haystack: &str, needle: &str) -> bool {
     if needle.is_empty() {
         return true;
