@@ -47,7 +47,16 @@ pub enum TriageCommand {
         files: Vec<PathBuf>,
     },
     /// Replace a broken triage file with its last good backup (the broken file is kept beside it).
-    Recover,
+    /// Says which marks that loses; marks saved after the backup that still parse are kept
+    /// only with --keep-parsable (or given up with --discard).
+    Recover {
+        /// Keep the marks of the broken file that still parse, over the backup.
+        #[arg(long, conflicts_with = "discard")]
+        keep_parsable: bool,
+        /// Give up the marks saved after the backup.
+        #[arg(long)]
+        discard: bool,
+    },
     /// Save the marks that follow Security Hub's consolidated control findings
     /// (one to one: same control, resource, account and region); other
     /// commands only say how many would move.
@@ -104,17 +113,10 @@ pub fn run(cli: &Cli, cmd: &TriageCommand) -> anyhow::Result<ExitCode> {
         TriageCommand::Import { files } => import(&ctx, files),
         TriageCommand::Sync { dry_run } => sync(cli, &ctx, *dry_run),
         TriageCommand::Carry => carry(cli, &ctx),
-        TriageCommand::Recover => {
-            let path = ctx.triage_path()?;
-            let stamp = ctx.now.to_rfc3339().replace(':', "");
-            let aside = Store::recover(path, &stamp)?;
-            println!(
-                "restored {} from its backup; the broken file is kept as {}",
-                path.display(),
-                aside.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        TriageCommand::Recover {
+            keep_parsable,
+            discard,
+        } => recover(&ctx, *keep_parsable, *discard),
     }
 }
 
@@ -155,6 +157,82 @@ fn carry(cli: &Cli, ctx: &Context) -> anyhow::Result<ExitCode> {
         if n == 1 { "" } else { "s" }
     );
     Ok(super::exit_code(session.input_failed()))
+}
+
+fn recover(ctx: &Context, keep_parsable: bool, discard: bool) -> anyhow::Result<ExitCode> {
+    let path = ctx.triage_path()?;
+    if Store::open(path).broken().is_none() {
+        bail!("{} is not broken: nothing to recover", path.display());
+    }
+    let plan = Store::recovery_plan(path)?;
+    let mut err = std::io::stderr().lock();
+    for (fp, line) in &plan.unreadable {
+        let shown = SafeText::line(fp);
+        match plan.backup.get(fp) {
+            Some(m) => writeln!(
+                err,
+                "from the backup: {} {} ({}:{line} does not parse)",
+                shown.display(),
+                m.status,
+                path.display()
+            )?,
+            None => writeln!(
+                err,
+                "lost: {} ({}:{line} does not parse; it stays in the broken file, kept beside)",
+                shown.display(),
+                path.display()
+            )?,
+        }
+    }
+    if !plan.newer.is_empty() && !keep_parsable {
+        let verb = if discard { "lost" } else { "would be lost" };
+        for (fp, m) in &plan.newer {
+            writeln!(
+                err,
+                "{verb}: {} {} by {} at {} (saved after the backup; it still parses)",
+                SafeText::line(fp).display(),
+                m.status,
+                SafeText::line(&m.by).display(),
+                m.at
+            )?;
+        }
+        if !discard {
+            writeln!(
+                err,
+                "nothing recovered: `posture triage recover --keep-parsable` keeps {} over the \
+                 backup, `--discard` gives {} up",
+                if plan.newer.len() == 1 {
+                    "this mark".to_string()
+                } else {
+                    format!("these {} marks", plan.newer.len())
+                },
+                if plan.newer.len() == 1 { "it" } else { "them" },
+            )?;
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let keep = if keep_parsable {
+        plan.newer
+    } else {
+        Default::default()
+    };
+    let kept = keep.len();
+    let stamp = ctx.now.to_rfc3339().replace(':', "");
+    let aside = Store::recover(path, &stamp, keep)?;
+    println!(
+        "restored {} from its backup{}; the broken file is kept as {}",
+        path.display(),
+        if kept > 0 {
+            format!(
+                " with {kept} newer mark{} that still parse",
+                if kept == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        },
+        aside.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_writable(ctx: &Context) -> anyhow::Result<Store> {

@@ -3,7 +3,7 @@
 //! SIGKILL mid-save and two writers at once; a broken file is reported, kept
 //! and never overwritten.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::Duration;
@@ -288,6 +288,10 @@ fn a_broken_triage_file_is_reported_kept_and_recoverable() {
     let (ok, out, err) = env.run(DAY1, &["triage", "recover"]);
     assert!(ok, "{err}");
     assert!(out.contains(".broken-"), "{out}");
+    assert!(
+        err.contains(&format!("lost: {}", fps[1])) && err.contains("does not parse"),
+        "the recovery says what it loses: {err}"
+    );
     let m = read_marks(&env.triage_file()).unwrap();
     assert_eq!(
         m[&fps[0]].status,
@@ -479,6 +483,17 @@ fn sigkill_mid_save_never_loses_an_acknowledged_mark() {
         // The file parses and holds every acknowledged mark, at least as new
         // as acknowledged (a save may complete just before its ACK is printed).
         let marks = read_marks(&path).unwrap_or_else(|e| panic!("after a kill: {e}"));
+        // Every saved state has its history line: the line is written first.
+        let hist_path = posture_core::triage::store::history_path(&path);
+        let (hist, _) = posture_core::triage::history::read(&hist_path).unwrap();
+        for (fp, m) in &marks {
+            assert!(
+                hist.get(fp)
+                    .is_some_and(|h| h.iter().any(|e| e.at == m.at && e.status == m.status)),
+                "{fp} (seq {}) was saved without its history line",
+                seq_of(m)
+            );
+        }
         for (fp, s) in &newest {
             let m = marks.get(fp).unwrap_or_else(|| panic!("{fp} lost"));
             assert!(
@@ -673,4 +688,95 @@ fn a_fingerprint_posture_never_saw_is_refused_unless_forced() {
     assert!(out.status.success());
     let marks = read_marks(&env.triage_file()).unwrap();
     assert_eq!(marks.len(), 2);
+}
+
+#[test]
+fn a_full_disk_while_logging_saves_neither_the_mark_nor_half_a_line() {
+    let env = Env::new();
+    let fps = fingerprints(&env);
+    let (ok, _, err) = env.run(DAY1, &["triage", "set", &fps[0], "--status", "ack"]);
+    assert!(ok, "{err}");
+    let marks_before = std::fs::read(env.triage_file()).unwrap();
+    let hist = env.path("triage.history.jsonl");
+    let hist_before = std::fs::read(&hist).unwrap();
+    let out = env
+        .posture(DAY1)
+        .env("POSTURE_FAULT", "history-enospc")
+        .args(["triage", "set", &fps[1], "--status", "resolved", "--file"])
+        .arg(fixture("securityhub"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "saved although the history failed");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert_eq!(
+        std::fs::read(env.triage_file()).unwrap(),
+        marks_before,
+        "mark saved"
+    );
+    assert_eq!(
+        std::fs::read(&hist).unwrap(),
+        hist_before,
+        "half a line kept"
+    );
+    // A line torn by a killed writer is cut off by the next save.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&hist)
+        .unwrap()
+        .write_all(b"{\"at\":\"2026-11")
+        .unwrap();
+    let (ok, _, err) = env.run(DAY1, &["triage", "set", &fps[1], "--status", "resolved"]);
+    assert!(ok, "{err}");
+    let (h, unreadable) = posture_core::triage::history::read(&hist).unwrap();
+    assert_eq!(unreadable, 0, "the torn line is still there");
+    assert_eq!(h[&fps[1]].len(), 1);
+}
+
+#[test]
+fn recover_says_what_it_loses_and_keeps_what_still_parses() {
+    let env = Env::new();
+    let fps = fingerprints(&env);
+    for (fp, status) in [
+        (&fps[0], "acknowledged"),
+        (&fps[1], "resolved"),
+        (&fps[2], "in-progress"),
+    ] {
+        let (ok, _, err) = env.run(DAY1, &["triage", "set", fp, "--status", status]);
+        assert!(ok, "{err}");
+    }
+    // The newest save (fps[2]) is only in the file; the backup is one save behind.
+    let text = std::fs::read_to_string(env.triage_file()).unwrap();
+    let broken = text.replacen("status = \"acknowledged\"", "status = \"acknowledgd\"", 1);
+    assert_ne!(broken, text);
+    std::fs::write(env.triage_file(), &broken).unwrap();
+
+    let (ok, _, err) = env.run(DAY1, &["triage", "recover"]);
+    assert!(!ok, "recovered although a newer mark would be lost");
+    assert!(
+        err.contains(&format!("would be lost: {} in-progress", fps[2])),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("from the backup: {} acknowledged", fps[0])),
+        "{err}"
+    );
+    assert!(err.contains("--keep-parsable"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(env.triage_file()).unwrap(),
+        broken,
+        "changed anyway"
+    );
+
+    let (ok, out, err) = env.run(DAY1, &["triage", "recover", "--keep-parsable"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 newer mark"), "{out}");
+    let m = read_marks(&env.triage_file()).unwrap();
+    assert_eq!(
+        m[&fps[2]].status,
+        Status::InProgress,
+        "the newest save is kept"
+    );
+    assert_eq!(m[&fps[1]].status, Status::Resolved);
+    assert_eq!(m[&fps[0]].status, Status::Acknowledged, "from the backup");
 }

@@ -53,7 +53,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// saves fail like a read-only directory or a full disk, so the tests can
 /// prove the old file survives (root, as in CI, cannot be refused otherwise).
 #[cfg(debug_assertions)]
-fn fault(stage: &str) -> io::Result<()> {
+pub(crate) fn fault(stage: &str) -> io::Result<()> {
     let Ok(want) = std::env::var("POSTURE_FAULT") else {
         return Ok(());
     };
@@ -65,7 +65,7 @@ fn fault(stage: &str) -> io::Result<()> {
 }
 
 #[cfg(not(debug_assertions))]
-fn fault(_stage: &str) -> io::Result<()> {
+pub(crate) fn fault(_stage: &str) -> io::Result<()> {
     Ok(())
 }
 

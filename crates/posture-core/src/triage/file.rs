@@ -180,6 +180,46 @@ fn parse_iso_date(s: &str) -> Option<Date> {
 }
 
 /// The file's text, deterministic for the same marks.
+/// What can still be read of a broken triage file: each `[marks.FP]` table
+/// read on its own; the tables that do not parse, by fingerprint and line.
+#[derive(Debug, Default)]
+pub struct Salvaged {
+    pub marks: Marks,
+    pub unreadable: Vec<(String, usize)>,
+}
+
+pub fn salvage(text: &str, path: &Path) -> Salvaged {
+    let mut out = Salvaged::default();
+    let mut starts: Vec<(usize, usize)> = Vec::new(); // (byte offset, line)
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        if line.trim_start().starts_with("[marks.") {
+            starts.push((offset, n + 1));
+        }
+        offset += line.len();
+    }
+    for (k, &(from, line)) in starts.iter().enumerate() {
+        let to = starts.get(k + 1).map_or(text.len(), |s| s.0);
+        let table = &text[from..to];
+        let doc = format!("version = {FORMAT_VERSION}\n{table}");
+        match parse(&doc, path) {
+            Ok(marks) if marks.len() == 1 => out.marks.extend(marks),
+            _ => out.unreadable.push((table_key(table), line)),
+        }
+    }
+    out
+}
+
+/// The fingerprint a `[marks."FP"]` header names, as written.
+fn table_key(table: &str) -> String {
+    let header = table.lines().next().unwrap_or("").trim();
+    header
+        .trim_start_matches("[marks.")
+        .trim_end_matches(']')
+        .trim_matches('"')
+        .to_string()
+}
+
 pub fn render(marks: &Marks) -> String {
     let out = FileOut {
         version: FORMAT_VERSION,

@@ -53,34 +53,73 @@ impl HistoryEntry {
     }
 }
 
-/// Appends entries and flushes them to disk. A previous writer killed
-/// mid-line left no newline: start on a fresh line so that only its
-/// fragment is lost.
-pub fn append(path: &Path, entries: &[HistoryEntry]) -> io::Result<()> {
+/// Appends entries and flushes them to disk; returns where they begin, so
+/// that a caller whose next step fails can take them back ([`truncate`]).
+/// A line torn by a writer that was killed, or by a full disk, is cut off
+/// first; a write that fails here is cut off before returning the error, so
+/// the file never keeps half a line.
+pub fn append(path: &Path, entries: &[HistoryEntry]) -> io::Result<u64> {
     if entries.is_empty() {
-        return Ok(());
+        return match std::fs::metadata(path) {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(e),
+        };
     }
     let mut f = OpenOptions::new()
         .read(true)
-        .append(true)
+        .write(true)
         .create(true)
+        .truncate(false)
         .open(path)?;
+    let start = whole_lines_end(&mut f)?;
     let mut buf = Vec::new();
-    let len = f.metadata()?.len();
-    if len > 0 {
-        let mut last = [0u8; 1];
-        f.seek(SeekFrom::Start(len - 1))?;
-        f.read_exact(&mut last)?;
-        if last[0] != b'\n' {
-            buf.push(b'\n');
-        }
-    }
     for e in entries {
         serde_json::to_writer(&mut buf, e).map_err(io::Error::other)?;
         buf.push(b'\n');
     }
-    f.write_all(&buf)?;
+    let written = (|| {
+        f.set_len(start)?;
+        f.seek(SeekFrom::Start(start))?;
+        let (first, rest) = buf.split_at(buf.len() / 2);
+        f.write_all(first)?;
+        crate::storage::fault("history")?;
+        f.write_all(rest)?;
+        f.sync_data()
+    })();
+    if let Err(e) = written {
+        let _ = f.set_len(start).and_then(|()| f.sync_data());
+        return Err(e);
+    }
+    Ok(start)
+}
+
+/// Takes back what [`append`] wrote from `start` on.
+pub fn truncate(path: &Path, start: u64) -> io::Result<()> {
+    let f = OpenOptions::new().write(true).open(path)?;
+    f.set_len(start)?;
     f.sync_data()
+}
+
+/// The length of the file's whole lines: a last line without its newline
+/// is a torn write.
+fn whole_lines_end(f: &mut File) -> io::Result<u64> {
+    let len = f.metadata()?.len();
+    // Lines are short; look back a chunk at a time for the last newline.
+    const CHUNK: u64 = 64 << 10;
+    let mut end = len;
+    let mut buf = vec![0u8; CHUNK as usize];
+    while end > 0 {
+        let from = end.saturating_sub(CHUNK);
+        let n = (end - from) as usize;
+        f.seek(SeekFrom::Start(from))?;
+        f.read_exact(&mut buf[..n])?;
+        if let Some(at) = memchr::memrchr(b'\n', &buf[..n]) {
+            return Ok(from + at as u64 + 1);
+        }
+        end = from;
+    }
+    Ok(0)
 }
 
 /// Every readable entry by fingerprint, oldest first, and how many lines
@@ -112,7 +151,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn appends_after_a_torn_line() {
+    fn a_torn_line_is_repaired_by_the_next_append() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("h.jsonl");
         let m = Mark::new(Status::Acknowledged, "bob", Timestamp::from_unix(100));
@@ -127,7 +166,7 @@ mod tests {
         let m2 = Mark::new(Status::Resolved, "bob", Timestamp::from_unix(200));
         append(&p, &[HistoryEntry::of("a", Some(&m), &m2, "tui")]).unwrap();
         let (h, bad) = read(&p).unwrap();
-        assert_eq!(bad, 1);
+        assert_eq!(bad, 0, "the torn line is cut off before the next write");
         let a = &h["a"];
         assert_eq!(a.len(), 2);
         assert_eq!(a[1].from, Some(Status::Acknowledged));

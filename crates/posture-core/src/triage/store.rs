@@ -167,11 +167,15 @@ impl Store {
             let bak = backup_path(&self.path);
             write_atomic(&bak, prev).map_err(io_err(&bak))?;
         }
-        write_atomic(&self.path, text.as_bytes()).map_err(io_err(&self.path))?;
+        // The history first: a mark is never saved without its history
+        // line. If the marks cannot be written after it, the line is taken
+        // back, and neither changed.
         let hist = history_path(&self.path);
-        // The marks are saved; a history that cannot be written is reported
-        // but does not undo them.
-        let logged = history::append(&hist, &entries).map_err(io_err(&hist));
+        let start = history::append(&hist, &entries).map_err(io_err(&hist))?;
+        if let Err(e) = write_atomic(&self.path, text.as_bytes()) {
+            let _ = history::truncate(&hist, start);
+            return Err(io_err(&self.path)(e));
+        }
         if let Some(h) = self.history.get_mut() {
             for e in entries {
                 h.entry(e.fingerprint.clone()).or_default().push(e);
@@ -179,7 +183,7 @@ impl Store {
         }
         self.marks = marks;
         self.broken = None;
-        logged
+        Ok(())
     }
 
     /// The changes to one finding, oldest first.
@@ -192,20 +196,65 @@ impl Store {
         h.get(fingerprint).map_or(&[], Vec::as_slice)
     }
 
+    /// What a recovery from the backup would lose: the marks of the broken
+    /// file that still parse and differ from the backup's, and the tables
+    /// that do not parse.
+    pub fn recovery_plan(path: &Path) -> Result<RecoveryPlan, StoreError> {
+        let bak = backup_path(path);
+        let backup = match fs::read(&bak) {
+            Ok(b) => parse_bytes(&b, &bak).map_err(|_| StoreError::NoBackup(bak.clone()))?,
+            Err(_) => return Err(StoreError::NoBackup(bak)),
+        };
+        let broken = fs::read(path).map_err(io_err(path))?;
+        let salvaged = file::salvage(&String::from_utf8_lossy(&broken), path);
+        let newer = salvaged
+            .marks
+            .into_iter()
+            .filter(|(fp, m)| backup.get(fp) != Some(m))
+            .collect();
+        Ok(RecoveryPlan {
+            backup,
+            newer,
+            unreadable: salvaged.unreadable,
+        })
+    }
+
     /// Moves a broken file aside (kept, with a timestamp) and puts the last
-    /// good backup in its place. Returns where the broken file went.
-    pub fn recover(path: &Path, stamp: &str) -> Result<PathBuf, StoreError> {
+    /// good backup in its place, with `keep` (marks of the broken file that
+    /// still parse) over it. Returns where the broken file went.
+    pub fn recover(path: &Path, stamp: &str, keep: Marks) -> Result<PathBuf, StoreError> {
         let _lock = Lock::acquire(path)?;
         let bak = backup_path(path);
-        let good = match fs::read(&bak) {
-            Ok(b) if parse_bytes(&b, &bak).is_ok() => b,
-            _ => return Err(StoreError::NoBackup(bak)),
+        let mut marks = match fs::read(&bak) {
+            Ok(b) => parse_bytes(&b, &bak).map_err(|_| StoreError::NoBackup(bak.clone()))?,
+            Err(_) => return Err(StoreError::NoBackup(bak)),
         };
+        let entries: Vec<HistoryEntry> = keep
+            .iter()
+            .map(|(fp, m)| HistoryEntry::of(fp, marks.get(fp), m, "recover"))
+            .collect();
+        marks.extend(keep);
         let aside = path.with_file_name(format!("{}.broken-{stamp}", file_name(path)));
+        let hist = history_path(path);
+        let start = history::append(&hist, &entries).map_err(io_err(&hist))?;
         fs::rename(path, &aside).map_err(io_err(path))?;
-        write_atomic(path, &good).map_err(io_err(path))?;
+        if let Err(e) = write_atomic(path, file::render(&marks).as_bytes()) {
+            let _ = history::truncate(&hist, start);
+            let _ = fs::rename(&aside, path);
+            return Err(io_err(path)(e));
+        }
         Ok(aside)
     }
+}
+
+/// See [`Store::recovery_plan`].
+#[derive(Debug)]
+pub struct RecoveryPlan {
+    pub backup: Marks,
+    /// Marks saved after the backup that still parse: lost unless kept.
+    pub newer: Marks,
+    /// Tables of the broken file that do not parse (fingerprint, line): lost.
+    pub unreadable: Vec<(String, usize)>,
 }
 
 /// Reads a triage file; a missing file is an empty one.
@@ -344,7 +393,7 @@ mod tests {
         assert!(matches!(err, StoreError::Broken(_)), "{err}");
         assert_eq!(fs::read_to_string(&path).unwrap(), broken, "untouched");
 
-        let aside = Store::recover(&path, "20261124T100000Z").unwrap();
+        let aside = Store::recover(&path, "20261124T100000Z", Marks::new()).unwrap();
         assert_eq!(fs::read_to_string(&aside).unwrap(), broken, "kept aside");
         let m = read_marks(&path).unwrap();
         assert_eq!(m["a"].status, Status::Acknowledged, "last good backup");
