@@ -695,3 +695,32 @@ fn a_split_sheet_gives_every_account_its_own_file() {
     assert_eq!(files, 4, "{err}");
     assert_eq!(rows, 5, "every row is in a file");
 }
+
+#[test]
+fn an_export_that_cannot_be_recorded_exits_1_and_says_so() {
+    let env = crate::common::env::TestEnv::new();
+    let input = fixture("export").display().to_string();
+    // A triage file that cannot be written: a directory in its place.
+    std::fs::create_dir_all(env.path("triage.toml")).unwrap();
+    let csv = env.path("out.csv");
+    let (ok, _, err) = as_user(
+        &env,
+        "ana",
+        "2026-11-24T09:00:00Z",
+        "triage.toml",
+        &[
+            "export",
+            "jira",
+            "--out",
+            &csv.display().to_string(),
+            "--file",
+            &input,
+        ],
+    );
+    assert!(!ok, "exit 0 though nothing was recorded: {err}");
+    assert!(
+        err.contains("marking its") && err.contains("failed"),
+        "{err}"
+    );
+    assert!(csv.exists(), "the CSV itself is written");
+}
