@@ -159,11 +159,6 @@ impl Session {
         self.carried.len()
     }
 
-    /// Marks carried in memory and not saved yet.
-    pub fn carried(&self) -> usize {
-        self.carried.len()
-    }
-
     /// Saves the carried marks (`posture triage carry`). Returns how many.
     pub fn save_carried(&mut self) -> Result<usize, SaveError> {
         self.save_marks(&[], "carry", |_| {})
