@@ -3,7 +3,7 @@
 //! scripted HTTP server for errors, aggregation and connections that die.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
@@ -94,6 +94,18 @@ fn pull(env: &Env, url: &str, regions: &str, extra: &[&str]) -> std::process::Ou
         .unwrap()
 }
 
+/// The cache file of `api` for this account: the tests' endpoint is not
+/// AWS's own, so the API's directory is keyed by it (`API-endpoint-HASH`).
+fn cache_file(env: &Env, api: &str, name: &str) -> PathBuf {
+    let prefix = format!("{api}-endpoint-");
+    std::fs::read_dir(env.cache_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path().join(ACCOUNT).join(name))
+        .unwrap_or_else(|| panic!("no {prefix}* cache"))
+}
+
 fn resources(out: &[u8]) -> Vec<String> {
     let v: Value = serde_json::from_slice(out)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)));
@@ -173,9 +185,7 @@ fn moto_second_start_reads_the_cache_and_merges_what_changed() {
     let first = list(&env);
     assert!(first.status.success());
     assert_eq!(sorted(resources(&first.stdout)), sorted(want.clone()));
-    let cache = env
-        .cache_dir()
-        .join(format!("securityhub/{ACCOUNT}/eu-west-1.open.json"));
+    let cache = cache_file(&env, "securityhub", "eu-west-1.open.json");
     let cached: Value = serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
     // The cache keeps what the server sent (moto ignores filters: all 120).
     assert_eq!(cached["records"].as_array().unwrap().len(), eu.len());
@@ -315,7 +325,7 @@ fn endpoint_dying_mid_pull_gives_a_clear_error_and_keeps_what_arrived() {
         "{stderr}"
     );
     // A failed first pull is not cached as if it were complete.
-    assert!(!env.cache_dir().join("securityhub").exists());
+    assert!(!env.cache_dir().exists(), "--no-cache wrote a cache");
 }
 
 #[test]
@@ -468,11 +478,7 @@ fn security_hub_v2_reads_ocsf_documents() {
     assert_eq!(v[0]["title"], "OCSF finding from v2", "{v}");
     assert_eq!(v[0]["severity"], "high");
     assert_eq!(v[0]["resource"], "arn:aws:s3:::bucket-v2");
-    assert!(
-        Path::new(&env.cache_dir())
-            .join(format!("securityhub-v2/{ACCOUNT}/eu-west-1.open.json"))
-            .exists()
-    );
+    assert!(cache_file(&env, "securityhub-v2", "eu-west-1.open.json").exists());
 }
 
 #[test]
@@ -727,7 +733,11 @@ fn malformed_answers_and_slow_regions_fail_alone_and_quickly() {
 fn a_failed_refresh_keeps_the_cache_and_shows_it() {
     let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let failing = fail.clone();
+    // Offline: every connection is closed unanswered, STS's included.
+    let offline = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let gone = offline.clone();
     let server = TestServer::start(move |req| match (req.method.as_str(), req.path.as_str()) {
+        _ if gone.load(std::sync::atomic::Ordering::SeqCst) => Reply::Hangup,
         ("POST", "/") => sts_identity(),
         ("GET", "/findingAggregator/list") => no_aggregators(),
         ("POST", "/findings") if failing.load(std::sync::atomic::Ordering::SeqCst) => Reply::json(
@@ -745,9 +755,7 @@ fn a_failed_refresh_keeps_the_cache_and_shows_it() {
     let env = Env::new();
     let list = || pull(&env, &server.url, "eu-west-1", &[]);
     assert_eq!(resources(&list().stdout).len(), 5);
-    let cache = env
-        .cache_dir()
-        .join(format!("securityhub/{ACCOUNT}/eu-west-1.open.json"));
+    let cache = cache_file(&env, "securityhub", "eu-west-1.open.json");
     let cached = std::fs::read(&cache).unwrap();
     fail.store(true, std::sync::atomic::Ordering::SeqCst);
     let out = list();
@@ -764,9 +772,10 @@ fn a_failed_refresh_keeps_the_cache_and_shows_it() {
         "the cache is not lost"
     );
 
-    // Offline (nothing listens): the account cannot be asked, the cache still shows.
-    let dead = format!("http://127.0.0.1:{}", crate::common::moto::free_port());
-    let out = pull(&env, &dead, "eu-west-1", &["--timeout", "2"]);
+    // Offline (the endpoint answers nothing): the account cannot be asked,
+    // the cache still shows.
+    offline.store(true, std::sync::atomic::Ordering::SeqCst);
+    let out = pull(&env, &server.url, "eu-west-1", &["--timeout", "2"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -778,4 +787,33 @@ fn a_failed_refresh_keeps_the_cache_and_shows_it() {
         5,
         "offline, from the cache: {stderr}"
     );
+}
+
+#[test]
+fn the_cache_of_one_endpoint_is_never_shown_as_another_s() {
+    let env = Env::new();
+    let a = findings_by_region(|r| page(&[asff(r, 1, "HIGH", "NEW", "ACTIVE")], None));
+    let b = findings_by_region(|r| page(&[asff(r, 2, "LOW", "NEW", "ACTIVE")], None));
+    let from_a = pull(&env, &a.url, "eu-west-1", &[]);
+    assert!(
+        from_a.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_a.stderr)
+    );
+    assert_eq!(resources(&from_a.stdout).len(), 1);
+    // The same account and region at another endpoint: only its own findings.
+    let from_b = pull(&env, &b.url, "eu-west-1", &[]);
+    assert!(
+        from_b.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_b.stderr)
+    );
+    let v: Value = serde_json::from_slice(&from_b.stdout).unwrap();
+    let severities: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["low"], "A's finding shown as B's: {v}");
 }

@@ -56,11 +56,32 @@ pub struct Plan {
 }
 
 impl Plan {
-    fn api(&self) -> &'static str {
+    fn api_name(&self) -> &'static str {
         if self.v2 {
             "securityhub-v2"
         } else {
             "securityhub"
+        }
+    }
+
+    /// The API and, where it is not AWS's own, the endpoint it is asked at
+    /// (`--endpoint-url`, AWS_ENDPOINT_URL_SECURITYHUB, AWS_ENDPOINT_URL): the
+    /// cache of one endpoint is never shown as another's.
+    fn api(&self) -> String {
+        let endpoint = self
+            .endpoint_url
+            .clone()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL_SECURITYHUB").ok())
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+            .filter(|e| !e.trim().is_empty());
+        match endpoint {
+            None => self.api_name().to_string(),
+            Some(e) => {
+                use sha2::{Digest, Sha256};
+                let digest = Sha256::digest(e.trim().trim_end_matches('/').as_bytes());
+                let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+                format!("{}-endpoint-{short}", self.api_name())
+            }
         }
     }
 
@@ -95,7 +116,7 @@ pub async fn pull(plan: Plan, tx: Sender<Event>) {
                 let slot = plan.first_slot;
                 let _ = tx.send(Event::Source {
                     slot,
-                    label: plan.api().to_string(),
+                    label: plan.api_name().to_string(),
                 });
                 let _ = tx.send(Event::Failed {
                     slot,
@@ -116,13 +137,13 @@ pub async fn pull(plan: Plan, tx: Sender<Event>) {
                 let slot = plan.first_slot + i;
                 let cached = cached_pull(&plan, r);
                 let label = match &cached {
-                    Some(c) => format!("{} {}/{r}", plan.api(), safe(&c.account)),
-                    None => format!("{} {r}", plan.api()),
+                    Some(c) => format!("{} {}/{r}", plan.api_name(), safe(&c.account)),
+                    None => format!("{} {r}", plan.api_name()),
                 };
                 let _ = tx.send(Event::Source { slot, label });
                 let error = match cached {
                     Some(c) => {
-                        let path = PathBuf::from(format!("{}/{}/{r}", plan.api(), c.account));
+                        let path = PathBuf::from(format!("{}/{}/{r}", plan.api_name(), c.account));
                         let loaded = posture_core::sources::parse_values(&path, c.records);
                         let age =
                             posture_core::model::timestamp::age(c.pulled_at, Timestamp::now());
@@ -154,7 +175,7 @@ pub async fn pull(plan: Plan, tx: Sender<Event>) {
         let slot = plan.first_slot + i;
         let _ = tx.send(Event::Source {
             slot,
-            label: format!("{} {account}/{region}", plan.api()),
+            label: format!("{} {account}/{region}", plan.api_name()),
         });
         if let Some(w) = &agg.warning {
             let _ = tx.send(Event::Warning {
@@ -200,7 +221,7 @@ pub async fn pull(plan: Plan, tx: Sender<Event>) {
 fn cached_pull(plan: &Plan, region: &str) -> Option<CacheFile> {
     let dir = plan.cache_dir.as_deref()?.join(plan.api());
     let probe = CacheKey {
-        api: plan.api().to_string(),
+        api: plan.api(),
         account: String::new(),
         region: region.to_string(),
         scope: plan.scope(),
@@ -386,7 +407,7 @@ impl RegionPull {
     fn label_path(&self) -> PathBuf {
         PathBuf::from(format!(
             "{}/{}/{}",
-            self.plan.api(),
+            self.plan.api_name(),
             self.account,
             self.region
         ))
@@ -411,7 +432,7 @@ impl RegionPull {
 
     async fn run(self) {
         let key = CacheKey {
-            api: self.plan.api().to_string(),
+            api: self.plan.api(),
             account: self.account.clone(),
             region: self.region.clone(),
             scope: self.plan.scope(),

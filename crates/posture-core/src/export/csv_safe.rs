@@ -5,8 +5,10 @@
 use std::io::Write;
 
 /// Neutralises a cell for Excel, LibreOffice and Google Sheets (OWASP CSV
-/// injection guidance): control and BiDi characters are stripped, and a cell
-/// whose first non-blank character could start a formula gets a leading `'`.
+/// injection guidance): control, BiDi and invisible characters are stripped
+/// first, then a cell whose first character past any space or format
+/// character could start a formula gets a leading `'`. (Guarding before
+/// cleaning let `\u{200b}=cmd|…` through: the cleaned cell began with `=`.)
 pub fn safe_cell(raw: &str) -> String {
     let cleaned: String = raw
         .chars()
@@ -16,7 +18,10 @@ pub fn safe_cell(raw: &str) -> String {
                 || !crate::model::safe_text::is_dangerous(c, crate::model::safe_text::Lines::Multi)
         })
         .collect();
-    let first = raw.trim_start_matches([' ', '\u{a0}']).chars().next();
+    let first = cleaned
+        .trim_start_matches(|c: char| c.is_whitespace() || crate::model::safe_text::is_format(c))
+        .chars()
+        .next();
     let starts_formula = matches!(
         first,
         Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\0' | '＝' | '＋' | '－' | '＠')
@@ -84,6 +89,54 @@ mod tests {
         }
         assert_eq!(safe_cell("plain title"), "plain title");
         assert_eq!(safe_cell("a\x1b[31mb"), "a[31mb");
+    }
+
+    /// Every character a cell can start with and still look blank to a
+    /// spreadsheet: every Unicode space and every format character.
+    fn blank_leads() -> Vec<char> {
+        (0..=0x10ffff_u32)
+            .filter_map(char::from_u32)
+            .filter(|&c| {
+                c.is_whitespace()
+                    || crate::model::safe_text::is_format(c)
+                    || crate::model::safe_text::is_dangerous(
+                        c,
+                        crate::model::safe_text::Lines::Multi,
+                    )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_invisible_or_blank_lead_hides_a_formula() {
+        let leads = blank_leads();
+        assert!(leads.len() > 100, "{}", leads.len());
+        for payload in ["=cmd|' /C calc'!A0", "@SUM(1,1)", "+1+1", "-2+3", "＝1"] {
+            for &a in &leads {
+                let one = format!("{a}{payload}");
+                assert!(safe_cell(&one).starts_with('\''), "{one:?}");
+                for b in [' ', '\u{a0}', '\u{200b}', '\u{feff}', '\u{3000}'] {
+                    let two = format!("{a}{b}{payload}");
+                    assert!(safe_cell(&two).starts_with('\''), "{two:?}");
+                }
+            }
+        }
+        // The probe's cases, verbatim.
+        for probe in [
+            "\u{200b}=cmd|' /C calc'!A0",
+            "\u{feff}=1+1",
+            "\u{202e}=2+2",
+            "\u{1b}=3+3",
+            "\u{200b} =4+4",
+            "\u{a0}@SUM(1)",
+        ] {
+            let c = safe_cell(probe);
+            assert!(c.starts_with('\''), "{probe:?} -> {c:?}");
+            assert!(
+                !c.contains(['\u{200b}', '\u{feff}', '\u{202e}', '\u{1b}']),
+                "{c:?}"
+            );
+        }
     }
 
     #[test]

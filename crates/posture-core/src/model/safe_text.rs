@@ -154,16 +154,53 @@ pub fn is_dangerous(c: char, lines: Lines) -> bool {
         | '\u{200e}'
         | '\u{200f}'
         | '\u{061c}' => true,
-        // Zero-width and invisible formatting characters.
-        '\u{200b}'..='\u{200d}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{feff}'
-        | '\u{180e}'
-        | '\u{00ad}' => true,
         // Line/paragraph separators move the cursor in some terminals.
         '\u{2028}' | '\u{2029}' => true,
-        _ => false,
+        // Everything Unicode says to draw as nothing: zero-width, fillers,
+        // tags, variation selectors. They misalign columns and hide text.
+        c => is_default_ignorable(c),
     }
+}
+
+/// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt):
+/// characters a renderer shows as nothing at all.
+pub fn is_default_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}'
+        | '\u{034f}'
+        | '\u{061c}'
+        | '\u{115f}'..='\u{1160}'
+        | '\u{17b4}'..='\u{17b5}'
+        | '\u{180b}'..='\u{180f}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}'
+        | '\u{3164}'
+        | '\u{fe00}'..='\u{fe0f}'
+        | '\u{feff}'
+        | '\u{ffa0}'
+        | '\u{fff0}'..='\u{fff8}'
+        | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0000}'..='\u{e0fff}')
+}
+
+/// Unicode's format characters (general category Cf) that are not default
+/// ignorable: visible in some renderers, invisible in others. A CSV cell
+/// that starts with them is looked at past them.
+pub fn is_format(c: char) -> bool {
+    is_default_ignorable(c)
+        || matches!(c,
+            '\u{0600}'..='\u{0605}'
+            | '\u{06dd}'
+            | '\u{070f}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08e2}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{e0001}')
 }
 
 /// `None` when the text is already safe (the common case: no allocation).
@@ -202,6 +239,34 @@ fn sanitize(raw: &str, lines: Lines) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_default_ignorable_character_is_made_visible() {
+        let probe = [
+            '\u{34f}',
+            '\u{115f}',
+            '\u{1160}',
+            '\u{3164}',
+            '\u{ffa0}',
+            '\u{206a}',
+            '\u{206f}',
+            '\u{e0001}',
+            '\u{e0041}',
+            '\u{e007f}',
+            '\u{fe00}',
+            '\u{fe0f}',
+            '\u{e0100}',
+        ];
+        for c in probe {
+            let shown = SafeText::line(&format!("a{c}b")).display().to_string();
+            assert!(
+                !shown.contains(c),
+                "{:04x} reached the screen: {shown:?}",
+                c as u32
+            );
+            assert!(shown.starts_with('a') && shown.ends_with('b'), "{shown:?}");
+        }
+    }
 
     fn intern(text: &str, interner: &mut Interner) -> Arc<str> {
         SafeText::multi(text)

@@ -10,15 +10,37 @@ use crate::model::{SafeText, Severity};
 /// One table cell: display-safe, Markdown specials escaped.
 pub fn cell(s: &str) -> String {
     let safe = SafeText::line(s);
-    let mut out = String::with_capacity(safe.display().len());
-    for c in safe.display().chars() {
+    let text = safe.display();
+    let mut out = String::with_capacity(text.len());
+    let mut prev: [char; 3] = [' '; 3];
+    for c in text.chars() {
+        // Markdown and HTML syntax; and what GitHub's and GitLab's autolinks
+        // need: `scheme:`, `user@host`, and the dot of `www.` (an escaped
+        // character renders as itself, and breaks the link's pattern).
+        let www_dot = c == '.' && prev.iter().collect::<String>().eq_ignore_ascii_case("www");
         if matches!(
             c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '(' | ')' | '~'
-        ) {
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '|'
+                | '#'
+                | '!'
+                | '('
+                | ')'
+                | '~'
+                | ':'
+                | '@'
+        ) || www_dot
+        {
             out.push('\\');
         }
         out.push(c);
+        prev = [prev[1], prev[2], c];
     }
     out
 }
@@ -156,8 +178,22 @@ mod tests {
     #[test]
     fn cells_cannot_inject_markdown_or_html() {
         assert_eq!(cell("a|b"), "a\\|b");
-        assert_eq!(cell("[x](http://evil)"), "\\[x\\]\\(http://evil\\)");
+        assert_eq!(cell("[x](http://evil)"), "\\[x\\]\\(http\\://evil\\)");
         assert_eq!(cell("<img src=x>"), "\\<img src=x\\>");
         assert!(!cell("\x1b[31mred").contains('\x1b'));
+    }
+
+    #[test]
+    fn no_text_from_a_finding_becomes_a_link() {
+        let c = cell(
+            "see http://evil.example/x, HTTPS://e.example, WWW.evil.example, ftp://f and a@b.example",
+        );
+        for link in ["http://", "HTTPS://", "WWW.", "ftp://", "a@b"] {
+            assert!(!c.contains(link), "{link} in {c:?}");
+        }
+        assert!(
+            c.contains("http\\://evil") && c.contains("WWW\\.evil") && c.contains("a\\@b"),
+            "{c}"
+        );
     }
 }

@@ -365,15 +365,16 @@ fn read_yaml(text: &str) -> Result<Vec<Record>, DocError> {
     let starts = yaml_document_lines(text);
     let mut out = Vec::new();
     for (i, doc) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
-        let value = serde::Deserialize::deserialize(doc).map_err(|e: serde_yaml_ng::Error| {
-            let loc = e.location().map_or(Location::START, |l| Location {
-                line: l.line(),
-                column: l.column(),
-            });
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            DocError::at(loc, format!("invalid YAML: {msg}"))
-        })?;
+        let JsonFromYaml(value) =
+            serde::Deserialize::deserialize(doc).map_err(|e: serde_yaml_ng::Error| {
+                let loc = e.location().map_or(Location::START, |l| Location {
+                    line: l.line(),
+                    column: l.column(),
+                });
+                let msg = e.to_string();
+                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+                DocError::at(loc, format!("invalid YAML: {msg}"))
+            })?;
         let location = Location {
             line: starts.get(i).copied().unwrap_or(1),
             column: 1,
@@ -384,6 +385,84 @@ fn read_yaml(text: &str) -> Result<Vec<Record>, DocError> {
         return Err(DocError::at(Location::START, "no document found"));
     }
     Ok(out)
+}
+
+/// A YAML value read straight into JSON. Integers JSON cannot hold (beyond
+/// 64 bits, which YAML allows) become their digits as a string, so that one
+/// odd field does not reject the file; a tagged value is its value.
+struct JsonFromYaml(Value);
+
+impl<'de> serde::Deserialize<'de> for JsonFromYaml {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(YamlVisitor).map(JsonFromYaml)
+    }
+}
+
+struct YamlVisitor;
+
+impl<'de> serde::de::Visitor<'de> for YamlVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::from(i))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(Value::from(u))
+    }
+    fn visit_i128<E>(self, i: i128) -> Result<Value, E> {
+        Ok(i64::try_from(i).map_or_else(|_| Value::String(i.to_string()), Value::from))
+    }
+    fn visit_u128<E>(self, u: u128) -> Result<Value, E> {
+        Ok(u64::try_from(u).map_or_else(|_| Value::String(u.to_string()), Value::from))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(f)
+            .map_or_else(|| Value::String(f.to_string()), Value::Number))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(YamlVisitor)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(JsonFromYaml(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some((JsonFromYaml(k), JsonFromYaml(v))) = map.next_entry()? {
+            let key = match k {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        use serde::de::VariantAccess;
+        let (_tag, variant) = data.variant::<String>()?;
+        variant.newtype_variant::<JsonFromYaml>().map(|v| v.0)
+    }
 }
 
 /// Line where each YAML document starts, for locating records.

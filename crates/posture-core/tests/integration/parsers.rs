@@ -314,3 +314,32 @@ fn snapshot_from_the_future_is_refused_with_a_reason() {
     assert_eq!(l.errors.len(), 1);
     assert!(l.errors[0].message.contains("newer"), "{}", l.errors[0]);
 }
+
+#[test]
+fn yaml_integers_beyond_64_bits_are_read_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("report.yaml");
+    std::fs::write(
+        &p,
+        "apiVersion: aquasecurity.github.io/v1alpha1
+kind: VulnerabilityReport
+metadata:
+  name: r1
+  namespace: default
+  generation: 99999999999999999999999
+  resourceVersion: -999999999999999999999999999
+report:
+  artifact: {repository: nginx, tag: \"1.0\"}
+  vulnerabilities:
+    - vulnerabilityID: CVE-2024-1
+      severity: CRITICAL
+      title: t
+      resource: libc
+      installedVersion: \"1\"
+",
+    )
+    .unwrap();
+    let loaded = load_file(&p);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert_eq!(loaded.findings.len(), 1);
+}
