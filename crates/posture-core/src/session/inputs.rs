@@ -29,13 +29,56 @@ pub fn read(files: &[PathBuf], demo: bool) -> Inputs {
     if demo {
         loaded.push(crate::demo::load_current());
     }
-    let findings = sources::take_findings(&mut loaded);
+    let mut findings = sources::take_findings(&mut loaded);
+    drop_repeats(&mut findings, &mut loaded);
     Inputs {
         sources: source_statuses(&loaded),
         findings,
         demo,
         files: loaded,
     }
+}
+
+/// A finding read twice (the same export saved under two names, one record
+/// twice in a file) is one finding: the first is kept, and each input says
+/// how many of its findings were already read.
+fn drop_repeats(findings: &mut Vec<Finding>, inputs: &mut [Loaded]) {
+    let keep: Vec<bool> = {
+        let mut seen = foldhash::HashSet::with_capacity_and_hasher(
+            findings.len(),
+            foldhash::fast::RandomState::default(),
+        );
+        findings
+            .iter()
+            .map(|f| seen.insert(f.fingerprint.as_str()))
+            .collect()
+    };
+    if keep.iter().all(|&k| k) {
+        return;
+    }
+    // Findings are in input order, `findings_count` of each.
+    let mut at = 0;
+    for input in inputs.iter_mut() {
+        let end = at + input.findings_count;
+        let repeats = keep[at..end.min(keep.len())]
+            .iter()
+            .filter(|&&k| !k)
+            .count();
+        if repeats > 0 {
+            input.findings_count -= repeats;
+            input.warnings.push(crate::sources::SourceError::new(
+                &input.path.clone(),
+                crate::sources::Location::NOWHERE,
+                format!(
+                    "{repeats} finding{} read before (the same fingerprint): shown once",
+                    if repeats == 1 { " was" } else { "s were" }
+                ),
+            ));
+        }
+        at = end;
+    }
+    let mut kept = keep.iter();
+    findings.retain(|_| kept.next().copied().unwrap_or(true));
 }
 
 /// The source list: one entry per input, failed ones with their first error.

@@ -478,10 +478,35 @@ pub fn load_file(path: &Path) -> Loaded {
 
 /// Expands `--file` arguments: a directory means every file below it (sorted,
 /// hidden files skipped), so results do not depend on directory order.
-pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+/// A file is read once however often it is named or reached (the same file
+/// twice, a link to it, a link loop); the count of those left out is second.
+pub fn expand_inputs(inputs: &[PathBuf]) -> (Vec<PathBuf>, usize) {
+    /// Where a path really is: two names of one file are one input.
+    fn real(p: &Path) -> PathBuf {
+        std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+    }
+    struct Walk {
+        out: Vec<PathBuf>,
+        seen: std::collections::HashSet<PathBuf>,
+        dirs: std::collections::HashSet<PathBuf>,
+        repeats: usize,
+    }
+    impl Walk {
+        fn add(&mut self, p: PathBuf) {
+            if self.seen.insert(real(&p)) {
+                self.out.push(p);
+            } else {
+                self.repeats += 1;
+            }
+        }
+    }
+    fn walk(dir: &Path, w: &mut Walk, depth: usize) {
+        // A directory reached again (a link loop) is not walked again.
+        if !w.dirs.insert(real(dir)) {
+            return;
+        }
         let Ok(rd) = std::fs::read_dir(dir) else {
-            out.push(dir.to_path_buf());
+            w.add(dir.to_path_buf());
             return;
         };
         let mut entries: Vec<PathBuf> = rd
@@ -493,22 +518,27 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<PathBuf> {
         for p in entries {
             if p.is_dir() {
                 if depth < 8 {
-                    walk(&p, out, depth + 1);
+                    walk(&p, w, depth + 1);
                 }
             } else if is_candidate(&p) {
-                out.push(p);
+                w.add(p);
             }
         }
     }
-    let mut out = Vec::new();
+    let mut w = Walk {
+        out: Vec::new(),
+        seen: Default::default(),
+        dirs: Default::default(),
+        repeats: 0,
+    };
     for input in inputs {
         if input.is_dir() {
-            walk(input, &mut out, 0);
+            walk(input, &mut w, 0);
         } else {
-            out.push(input.clone());
+            w.add(input.clone());
         }
     }
-    out
+    (w.out, w.repeats)
 }
 
 /// In a directory, documentation beside the data (README.md, SOURCES.md) is
@@ -523,9 +553,25 @@ fn is_candidate(p: &Path) -> bool {
     )
 }
 
-/// Loads every input, several at once; failures stay per file.
+/// Loads every input, several at once; failures stay per file. An input
+/// named twice (or reached through a link) is read once, and the first
+/// input's warnings say how many were left out.
 pub fn load_all(inputs: &[PathBuf]) -> Vec<Loaded> {
-    crate::parallel::each(&expand_inputs(inputs), |p| load_file(p), |p| bug(p))
+    let (paths, repeats) = expand_inputs(inputs);
+    let mut loaded = crate::parallel::each(&paths, |p| load_file(p), |p| bug(p));
+    if repeats > 0
+        && let Some(first) = loaded.first_mut()
+    {
+        first.warnings.push(SourceError::new(
+            &first.path.clone(),
+            Location::NOWHERE,
+            format!(
+                "{repeats} input{} named twice or reached through a link: read once",
+                if repeats == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    loaded
 }
 
 /// Parses inputs already in memory (path, bytes), several at once.

@@ -203,3 +203,53 @@ fn a_64_mb_single_string_loads_whole() {
     assert!(loaded.errors.is_empty());
     assert_eq!(loaded.findings[0].title.display().len(), 64 << 20);
 }
+
+#[test]
+fn an_input_read_twice_counts_once_and_says_so() {
+    use posture_core::session::inputs::read;
+    let dir = tempfile::tempdir().unwrap();
+    let one = crate::project_root().join("tests/fixtures/securityhub");
+    let file = std::fs::read_dir(&one)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let alone = read(std::slice::from_ref(&file), false).findings.len();
+    assert!(alone > 0);
+    // The same file twice, and through a link loop.
+    let twice = read(&[file.clone(), file.clone()], false);
+    assert_eq!(twice.findings.len(), alone);
+    assert!(
+        twice.files[0]
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("read once")),
+        "{:?}",
+        twice.files[0].warnings
+    );
+    let looped = dir.path().join("loop");
+    std::fs::create_dir(&looped).unwrap();
+    std::fs::copy(&file, looped.join("f.json")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&looped, looped.join("again")).unwrap();
+    let l = read(std::slice::from_ref(&looped), false);
+    assert_eq!(
+        l.findings.len(),
+        alone,
+        "one file read once through the loop"
+    );
+    // The same findings under another name: each shown once.
+    std::fs::copy(&file, dir.path().join("copy.json")).unwrap();
+    let copies = read(&[file.clone(), dir.path().join("copy.json")], false);
+    assert_eq!(copies.findings.len(), alone);
+    assert_eq!(copies.sources[1].findings, 0);
+    assert!(
+        copies.files[1]
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("read before")),
+        "{:?}",
+        copies.files[1].warnings
+    );
+}
