@@ -452,14 +452,32 @@ fn unrecognised(v: &Node) -> String {
     )
 }
 
-/// Reads and parses one file.
+/// How much of an input is looked at before the rest is read: binary data
+/// is refused from its first bytes, not after a gigabyte of them.
+const SNIFF_BYTES: usize = 64 << 10;
+
+/// Reads and parses one file; `-` is standard input. Only regular files are
+/// read: a FIFO with no writer would wait for ever, `/dev/zero` never ends.
 pub fn load_file(path: &Path) -> Loaded {
     let fail = |msg: String| Loaded {
         path: path.to_path_buf(),
         errors: vec![SourceError::new(path, Location::START, msg)],
         ..Loaded::default()
     };
+    if path == Path::new("-") {
+        return match read_bounded(std::io::stdin().lock()) {
+            Ok(bytes) => parse_bytes(path, &bytes, None),
+            Err(msg) => fail(msg),
+        };
+    }
     match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return fail(
+                "not a regular file (a FIFO, device or socket): posture reads files; \
+                 pipe data in with --file -"
+                    .to_string(),
+            );
+        }
         Ok(m) if m.len() > MAX_INPUT_BYTES => {
             return fail(format!(
                 "file is {} MiB, over the {} MiB input limit",
@@ -470,10 +488,39 @@ pub fn load_file(path: &Path) -> Loaded {
         Ok(_) => {}
         Err(e) => return fail(format!("cannot read: {e}")),
     }
-    match std::fs::read(path) {
+    match std::fs::File::open(path)
+        .map_err(|e| format!("cannot read: {e}"))
+        .and_then(read_bounded)
+    {
         Ok(bytes) => parse_bytes(path, &bytes, None),
-        Err(e) => fail(format!("cannot read: {e}")),
+        Err(msg) => fail(msg),
     }
+}
+
+/// At most [`MAX_INPUT_BYTES`]; the first [`SNIFF_BYTES`] are checked for
+/// binary data (a NUL) before the rest is read.
+fn read_bounded(mut r: impl std::io::Read) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    (&mut r)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if let Some(at) = memchr::memchr(0, &bytes) {
+        return Err(format!(
+            "NUL byte at offset {at}: binary data, not a findings document"
+        ));
+    }
+    r.take(MAX_INPUT_BYTES + 1 - bytes.len() as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(format!(
+            "more than the {} MiB input limit",
+            MAX_INPUT_BYTES >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Expands `--file` arguments: a directory means every file below it (sorted,

@@ -253,3 +253,45 @@ fn an_input_read_twice_counts_once_and_says_so() {
         copies.files[1].warnings
     );
 }
+
+/// `load_file`, on a thread, given `secs` to answer: a special file must
+/// never make it wait for ever.
+fn load_within(path: &std::path::Path, secs: u64) -> posture_core::sources::Loaded {
+    let p = path.to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(posture_core::sources::load_file(&p));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(secs))
+        .unwrap_or_else(|_| panic!("{} still loading after {secs} s", path.display()))
+}
+
+#[test]
+#[cfg(unix)]
+fn special_files_are_refused_not_read_for_ever() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for special in [fifo.as_path(), std::path::Path::new("/dev/zero")] {
+        let loaded = load_within(special, 30);
+        let e = loaded.errors.first().expect("refused").to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        assert!(loaded.findings.is_empty());
+    }
+    // A gigabyte of NULs is refused from its first bytes.
+    let nuls = dir.path().join("zeros.json");
+    std::fs::File::create(&nuls)
+        .unwrap()
+        .set_len(1000 << 20)
+        .unwrap();
+    let e = load_within(&nuls, 30)
+        .errors
+        .first()
+        .expect("refused")
+        .to_string();
+    assert!(e.contains("NUL byte at offset 0"), "{e}");
+}
