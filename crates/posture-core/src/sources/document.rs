@@ -45,6 +45,13 @@ pub struct JsonRecords<'a> {
     pub records: Vec<RawRecord<'a>>,
 }
 
+/// Records read, and where the input was broken: every complete record of
+/// a torn file is kept, and each broken place is an error.
+pub struct Torn<T> {
+    pub records: T,
+    pub broken: Vec<DocError>,
+}
+
 /// Where records start in an input, worked out only when one is asked for
 /// (an error or a warning): counting lines and columns up to every record of
 /// a large file costs more than a core's share of parsing it.
@@ -73,15 +80,18 @@ impl<'a> Places<'a> {
 /// An input split into records: JSON ones as text (to be parsed one at a
 /// time, so a large file never sits in memory as one tree), YAML ones parsed.
 pub enum Split<'a> {
-    Json(JsonRecords<'a>),
-    Values(Vec<Record>),
+    Json(JsonRecords<'a>, Vec<DocError>),
+    Values(Vec<Record>, Vec<DocError>),
 }
 
 /// Checks the bytes are text and splits them into records.
 pub fn read_records(bytes: &[u8]) -> Result<Vec<Record>, DocError> {
     match split(bytes)? {
-        Split::Values(v) => Ok(v),
-        Split::Json(json) => {
+        Split::Values(_, mut broken) | Split::Json(_, mut broken) if !broken.is_empty() => {
+            Err(broken.swap_remove(0))
+        }
+        Split::Values(v, _) => Ok(v),
+        Split::Json(json, _) => {
             let mut places = Places::new(json.text);
             json.records
                 .iter()
@@ -107,8 +117,16 @@ pub fn split(bytes: &[u8]) -> Result<Split<'_>, DocError> {
         ));
     }
     match trimmed.as_bytes()[0] {
-        b'{' | b'[' => read_json(text).map(|records| Split::Json(JsonRecords { text, records })),
-        _ => read_yaml(text).map(Split::Values),
+        b'{' | b'[' => read_json(text).map(|t| {
+            Split::Json(
+                JsonRecords {
+                    text,
+                    records: t.records,
+                },
+                t.broken,
+            )
+        }),
+        _ => read_yaml(text).map(|t| Split::Values(t.records, t.broken)),
     }
 }
 
@@ -158,12 +176,17 @@ fn json_error(text: &str, e: &serde_json::Error) -> DocError {
 /// One JSON document, or several in a row (JSON Lines, as Prowler writes).
 /// Each document is read once for its shape (values skipped, array items
 /// kept as raw text); records are parsed later, on every core.
-fn read_json(text: &str) -> Result<Vec<RawRecord<'_>>, DocError> {
+fn read_json(text: &str) -> Result<Torn<Vec<RawRecord<'_>>>, DocError> {
     let mut out = Vec::new();
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Shape>();
     let mut end = 0;
     while let Some(shape) = stream.next() {
-        let shape = shape.map_err(|e| json_error(text, &e))?;
+        let shape = match shape {
+            Ok(s) => s,
+            // JSON Lines: a broken line costs that line, not the file.
+            Err(_) if looks_like_json_lines(text) => return read_json_lines(text),
+            Err(e) => return Err(json_error(text, &e)),
+        };
         let body = text
             .get(end..stream.byte_offset())
             .unwrap_or("")
@@ -171,7 +194,57 @@ fn read_json(text: &str) -> Result<Vec<RawRecord<'_>>, DocError> {
         end = stream.byte_offset();
         unwrap_shape(text, body, shape, 0, &mut out)?;
     }
-    Ok(out)
+    Ok(Torn {
+        records: out,
+        broken: Vec::new(),
+    })
+}
+
+/// One JSON object per line (Prowler's `.json` and `.jsonl`): most of the
+/// first lines each hold a whole object.
+fn looks_like_json_lines(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(3)
+        .collect();
+    let whole = lines
+        .iter()
+        .filter(|l| l.starts_with('{') && l.ends_with('}'))
+        .count();
+    lines.len() >= 2 && whole >= 2.min(lines.len())
+}
+
+/// Every line on its own: the lines that parse are kept, each line that
+/// does not is an error naming it.
+fn read_json_lines(text: &str) -> Result<Torn<Vec<RawRecord<'_>>>, DocError> {
+    let mut out = Vec::new();
+    let mut broken = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let body = line.trim();
+        if body.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Shape>(body) {
+            Ok(shape) => unwrap_shape(text, body, shape, 0, &mut out)?,
+            Err(e) => {
+                let message = format!("invalid JSON: {e}")
+                    .replace(&format!(" at line {} column {}", e.line(), e.column()), "");
+                broken.push(DocError::at(
+                    Location {
+                        line: n + 1,
+                        column: e.column().max(1),
+                    },
+                    format!("{message} (this line is left out; the others load)"),
+                ));
+            }
+        }
+    }
+    Ok(Torn {
+        records: out,
+        broken,
+    })
 }
 
 /// What a JSON value is, as far as splitting goes: an array (its items as
@@ -361,30 +434,66 @@ fn may_hold_records(body: &str) -> bool {
 }
 
 /// YAML, possibly several `---` documents (`kubectl get -o yaml` of many objects).
-fn read_yaml(text: &str) -> Result<Vec<Record>, DocError> {
+/// Every document before a broken one is kept; a file that ends mid-line
+/// was cut short, and its last document is left out with an error.
+fn read_yaml(text: &str) -> Result<Torn<Vec<Record>>, DocError> {
     let starts = yaml_document_lines(text);
     let mut out = Vec::new();
+    let mut broken = Vec::new();
+    let mut docs = 0_usize;
     for (i, doc) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
-        let JsonFromYaml(value) =
-            serde::Deserialize::deserialize(doc).map_err(|e: serde_yaml_ng::Error| {
+        let parsed: Result<JsonFromYaml, serde_yaml_ng::Error> =
+            serde::Deserialize::deserialize(doc);
+        let JsonFromYaml(value) = match parsed {
+            Ok(v) => v,
+            Err(e) => {
                 let loc = e.location().map_or(Location::START, |l| Location {
                     line: l.line(),
                     column: l.column(),
                 });
                 let msg = e.to_string();
                 let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-                DocError::at(loc, format!("invalid YAML: {msg}"))
-            })?;
+                let error = DocError::at(loc, format!("invalid YAML: {msg}"));
+                if out.is_empty() {
+                    return Err(error);
+                }
+                broken.push(error);
+                break;
+            }
+        };
+        docs += 1;
         let location = Location {
             line: starts.get(i).copied().unwrap_or(1),
             column: 1,
         };
         unwrap_value(value, location, 0, &mut out)?;
     }
-    if out.is_empty() {
+    if broken.is_empty() && docs > 0 && !text.ends_with('\n') {
+        // Cut mid-line, or written without a final line break: the last
+        // record may have lost its end, so it is left out; every earlier one
+        // is kept.
+        let lines = text.lines().count();
+        if let Some(last) = out.pop() {
+            broken.push(DocError::at(
+                Location {
+                    line: lines,
+                    column: 1,
+                },
+                format!(
+                    "the file does not end with a line break: cut short? Its last record \
+                     (from line {}) is left out; if the file is whole, end it with a newline",
+                    last.location.line
+                ),
+            ));
+        }
+    }
+    if out.is_empty() && broken.is_empty() {
         return Err(DocError::at(Location::START, "no document found"));
     }
-    Ok(out)
+    Ok(Torn {
+        records: out,
+        broken,
+    })
 }
 
 /// A YAML value read straight into JSON. Integers JSON cannot hold (beyond

@@ -184,13 +184,19 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
         ..Loaded::default()
     };
     match document::split(bytes) {
-        Ok(document::Split::Values(records)) => parse_records(
-            &mut loaded,
-            records,
-            cluster,
-            &mut Shared::new(MAX_RAW_PER_INPUT),
-        ),
-        Ok(document::Split::Json(json)) => parse_raw(&mut loaded, &json, cluster),
+        Ok(document::Split::Values(records, broken)) => {
+            parse_records(
+                &mut loaded,
+                records,
+                cluster,
+                &mut Shared::new(MAX_RAW_PER_INPUT),
+            );
+            report_broken(&mut loaded, broken);
+        }
+        Ok(document::Split::Json(json, broken)) => {
+            parse_raw(&mut loaded, &json, cluster);
+            report_broken(&mut loaded, broken);
+        }
         Err(e) => loaded
             .errors
             .push(SourceError::new(path, e.location, e.message)),
@@ -198,6 +204,16 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
     cap(&mut loaded.errors, path, "errors");
     cap(&mut loaded.warnings, path, "warnings");
     loaded
+}
+
+/// The places a torn input was broken, after its records' own errors.
+fn report_broken(loaded: &mut Loaded, broken: Vec<document::DocError>) {
+    let path = loaded.path.clone();
+    loaded.errors.extend(
+        broken
+            .into_iter()
+            .map(|e| SourceError::new(&path, e.location, e.message)),
+    );
 }
 
 /// Parses JSON records one at a time (each tree dropped once its findings

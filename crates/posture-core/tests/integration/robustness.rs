@@ -295,3 +295,77 @@ fn special_files_are_refused_not_read_for_ever() {
         .to_string();
     assert!(e.contains("NUL byte at offset 0"), "{e}");
 }
+
+fn asff_line(i: usize) -> String {
+    serde_json::json!({
+        "SchemaVersion": "2018-10-08", "Id": format!("f-{i}"), "ProductArn": "arn:p",
+        "AwsAccountId": "111122223333", "Region": "eu-west-1", "Title": format!("t {i}"),
+        "Severity": {"Label": "HIGH"}, "Workflow": {"Status": "NEW"},
+        "RecordState": "ACTIVE", "Resources": [{"Id": format!("r-{i}")}]
+    })
+    .to_string()
+}
+
+#[test]
+fn a_broken_json_line_costs_that_line_not_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for broken_at in [0, 4, 9] {
+        let lines: Vec<String> = (0..10)
+            .map(|i| {
+                if i == broken_at {
+                    asff_line(i)[..20].to_string()
+                } else {
+                    asff_line(i)
+                }
+            })
+            .collect();
+        let p = dir.path().join(format!("findings-{broken_at}.jsonl"));
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+        let loaded = posture_core::sources::load_file(&p);
+        assert_eq!(
+            loaded.findings.len(),
+            9,
+            "line {broken_at}: {:?}",
+            loaded.errors
+        );
+        let [e] = loaded.errors.as_slice() else {
+            panic!("one error: {:?}", loaded.errors);
+        };
+        assert_eq!(e.location.line, broken_at + 1, "{e}");
+    }
+}
+
+#[test]
+fn a_yaml_file_cut_short_keeps_its_complete_records_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = |i: usize| {
+        format!(
+            "apiVersion: aquasecurity.github.io/v1alpha1
+kind: VulnerabilityReport
+metadata:
+  name: r{i}
+  namespace: default
+report:
+  artifact: {{repository: nginx, tag: \"1.0\"}}
+  vulnerabilities:
+    - vulnerabilityID: CVE-2024-{i}
+      severity: CRITICAL
+      title: title {i}
+      resource: libc
+      installedVersion: \"1\"
+"
+        )
+    };
+    let whole: String = (0..3).map(doc).collect::<Vec<_>>().join("---\n");
+    // Cut inside the last document's title.
+    let cut = &whole[..whole.rfind("title 2").unwrap() + 3];
+    let p = dir.path().join("reports.yaml");
+    std::fs::write(&p, cut).unwrap();
+    let loaded = posture_core::sources::load_file(&p);
+    assert_eq!(loaded.findings.len(), 2, "{:?}", loaded.errors);
+    let [e] = loaded.errors.as_slice() else {
+        panic!("one error: {:?}", loaded.errors);
+    };
+    assert!(e.to_string().contains("cut short"), "{e}");
+    assert_eq!(e.location.line, cut.lines().count());
+}
