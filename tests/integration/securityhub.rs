@@ -817,3 +817,36 @@ fn the_cache_of_one_endpoint_is_never_shown_as_another_s() {
         .collect();
     assert_eq!(severities, ["low"], "A's finding shown as B's: {v}");
 }
+
+#[test]
+fn an_endpoint_paging_in_a_circle_is_an_error_and_lists_each_finding_once() {
+    // Page 1 → token "a", "a" → token "b", "b" → token "a" again; every
+    // page holds the same two findings.
+    let server = TestServer::start(|req| match (req.method.as_str(), req.path.as_str()) {
+        ("POST", "/") => sts_identity(),
+        ("GET", "/findingAggregator/list") => no_aggregators(),
+        ("POST", "/findings") => {
+            let region = req.region();
+            let both = [
+                asff(&region, 1, "HIGH", "NEW", "ACTIVE"),
+                asff(&region, 2, "LOW", "NEW", "ACTIVE"),
+            ];
+            let next = if req.body.contains("\"NextToken\":\"a\"") {
+                "b"
+            } else {
+                "a"
+            };
+            page(&both, Some(next))
+        }
+        _ => Reply::json(404, &json!({})),
+    });
+    let env = Env::new();
+    let out = pull(&env, &server.url, "eu-west-1", &["--no-cache"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("paging in a circle"), "{stderr}");
+    let mut listed = resources(&out.stdout);
+    let n = listed.len();
+    listed.dedup();
+    assert_eq!((n, listed.len()), (2, 2), "a finding listed twice");
+}

@@ -519,6 +519,11 @@ impl RegionPull {
     ) -> Result<(), AwsError> {
         let filters = filters(&self.plan, since);
         let mut token: Option<String> = None;
+        // A token seen before means the endpoint is paging in a circle; a
+        // record seen before in this pull is not listed twice.
+        let mut tokens = std::collections::HashSet::new();
+        let mut records_seen = std::collections::HashSet::new();
+        let mut repeats = 0_usize;
         for page in 0..MAX_PAGES {
             if page > 0 {
                 tokio::time::sleep(self.plan.pace).await;
@@ -547,10 +552,28 @@ impl RegionPull {
                 let records: Vec<Value> = out.findings().iter().map(asff_json::finding).collect();
                 (records, out.next_token().map(str::to_string))
             };
+            let before = records.len();
+            let records: Vec<Value> = records
+                .into_iter()
+                .filter(|r| cache::record_key(r).is_none_or(|k| records_seen.insert(k)))
+                .collect();
+            repeats += before - records.len();
             on_page(records);
             match next {
-                // A repeated token would loop for ever.
-                Some(t) if !t.is_empty() && Some(&t) != token.as_ref() => token = Some(t),
+                Some(t) if !t.is_empty() => {
+                    if !tokens.insert(t.clone()) {
+                        return Err(AwsError {
+                            kind: Kind::Other,
+                            message: format!(
+                                "the endpoint sent a page token again after {} pages: paging \
+                                 in a circle, stopped (what arrived is kept; {repeats} repeated \
+                                 findings left out)",
+                                page + 1
+                            ),
+                        });
+                    }
+                    token = Some(t);
+                }
                 _ => return Ok(()),
             }
         }
