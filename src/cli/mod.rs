@@ -51,6 +51,9 @@ pub struct Cli {
     /// Routing rules file (`[[rules]]`, `[sla]`); default: `[routing]` in the config, else built-in.
     #[arg(long, value_name = "FILE", global = true)]
     pub routing: Option<PathBuf>,
+    /// Errors from live sources with the SDK's debug detail too (for a bug report).
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -355,6 +358,7 @@ fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    posture_live::aws_error::set_verbose(cli.verbose);
     let live = &mut cli.inputs.live;
     if !live.no_cache {
         live.cache_dir = posture_core::config::paths::Paths::discover()

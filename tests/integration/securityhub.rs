@@ -850,3 +850,27 @@ fn an_endpoint_paging_in_a_circle_is_an_error_and_lists_each_finding_once() {
     listed.dedup();
     assert_eq!((n, listed.len()), (2, 2), "a finding listed twice");
 }
+
+#[test]
+fn a_transport_error_is_one_sentence_and_its_debug_form_only_with_v() {
+    let env = Env::new();
+    let dead = format!("http://127.0.0.1:{}", crate::common::moto::free_port());
+    let out = pull(&env, &dead, "eu-west-1", &["--no-cache", "--timeout", "2"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+    for debug in ["DispatchFailure(", "ConnectorError {", "source:", "Os {"] {
+        assert!(!stderr.contains(debug), "{debug} in {stderr}");
+    }
+    let verbose = pull(
+        &env,
+        &dead,
+        "eu-west-1",
+        &["--no-cache", "--timeout", "2", "-v"],
+    );
+    let stderr = String::from_utf8_lossy(&verbose.stderr);
+    assert!(
+        stderr.contains("DispatchFailure"),
+        "-v keeps the debug form: {stderr}"
+    );
+}

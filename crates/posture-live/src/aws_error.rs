@@ -31,12 +31,40 @@ impl std::fmt::Display for AwsError {
     }
 }
 
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `-v`: errors carry the SDK's debug form too (request and connector
+/// structures), for a bug report.
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The error and its causes as one sentence: each cause's own words once,
+/// no debug structures (`DispatchFailure(ConnectorError { … })`) and no
+/// response headers, unless `-v` asked for them.
+fn sentence(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let said = err.to_string();
+        if !said.is_empty() && !parts.iter().any(|p| p.contains(&said)) {
+            parts.push(said);
+        }
+        next = err.source();
+    }
+    parts.join(": ")
+}
+
 /// `op` is the IAM action (`securityhub:GetFindings`), for the hint.
 pub fn explain<E>(e: &SdkError<E, HttpResponse>, op: &str, region: &str) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let detail = super::safe(&DisplayErrorContext(e).to_string());
+    let detail = if VERBOSE.load(std::sync::atomic::Ordering::Relaxed) {
+        super::safe(&DisplayErrorContext(e).to_string())
+    } else {
+        super::safe(&sentence(e))
+    };
     let lower = detail.to_ascii_lowercase();
     let make = |kind, message: String| AwsError { kind, message };
     if lower.contains("no credentials")
