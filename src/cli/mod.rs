@@ -153,7 +153,7 @@ pub struct LiveArgs {
         help_heading = "Live sources"
     )]
     pub kubeconfig: Option<PathBuf>,
-    /// Seconds to wait for an answer from a live source before giving up on that request.
+    /// Seconds one answer from a live source may take, its retries included, before it fails.
     #[arg(
         long,
         value_name = "SECS",

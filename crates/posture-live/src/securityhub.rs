@@ -256,10 +256,13 @@ pub async fn sdk_config(plan: &Plan) -> SdkConfig {
     // credential chain, AWS_ENDPOINT_URL(_SECURITYHUB), AWS_MAX_ATTEMPTS.
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         TimeoutConfig::builder()
+            // `--timeout` bounds one whole answer, its retries included
+            // (each attempt could take the full time, so retries × timeout
+            // was the real wait before).
             .connect_timeout(Duration::from_secs(5).min(plan.timeout))
             .read_timeout(plan.timeout)
-            .operation_attempt_timeout(plan.timeout + Duration::from_secs(10))
-            .operation_timeout(plan.timeout * 6)
+            .operation_attempt_timeout(plan.timeout)
+            .operation_timeout(plan.timeout)
             .build(),
     );
     if let Some(p) = &plan.profile {
