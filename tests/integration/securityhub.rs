@@ -874,3 +874,29 @@ fn a_transport_error_is_one_sentence_and_its_debug_form_only_with_v() {
         "-v keeps the debug form: {stderr}"
     );
 }
+
+#[test]
+fn an_answer_over_64_mib_is_refused_for_its_region_only() {
+    let server = findings_by_region(|region| {
+        if region == "eu-west-1" {
+            let mut f = asff(region, 1, "HIGH", "NEW", "ACTIVE");
+            f["Description"] = json!("x".repeat(70 << 20));
+            page(&[f], None)
+        } else {
+            page(&[asff(region, 2, "LOW", "NEW", "ACTIVE")], None)
+        }
+    });
+    let env = Env::new();
+    let out = pull(&env, &server.url, "eu-west-1,us-east-1", &["--no-cache"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("eu-west-1") && stderr.contains("64 MiB"),
+        "{stderr}"
+    );
+    assert_eq!(
+        resources(&out.stdout).len(),
+        1,
+        "the other region still loads"
+    );
+}

@@ -5,6 +5,7 @@
 //! background thread and report through [`Event`]s, so the dashboard stays
 //! responsive and fills page by page, and the headless commands print progress.
 
+pub mod answer_limit;
 pub mod asff_json;
 pub mod aws_error;
 pub mod cache;

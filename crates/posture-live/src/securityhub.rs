@@ -277,6 +277,7 @@ pub async fn sdk_config(plan: &Plan) -> SdkConfig {
 pub fn client(base: &SdkConfig, region: &str) -> Client {
     let conf = aws_sdk_securityhub::config::Builder::from(base)
         .region(Region::new(region.to_string()))
+        .interceptor(crate::answer_limit::AnswerLimit)
         .build();
     Client::from_conf(conf)
 }
