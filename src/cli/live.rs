@@ -21,6 +21,11 @@ pub fn securityhub_plan(args: &LiveArgs) -> Option<Plan> {
         first_slot: 0,
         pace: DEFAULT_PACE,
         timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        // 0 (a `LiveArgs::default()`) is the default bound, not one page.
+        max_pages: match args.max_pages {
+            0 => posture_live::securityhub::DEFAULT_MAX_PAGES,
+            n => n,
+        },
     })
 }
 

@@ -162,6 +162,15 @@ pub struct LiveArgs {
         help_heading = "Live sources"
     )]
     pub timeout: u64,
+    /// Pages of one Security Hub region (100 findings each) before a pull is stopped as endless.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = posture_live::securityhub::DEFAULT_MAX_PAGES,
+        global = true,
+        help_heading = "Live sources"
+    )]
+    pub max_pages: usize,
     /// Neither show nor keep the last pull (XDG cache dir); pull everything.
     #[arg(long, global = true, help_heading = "Live sources")]
     pub no_cache: bool,

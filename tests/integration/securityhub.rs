@@ -900,3 +900,28 @@ fn an_answer_over_64_mib_is_refused_for_its_region_only() {
         "the other region still loads"
     );
 }
+
+#[test]
+fn an_endless_endpoint_stops_at_max_pages_with_an_error() {
+    // A new token every time: it would page for ever.
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = n.clone();
+    let server = findings_by_region(move |region| {
+        let i = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        page(
+            &[asff(region, i, "LOW", "NEW", "ACTIVE")],
+            Some(&format!("t{i}")),
+        )
+    });
+    let env = Env::new();
+    let out = pull(
+        &env,
+        &server.url,
+        "eu-west-1",
+        &["--no-cache", "--max-pages", "5"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("stopped after 5 pages"), "{stderr}");
+    assert_eq!(resources(&out.stdout).len(), 5, "what arrived is kept");
+}

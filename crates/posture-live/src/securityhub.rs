@@ -28,7 +28,9 @@ pub const DEFAULT_PACE: Duration = Duration::from_millis(340);
 /// More regions than this wait their turn.
 const MAX_CONCURRENT_REGIONS: usize = 4;
 /// A server that never stops paging (or repeats tokens) is cut off here.
-const MAX_PAGES: usize = 200_000;
+/// Pages of one region before a pull is stopped (`--max-pages`): 20 million
+/// findings, far above any real estate, so only an endless endpoint meets it.
+pub const DEFAULT_MAX_PAGES: usize = 200_000;
 /// A cache older than this is pulled again in full: findings Security Hub
 /// deleted meanwhile would otherwise stay.
 const FULL_PULL_AFTER_SECS: i64 = 7 * 86_400;
@@ -53,6 +55,8 @@ pub struct Plan {
     pub pace: Duration,
     /// For one answer (`--timeout`).
     pub timeout: Duration,
+    /// Pages of one region before the pull is stopped as endless.
+    pub max_pages: usize,
 }
 
 impl Plan {
@@ -528,7 +532,7 @@ impl RegionPull {
         let mut tokens = std::collections::HashSet::new();
         let mut records_seen = std::collections::HashSet::new();
         let mut repeats = 0_usize;
-        for page in 0..MAX_PAGES {
+        for page in 0..self.plan.max_pages.max(1) {
             if page > 0 {
                 tokio::time::sleep(self.plan.pace).await;
             }
@@ -583,7 +587,10 @@ impl RegionPull {
         }
         Err(AwsError {
             kind: Kind::Other,
-            message: format!("stopped after {MAX_PAGES} pages: the endpoint kept paging"),
+            message: format!(
+                "stopped after {} pages: the endpoint kept paging (--max-pages raises the bound)",
+                self.plan.max_pages.max(1)
+            ),
         })
     }
 }
@@ -649,6 +656,7 @@ mod tests {
             first_slot: 0,
             pace: Duration::ZERO,
             timeout: Duration::from_secs(30),
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 
