@@ -34,6 +34,11 @@ pub enum Event {
     },
     /// What live sources sent since the last frame.
     Live(Vec<LiveEvent>),
+    /// The input files, read in the background.
+    InputsLoaded {
+        findings: Vec<posture_core::model::Finding>,
+        sources: Vec<posture_core::session::SourceStatus>,
+    },
     /// Where the last frame drew the table, for clicks and page sizes.
     Layout(TableLayout),
     /// Answers to effects.

@@ -37,6 +37,18 @@ impl App {
         Vec::new()
     }
 
+    /// The input files, read in the background, join what is shown (the
+    /// cursor stays on its finding).
+    pub fn on_inputs(
+        &mut self,
+        findings: Vec<posture_core::model::Finding>,
+        sources: Vec<posture_core::session::SourceStatus>,
+    ) {
+        self.remember();
+        self.session.add_inputs(findings, sources);
+        self.after_live();
+    }
+
     /// Applies one event; true when the findings changed (then call
     /// [`App::after_live`] once for a batch of events).
     pub fn on_live(&mut self, event: Event) -> bool {

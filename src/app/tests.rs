@@ -196,3 +196,37 @@ fn popups_scroll_with_their_own_keys_and_close_on_any_other() {
     keys(&mut a, "x");
     assert_eq!(a.mode(), Mode::Normal);
 }
+
+#[test]
+fn files_read_in_the_background_join_the_table_and_q_works_before() {
+    let session = posture_core::session::Session::new(posture_core::session::SessionParts {
+        sources: vec![posture_core::session::SourceStatus {
+            label: "1 input".into(),
+            busy: true,
+            ..Default::default()
+        }],
+        ..Default::default()
+    });
+    let mut a = App::new(session, theme::Theme::monochrome(), Keymap::defaults());
+    assert!(a.session.loading());
+    assert!(a.view.rows.is_empty());
+    let loaded = posture_core::demo::load_current();
+    let n = loaded.findings.iter().filter(|f| f.open).count();
+    let status = posture_core::session::SourceStatus {
+        label: "demo.json".into(),
+        findings: loaded.findings.len(),
+        ..Default::default()
+    };
+    super::update::update(
+        &mut a,
+        super::Event::InputsLoaded {
+            findings: loaded.findings,
+            sources: vec![status],
+        },
+    );
+    assert!(!a.session.loading());
+    assert_eq!(a.view.rows.len(), n);
+    assert_eq!(a.session.sources.len(), 1);
+    keys(&mut a, "q");
+    assert!(a.quit);
+}

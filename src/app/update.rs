@@ -26,6 +26,10 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
             Vec::new()
         }
         Event::Live(events) => app.on_live_batch(events),
+        Event::InputsLoaded { findings, sources } => {
+            app.on_inputs(findings, sources);
+            Vec::new()
+        }
         Event::Layout(layout) => {
             app.layout = layout;
             app.view.offset = layout.offset;

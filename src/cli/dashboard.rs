@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use super::context::{Context, expand_home};
 use super::{Cli, load_quietly};
-use posture_core::session::{Baseline, Session, SessionParts};
+use posture_core::session::{Baseline, Session, SessionParts, SourceStatus};
 use posture_core::triage::Store;
 
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
@@ -43,20 +43,35 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         inputs.files = config.files.iter().map(|p| expand_home(p)).collect();
     }
     let router = ctx.router(cli)?;
-    let set = load_quietly(&inputs);
-    let code = set.exit_code();
+    let demo = inputs.demo || (inputs.files.is_empty() && !inputs.live.any());
     // The last snapshot before the session is built: routes and facts are
-    // computed once, with the NEW flags.
+    // computed once the files are in, with the NEW flags.
     let snapshot_dir = posture_core::snapshots::dir(ctx.paths.data_dir.as_deref()).ok();
     let (history, history_problem) =
-        match posture_core::snapshots::history(snapshot_dir.as_deref(), set.demo, None) {
+        match posture_core::snapshots::history(snapshot_dir.as_deref(), demo, None) {
             Ok(h) => (h, None),
             Err(e) => (Default::default(), Some(format!("snapshots not read: {e}"))),
         };
+    // The files are read in the background: a large or slow input never
+    // keeps the dashboard from answering `q`.
+    let loading = SourceStatus {
+        label: if demo {
+            "demo data".to_string()
+        } else {
+            format!(
+                "{} input{}",
+                inputs.files.len(),
+                if inputs.files.len() == 1 { "" } else { "s" }
+            )
+        },
+        note: "loading…".to_string(),
+        busy: true,
+        ..SourceStatus::default()
+    };
     let session = Session::new(SessionParts {
-        findings: set.findings,
-        sources: set.sources,
-        demo: set.demo,
+        findings: Vec::new(),
+        sources: vec![loading],
+        demo,
         store: ctx.triage_file.as_deref().map(Store::open),
         user: ctx.user(),
         router,
@@ -81,6 +96,10 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
     app.sync.available = runner.sync_plan.is_some();
     let live = super::live::start(&cli.inputs.live);
-    crate::term::run(app, runner, live)?;
-    Ok(code)
+    let files: crate::term::Loader = Box::new(move || {
+        let set = load_quietly(&inputs);
+        (set.findings, set.sources)
+    });
+    let app = crate::term::run(app, runner, Some(files), live)?;
+    Ok(super::exit_code(app.session.input_failed()))
 }

@@ -23,18 +23,41 @@ pub use effects::{Runner, press};
 
 /// Runs the dashboard until the user quits; `live` delivers findings of live
 /// sources while it runs. Every input goes on one queue; the loop blocks on it.
-pub fn run(mut app: App, mut runner: Runner, live: Option<Receiver<LiveEvent>>) -> io::Result<()> {
+/// The input files, read on a thread of their own while the dashboard
+/// already answers keys (`q` included).
+pub type Loader = Box<
+    dyn FnOnce() -> (
+            Vec<posture_core::model::Finding>,
+            Vec<posture_core::session::SourceStatus>,
+        ) + Send,
+>;
+
+pub fn run(
+    mut app: App,
+    mut runner: Runner,
+    files: Option<Loader>,
+    live: Option<Receiver<LiveEvent>>,
+) -> io::Result<App> {
     install_panic_hook();
     let (tx, rx) = channel();
     runner.events = Some(tx.clone());
     let mut terminal = ratatui::try_init()?;
     let result = execute!(io::stdout(), EnableMouseCapture).and_then(|()| {
+        if let Some(load) = files {
+            let loaded = tx.clone();
+            let _ = std::thread::Builder::new()
+                .name("posture-files".into())
+                .spawn(move || {
+                    let (findings, sources) = load();
+                    let _ = loaded.send(Event::InputsLoaded { findings, sources });
+                });
+        }
         feed(&tx, live);
         drop(tx);
         event_loop(&mut terminal, &mut app, &runner, &rx)
     });
     restore();
-    result
+    result.map(|()| app)
 }
 
 fn restore() {

@@ -101,7 +101,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> TableLayou
             }
         })
         .collect();
-    let title = if app.view.rows.is_empty() {
+    let title = if app.view.rows.is_empty() && app.session.loading() {
+        " loading… (q quits) ".to_string()
+    } else if app.view.rows.is_empty() {
         " no findings match — Esc clears the filter, 0 shows every severity, o includes closed "
             .to_string()
     } else {

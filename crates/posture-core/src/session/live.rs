@@ -196,6 +196,18 @@ impl super::Session {
         change
     }
 
+    /// The files' findings, read after the session started (the dashboard
+    /// reads them in the background so that it answers keys at once). They
+    /// replace the `loading` source lines; routes and facts wait for `settle`.
+    pub fn add_inputs(&mut self, findings: Vec<Finding>, sources: Vec<SourceStatus>) {
+        self.origins
+            .splice(0..0, std::iter::repeat_n(FROM_FILE, findings.len()));
+        self.findings.splice(0..0, findings);
+        self.sources.retain(|s| s.live.is_some() || !s.busy);
+        self.sources.splice(0..0, sources);
+        self.stale = true;
+    }
+
     /// True while some live source is still pulling.
     pub fn loading(&self) -> bool {
         self.sources.iter().any(|s| s.busy)
