@@ -11,6 +11,7 @@ pub mod node;
 pub mod ocsf;
 pub mod snapshot;
 pub mod starboard;
+mod yaml;
 
 use std::path::{Path, PathBuf};
 
