@@ -925,3 +925,29 @@ fn an_endless_endpoint_stops_at_max_pages_with_an_error() {
     assert!(stderr.contains("stopped after 5 pages"), "{stderr}");
     assert_eq!(resources(&out.stdout).len(), 5, "what arrived is kept");
 }
+
+#[test]
+fn an_answer_over_64_mib_without_a_length_is_cut_off_and_refused() {
+    let server = findings_by_region(|region| {
+        if region == "eu-west-1" {
+            let mut f = asff(region, 1, "HIGH", "NEW", "ACTIVE");
+            f["Description"] = json!("x".repeat(70 << 20));
+            Reply::Chunked(json!({ "Findings": [f] }).to_string())
+        } else {
+            page(&[asff(region, 2, "LOW", "NEW", "ACTIVE")], None)
+        }
+    });
+    let env = Env::new();
+    let out = pull(&env, &server.url, "eu-west-1,us-east-1", &["--no-cache"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("eu-west-1") && stderr.contains("64 MiB"),
+        "{stderr}"
+    );
+    assert_eq!(
+        resources(&out.stdout).len(),
+        1,
+        "the other region still loads: {stderr}"
+    );
+}

@@ -1,9 +1,12 @@
 //! A bound on one answer from Security Hub: an endpoint that sends
 //! gigabytes is refused from its headers, before the body is read.
 
-use aws_sdk_securityhub::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_securityhub::config::interceptors::{
+    BeforeDeserializationInterceptorContextMut, BeforeDeserializationInterceptorContextRef,
+};
 use aws_sdk_securityhub::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_securityhub::error::BoxError;
+use aws_smithy_types::body::SdkBody;
 
 /// One page of 100 findings is at most a few MB; this is far above it.
 pub const MAX_ANSWER_BYTES: u64 = 64 << 20;
@@ -36,5 +39,20 @@ impl Intercept for AnswerLimit {
             .into()),
             _ => Ok(()),
         }
+    }
+
+    /// An answer that declares no length (chunked) is cut off where it
+    /// passes the limit, and fails to read.
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let body = std::mem::replace(context.response_mut().body_mut(), SdkBody::taken());
+        *context.response_mut().body_mut() = body.map(|b| {
+            SdkBody::from_body_1_x(http_body_util::Limited::new(b, MAX_ANSWER_BYTES as usize))
+        });
+        Ok(())
     }
 }

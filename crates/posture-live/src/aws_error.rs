@@ -96,6 +96,13 @@ where
                 service_of(op)
             ),
         ),
+        SdkError::ResponseError(_) if lower.contains("length limit exceeded") => make(
+            Kind::Other,
+            format!(
+                "the answer to {op} in {region} is over the {} MiB allowed for one answer: refused",
+                crate::answer_limit::MAX_ANSWER_BYTES >> 20
+            ),
+        ),
         SdkError::ResponseError(_) => make(
             Kind::Other,
             format!("unreadable answer to {op} in {region}: {detail}"),

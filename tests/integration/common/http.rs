@@ -45,6 +45,8 @@ pub enum Reply {
     Hangup,
     /// Answer after a pause (for timeouts).
     Slow(Duration, Box<Reply>),
+    /// A 200 JSON answer sent in chunks, declaring no length.
+    Chunked(String),
 }
 
 impl Reply {
@@ -189,6 +191,19 @@ fn respond(stream: &mut TcpStream, reply: Reply) {
         Reply::Slow(pause, inner) => {
             std::thread::sleep(pause);
             respond(stream, *inner);
+        }
+        Reply::Chunked(body) => {
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes());
+            for chunk in body.as_bytes().chunks(1 << 20) {
+                let _ = write!(stream, "{:x}\r\n", chunk.len());
+                if stream.write_all(chunk).is_err() {
+                    return;
+                }
+                let _ = stream.write_all(b"\r\n");
+            }
+            let _ = stream.write_all(b"0\r\n\r\n");
+            let _ = stream.flush();
         }
         Reply::Response {
             status,
