@@ -877,28 +877,36 @@ fn a_transport_error_is_one_sentence_and_its_debug_form_only_with_v() {
 
 #[test]
 fn an_answer_over_64_mib_is_refused_for_its_region_only() {
-    let server = findings_by_region(|region| {
-        if region == "eu-west-1" {
-            let mut f = asff(region, 1, "HIGH", "NEW", "ACTIVE");
-            f["Description"] = json!("x".repeat(70 << 20));
-            page(&[f], None)
-        } else {
-            page(&[asff(region, 2, "LOW", "NEW", "ACTIVE")], None)
-        }
-    });
-    let env = Env::new();
-    let out = pull(&env, &server.url, "eu-west-1,us-east-1", &["--no-cache"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("eu-west-1") && stderr.contains("64 MiB"),
-        "{stderr}"
-    );
-    assert_eq!(
-        resources(&out.stdout).len(),
-        1,
-        "the other region still loads"
-    );
+    // With a declared length (refused from the headers) and without one
+    // (chunked: cut off where it passes the limit).
+    for chunked in [false, true] {
+        let server = findings_by_region(move |region| {
+            if region == "eu-west-1" {
+                let mut f = asff(region, 1, "HIGH", "NEW", "ACTIVE");
+                f["Description"] = json!("x".repeat(70 << 20));
+                if chunked {
+                    Reply::Chunked(json!({ "Findings": [f] }).to_string())
+                } else {
+                    page(&[f], None)
+                }
+            } else {
+                page(&[asff(region, 2, "LOW", "NEW", "ACTIVE")], None)
+            }
+        });
+        let env = Env::new();
+        let out = pull(&env, &server.url, "eu-west-1,us-east-1", &["--no-cache"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "chunked={chunked}: {stderr}");
+        assert!(
+            stderr.contains("eu-west-1") && stderr.contains("64 MiB"),
+            "chunked={chunked}: {stderr}"
+        );
+        assert_eq!(
+            resources(&out.stdout).len(),
+            1,
+            "chunked={chunked}: the other region still loads"
+        );
+    }
 }
 
 #[test]
@@ -924,30 +932,4 @@ fn an_endless_endpoint_stops_at_max_pages_with_an_error() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("stopped after 5 pages"), "{stderr}");
     assert_eq!(resources(&out.stdout).len(), 5, "what arrived is kept");
-}
-
-#[test]
-fn an_answer_over_64_mib_without_a_length_is_cut_off_and_refused() {
-    let server = findings_by_region(|region| {
-        if region == "eu-west-1" {
-            let mut f = asff(region, 1, "HIGH", "NEW", "ACTIVE");
-            f["Description"] = json!("x".repeat(70 << 20));
-            Reply::Chunked(json!({ "Findings": [f] }).to_string())
-        } else {
-            page(&[asff(region, 2, "LOW", "NEW", "ACTIVE")], None)
-        }
-    });
-    let env = Env::new();
-    let out = pull(&env, &server.url, "eu-west-1,us-east-1", &["--no-cache"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("eu-west-1") && stderr.contains("64 MiB"),
-        "{stderr}"
-    );
-    assert_eq!(
-        resources(&out.stdout).len(),
-        1,
-        "the other region still loads: {stderr}"
-    );
 }
