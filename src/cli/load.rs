@@ -17,12 +17,6 @@ pub struct InputSet {
     pub demo: bool,
 }
 
-impl InputSet {
-    pub fn exit_code(&self) -> ExitCode {
-        exit_code(self.sources.iter().any(|s| s.error_count > 0))
-    }
-}
-
 /// Exit 1 when an input could not be read in full.
 pub fn exit_code(input_failed: bool) -> ExitCode {
     if input_failed {

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use posture_core::model::date::{day_of, format_date, parse_date};
 use posture_core::model::{Finding, SafeText};
 use posture_core::triage::file::{self, Marks};
-use posture_core::triage::store::{Store, history_path, read_marks};
+use posture_core::triage::store::{Store, history_path};
 use posture_core::triage::{Mark, Status};
 
 use super::{Cli, Context, load_findings};
@@ -514,22 +514,26 @@ fn list(cli: &Cli, ctx: &Context, gone: bool, format: MarksFormat) -> anyhow::Re
 }
 
 fn export(ctx: &Context, out: Option<&PathBuf>) -> anyhow::Result<ExitCode> {
-    let path = ctx.triage_path()?;
-    let marks = read_marks(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = ctx.open_store()?;
+    if let Some(e) = store.broken() {
+        bail!("{e}");
+    }
+    let session = Session::assemble(SessionParts {
+        store: Some(store),
+        ..SessionParts::default()
+    });
     match out {
         Some(p) => {
-            let session = Session::assemble(SessionParts {
-                store: Some(Store::open(path)),
-                ..SessionParts::default()
-            });
             let n = session
                 .export_marks(p)
                 .with_context(|| format!("writing {}", p.display()))?;
             eprintln!("exported {n} marks to {}", p.display());
         }
-        None => std::io::stdout()
-            .lock()
-            .write_all(file::render(&marks).as_bytes())?,
+        None => {
+            let empty = Marks::new();
+            let text = file::render(session.marks().unwrap_or(&empty));
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

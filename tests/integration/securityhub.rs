@@ -522,15 +522,30 @@ fn refresh_asks_only_for_what_was_updated_since_the_last_pull() {
     );
 }
 
+/// A Security Hub control finding with this Id and SecurityControlId.
+fn control_finding(id: &str, control: &str) -> Value {
+    let mut f = asff("eu-west-1", 7, "HIGH", "NEW", "ACTIVE");
+    f["Id"] = json!(id);
+    f["Compliance"]["SecurityControlId"] = json!(control);
+    f
+}
+
+/// The fingerprint of the first finding `list` shows of `file`.
+fn first_fingerprint(env: &Env, file: &Path) -> String {
+    let out = env
+        .posture()
+        .args(["list", "--format", "json", "--file"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v[0]["fingerprint"].as_str().unwrap().to_string()
+}
+
 #[test]
 fn marks_follow_findings_into_consolidated_control_findings() {
     let env = Env::new();
-    let control = |id: &str| {
-        let mut f = asff("eu-west-1", 7, "HIGH", "NEW", "ACTIVE");
-        f["Id"] = json!(id);
-        f["Compliance"]["SecurityControlId"] = json!("EC2.9");
-        f
-    };
+    let control = |id: &str| control_finding(id, "EC2.9");
     let before = env.dir.path().join("per-standard.json");
     let after = env.dir.path().join("consolidated.json");
     std::fs::write(&before, control("arn:aws:securityhub:eu-west-1:123456789012:subscription/cis-aws-foundations-benchmark/v/1.2.0/4.1/finding/1").to_string()).unwrap();
@@ -540,17 +555,7 @@ fn marks_follow_findings_into_consolidated_control_findings() {
             .to_string(),
     )
     .unwrap();
-    let fp_of = |file: &Path| {
-        let out = env
-            .posture()
-            .args(["list", "--format", "json", "--file"])
-            .arg(file)
-            .output()
-            .unwrap();
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        v[0]["fingerprint"].as_str().unwrap().to_string()
-    };
-    let old = fp_of(&before);
+    let old = first_fingerprint(&env, &before);
     let set = env
         .posture()
         .args([
@@ -618,9 +623,7 @@ fn marks_follow_findings_into_consolidated_control_findings() {
 fn an_account_level_mark_is_not_copied_onto_every_consolidated_finding() {
     let env = Env::new();
     let control = |id: &str| {
-        let mut f = asff("eu-west-1", 7, "HIGH", "NEW", "ACTIVE");
-        f["Id"] = json!(id);
-        f["Compliance"]["SecurityControlId"] = json!("IAM.6");
+        let mut f = control_finding(id, "IAM.6");
         f["Resources"] = json!([{"Type": "AwsAccount", "Id": "AWS::::Account:123456789012"}]);
         f
     };
@@ -635,14 +638,7 @@ fn an_account_level_mark_is_not_copied_onto_every_consolidated_finding() {
         .map(|i| control(&format!("arn:security-control/IAM.6/finding/{i}")))
         .collect();
     std::fs::write(&after, json!({ "Findings": many }).to_string()).unwrap();
-    let out = env
-        .posture()
-        .args(["list", "--format", "json", "--file"])
-        .arg(&before)
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let old = v[0]["fingerprint"].as_str().unwrap().to_string();
+    let old = first_fingerprint(&env, &before);
     let set = env
         .posture()
         .args([

@@ -29,14 +29,21 @@ pub fn file_component(s: &str, fallback: &str) -> String {
 /// short hash of the original follows it, so that `a/b`, `a_b`, `a:b` and
 /// `a*b` (or `.`, `..` and the empty name) never share a file.
 pub fn distinct_file_component(s: &str, fallback: &str) -> String {
-    use sha2::{Digest, Sha256};
     let clean = file_component(s, fallback);
     if clean == s {
         return clean;
     }
-    let digest = Sha256::digest(s.as_bytes());
-    let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{clean}-{short}")
+    format!("{clean}-{}", short_hash(s))
+}
+
+/// Eight hex digits of SHA-256: the same text gives the same name on every
+/// machine and run, unlike the process-seeded hashers.
+pub fn short_hash(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(s.as_bytes())[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Pads or truncates `s` to exactly `width` columns, marking a cut with `…`.

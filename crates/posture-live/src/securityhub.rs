@@ -80,12 +80,11 @@ impl Plan {
             .filter(|e| !e.trim().is_empty());
         match endpoint {
             None => self.api_name().to_string(),
-            Some(e) => {
-                use sha2::{Digest, Sha256};
-                let digest = Sha256::digest(e.trim().trim_end_matches('/').as_bytes());
-                let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-                format!("{}-endpoint-{short}", self.api_name())
-            }
+            Some(e) => format!(
+                "{}-endpoint-{}",
+                self.api_name(),
+                posture_core::text::short_hash(e.trim().trim_end_matches('/'))
+            ),
         }
     }
 

@@ -151,9 +151,12 @@ impl Session {
         let Some(store) = self.store.as_ref().filter(|s| s.broken().is_none()) else {
             return 0;
         };
-        self.carried = crate::triage::carry::plan(&self.findings, store.marks());
-        // Stale facts are rebuilt by `settle`, with the routes.
-        if !self.stale {
+        let carried = crate::triage::carry::plan(&self.findings, store.marks());
+        let changed = !(carried.is_empty() && self.carried.is_empty());
+        self.carried = carried;
+        // Stale facts are rebuilt by `settle`, with the routes; nothing to
+        // carry (the usual case) costs no second pass over a million facts.
+        if changed && !self.stale {
             self.refresh_facts();
         }
         self.carried.len()
