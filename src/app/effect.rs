@@ -34,6 +34,12 @@ pub enum Event {
     },
     /// What live sources sent since the last frame.
     Live(Vec<LiveEvent>),
+    /// How far the reading of the input files has come, and how long it
+    /// has taken so far (sent a few times a second while they load).
+    LoadProgress {
+        counts: posture_core::sources::progress::LoadCounts,
+        elapsed: std::time::Duration,
+    },
     /// The input files, read in the background.
     InputsLoaded {
         findings: Vec<posture_core::model::Finding>,

@@ -59,6 +59,11 @@ pub struct App {
     pub sync: SyncStatus,
     /// Set while live findings change, until the view is rebuilt.
     pub follow: Option<super::live::Follow>,
+    /// While the input files load: how far they have come, and since when.
+    pub load_progress: Option<(
+        posture_core::sources::progress::LoadCounts,
+        std::time::Duration,
+    )>,
 }
 
 impl App {
@@ -95,6 +100,7 @@ impl App {
             export_dir: std::path::PathBuf::from("."),
             sync: SyncStatus::default(),
             follow: None,
+            load_progress: None,
         };
         app.refresh_view();
         app
@@ -105,6 +111,12 @@ impl App {
         self.session.refresh_facts();
         self.view.facts_changed();
         self.refresh_view();
+    }
+
+    /// Prepares one more thing a later key may need (see
+    /// [`View::prepare_one`]); `false` once everything is ready.
+    pub fn prepare_one(&mut self) -> bool {
+        self.view.prepare_one(&self.session.findings)
     }
 
     pub fn refresh_view(&mut self) {

@@ -26,7 +26,12 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
             Vec::new()
         }
         Event::Live(events) => app.on_live_batch(events),
+        Event::LoadProgress { counts, elapsed } => {
+            app.load_progress = Some((counts, elapsed));
+            Vec::new()
+        }
         Event::InputsLoaded { findings, sources } => {
+            app.load_progress = None;
             app.on_inputs(findings, sources);
             Vec::new()
         }

@@ -44,13 +44,7 @@ pub fn run(
     let mut terminal = ratatui::try_init()?;
     let result = execute!(io::stdout(), EnableMouseCapture).and_then(|()| {
         if let Some(load) = files {
-            let loaded = tx.clone();
-            let _ = std::thread::Builder::new()
-                .name("posture-files".into())
-                .spawn(move || {
-                    let (findings, sources) = load();
-                    let _ = loaded.send(Event::InputsLoaded { findings, sources });
-                });
+            start_loading(load, &tx);
         }
         feed(&tx, live);
         drop(tx);
@@ -58,6 +52,42 @@ pub fn run(
     });
     restore();
     result.map(|()| app)
+}
+
+/// How often the loading view is brought up to date.
+const LOAD_PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Reads the input files on a thread of their own, and reports how far
+/// they have come from another until they are in.
+fn start_loading(load: Loader, tx: &Sender<Event>) {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let loaded = tx.clone();
+    let finished = done.clone();
+    let _ = std::thread::Builder::new()
+        .name("posture-files".into())
+        .spawn(move || {
+            let (findings, sources) = load();
+            finished.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = loaded.send(Event::InputsLoaded { findings, sources });
+        });
+    let progress = tx.clone();
+    let _ = std::thread::Builder::new()
+        .name("posture-load-progress".into())
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            let before = posture_core::sources::progress::now();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(LOAD_PROGRESS_EVERY);
+                let counts = posture_core::sources::progress::now().since(before);
+                let elapsed = started.elapsed();
+                if progress
+                    .send(Event::LoadProgress { counts, elapsed })
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
 }
 
 fn restore() {
@@ -164,8 +194,7 @@ fn event_loop(
         let mut layout = app.layout;
         terminal.draw(|frame| layout = crate::ui::draw(frame, app))?;
         runner.handle(app, Event::Layout(layout));
-        // Block until something happens.
-        let Ok(first) = rx.recv() else {
+        let Some(first) = next_event(app, rx) else {
             return Ok(());
         };
         let now = (!app.clock_fixed).then(Timestamp::now);
@@ -175,6 +204,23 @@ fn event_loop(
             if app.quit {
                 return Ok(());
             }
+        }
+    }
+}
+
+/// The next event: while none is waiting, the view prepares what later keys
+/// will need (search text, grouping keys, sort orders), one piece at a time
+/// so that a key pressed meanwhile waits for one piece at most; then it
+/// blocks until something happens. `None` once the queue is gone.
+fn next_event(app: &mut App, rx: &Receiver<Event>) -> Option<Event> {
+    loop {
+        match rx.try_recv() {
+            Ok(e) => return Some(e),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+        }
+        if !app.prepare_one() {
+            return rx.recv().ok();
         }
     }
 }

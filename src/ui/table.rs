@@ -70,6 +70,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> TableLayou
         .borders(Borders::TOP)
         .border_style(st.border());
     let inner = block.inner(area);
+    if app.view.rows.is_empty() && app.session.loading() {
+        let title = Span::styled(" loading… (q quits, ? help) ", st.muted());
+        let body =
+            ratatui::widgets::Paragraph::new(loading_lines(app, st)).block(block.title(title));
+        frame.render_widget(body, area);
+        return TableLayout {
+            offset: 0,
+            first_row_y: inner.y + 1,
+            rows: 0,
+            x: inner.x,
+            width: inner.width,
+        };
+    }
     // One line for the column header.
     let rows_fit = inner.height.saturating_sub(1);
     let mut view = app.view.clone_window();
@@ -101,9 +114,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> TableLayou
             }
         })
         .collect();
-    let title = if app.view.rows.is_empty() && app.session.loading() {
-        " loading… (q quits) ".to_string()
-    } else if app.view.rows.is_empty() {
+    let title = if app.view.rows.is_empty() {
         " no findings match — Esc clears the filter, 0 shows every severity, o includes closed "
             .to_string()
     } else {
@@ -121,6 +132,50 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> TableLayou
         x: inner.x,
         width: inner.width,
     }
+}
+
+/// What the loading view says: which inputs, how much is read and parsed,
+/// how fast.
+fn loading_lines<'a>(app: &'a App, st: &Styles) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from("")];
+    for s in app.session.sources.iter().filter(|s| s.busy) {
+        lines.push(Line::from(format!("  reading {}…", s.label)));
+    }
+    if let Some((counts, elapsed)) = app.load_progress {
+        let seconds = elapsed.as_secs_f64();
+        let rate = if seconds > 0.0 {
+            (counts.findings as f64 / seconds) as u64
+        } else {
+            0
+        };
+        lines.push(Line::from(format!(
+            "  {} file{} read · {} MB · {} findings parsed · {}/s · {:.1} s",
+            counts.files_done,
+            if counts.files_done == 1 { "" } else { "s" },
+            counts.bytes_read >> 20,
+            thousands(counts.findings),
+            thousands(rate),
+            seconds
+        )));
+    }
+    lines.push(Line::from(Span::styled(
+        "  the table fills in when the inputs are read; q quits, ? shows the keys",
+        st.muted(),
+    )));
+    lines
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn build_row<'a>(

@@ -62,8 +62,10 @@ impl Filter {
         self.matches_facts(&Brief::without_mask(f), facts)
     }
 
+    /// Everything but the text: triage facts, status, owner, open, floor
+    /// and source.
     #[inline]
-    fn matches_facts(&self, brief: &Brief, facts: &Facts) -> bool {
+    pub fn matches_facts(&self, brief: &Brief, facts: &Facts) -> bool {
         (!self.new_only || facts.new)
             && (self.statuses.is_empty() || self.statuses.contains(&facts.status))
             && self
@@ -183,7 +185,7 @@ pub fn finding_mask(f: &Finding) -> u64 {
 }
 
 /// The fields the text filter searches.
-fn searched(f: &Finding) -> [&crate::model::SafeText; 6] {
+pub(crate) fn searched(f: &Finding) -> [&crate::model::SafeText; 6] {
     [
         &f.title,
         &f.resource,
@@ -194,8 +196,9 @@ fn searched(f: &Finding) -> [&crate::model::SafeText; 6] {
     ]
 }
 
+/// Whether a searched field of `f` holds `needle` (already lowercase).
 #[inline]
-fn matches_text(f: &Finding, needle: &str) -> bool {
+pub fn matches_text(f: &Finding, needle: &str) -> bool {
     needle.is_empty() || searched(f).iter().any(|t| contains_ci(t.display(), needle))
 }
 

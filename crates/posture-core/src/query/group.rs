@@ -1,7 +1,5 @@
 //! Group by rule: the same CVE in 40 pods is one line in a meeting.
 
-use foldhash::{HashMap, HashMapExt};
-
 use crate::model::{Finding, Severity, Source};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -16,48 +14,67 @@ pub struct Group {
     pub resources: usize,
 }
 
-/// What grouping by rule reads of every finding, worked out once per list
-/// of findings, on every core (the dashboard keeps it while only the filter
-/// changes): each finding's rule as a rank among the rules, its severity and
-/// the hash of its place. Grouping then reads these, not the findings.
+/// What grouping reads of every finding, worked out once per list of
+/// findings, on every core (the dashboard keeps it while only the filter
+/// changes): each finding's rule and place (its cluster, account and
+/// resource) as ranks among the distinct ones, and its severity. Grouping
+/// then reads these 12 bytes per member, not the findings.
 #[derive(Debug, Clone, Default)]
-pub struct RuleKeys(Vec<RuleKey>);
+pub struct RuleKeys {
+    keys: Vec<RuleKey>,
+    rules: usize,
+    places: usize,
+}
 
 /// One finding's keys, together: a member costs one read from memory.
 #[derive(Debug, Clone, Copy)]
 struct RuleKey {
-    place: u64,
     rule: u32,
+    place: u32,
     severity: Severity,
 }
 
 impl RuleKeys {
     pub fn of(findings: &[Finding]) -> RuleKeys {
         let all: Vec<usize> = (0..findings.len()).collect();
-        let read = super::rank::each(&all, |i| {
-            let f = &findings[i];
-            ((f.source, rule_key(f)), f.severity, Place::hash_of(f))
-        });
-        let keys: Vec<(Source, &str)> = read.iter().map(|(k, _, _)| *k).collect();
-        let rules = super::rank::ranks(&keys);
-        RuleKeys(
-            rules
+        let rule_of: Vec<(Source, &str)> =
+            super::rank::each(&all, |i| (findings[i].source, rule_key(&findings[i])));
+        let rules = super::rank::ranks(&rule_of);
+        drop(rule_of);
+        let place_of: Vec<(&str, &str, &str)> = super::rank::each(&all, |i| place(&findings[i]));
+        let places = super::rank::ranks(&place_of);
+        drop(place_of);
+        let count = |ranks: &[u32]| ranks.iter().max().map_or(0, |&m| m as usize + 1);
+        RuleKeys {
+            rules: count(&rules),
+            places: count(&places),
+            keys: rules
                 .iter()
-                .zip(&read)
-                .map(|(&rule, &(_, severity, place))| RuleKey {
-                    place,
+                .zip(&places)
+                .zip(findings)
+                .map(|((&rule, &place), f)| RuleKey {
                     rule,
-                    severity,
+                    place,
+                    severity: f.severity,
                 })
                 .collect(),
-        )
+        }
     }
 
     /// Whether these keys were worked out for `findings` (the same length:
     /// the dashboard replaces them whenever its findings change).
     pub fn fits(&self, findings: &[Finding]) -> bool {
-        self.0.len() == findings.len()
+        self.keys.len() == findings.len()
     }
+}
+
+/// Where a finding is: the same resource name in two clusters is two places.
+fn place(f: &Finding) -> (&str, &str, &str) {
+    (
+        f.cluster.display(),
+        f.account.display(),
+        f.resource.display(),
+    )
 }
 
 /// Groups the findings at `order` (indices into `findings`), with each
@@ -73,54 +90,73 @@ pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys
         fresh = RuleKeys::of(findings);
         &fresh
     };
-    // How many members each rule has, first: each group's lists are then
-    // made at their size instead of growing by copies.
-    let mut size = vec![0u32; findings.len()];
+    group_by_key(
+        order,
+        keys,
+        keys.rules,
+        |i, _| keys.keys[i].rule,
+        |i| {
+            let f = &findings[i];
+            (rule_key(f).to_string(), f.title.display().to_string())
+        },
+    )
+}
+
+/// Groups the findings at `order` by `group_of(finding, key)` (below
+/// `groups`): each member is one read of its keys, and its place is
+/// counted when first met in its group. `label` names a group from its
+/// first member.
+fn group_by_key(
+    order: &[usize],
+    keys: &RuleKeys,
+    groups: usize,
+    group_of: impl Fn(usize, &RuleKey) -> u32,
+    label: impl Fn(usize) -> (String, String),
+) -> Vec<Group> {
+    const NONE: u32 = u32::MAX;
+    // How many members each group has, first: each group's list is then
+    // made at its size instead of growing by copies.
+    let mut size = vec![0u32; groups];
     for &i in order {
-        if let Some(k) = keys.0.get(i) {
-            size[k.rule as usize] += 1;
+        if let Some(k) = keys.keys.get(i) {
+            size[group_of(i, k) as usize] += 1;
         }
     }
-    const NONE: u32 = u32::MAX;
-    let mut group_of_rule = vec![NONE; findings.len()];
-    let mut groups: Vec<Group> = Vec::new();
-    let mut places: Vec<Vec<Place>> = Vec::new();
+    let mut row_of = vec![NONE; groups];
+    let mut out: Vec<Group> = Vec::new();
     for &i in order {
-        let Some(&RuleKey {
-            place,
-            rule,
-            severity,
-        }) = keys.0.get(i)
-        else {
-            continue;
-        };
-        let g = &mut group_of_rule[rule as usize];
-        if *g == NONE {
-            *g = groups.len() as u32;
-            let f = &findings[i];
-            let n = size[rule as usize] as usize;
-            groups.push(Group {
-                rule_id: rule_key(f).to_string(),
-                title: f.title.display().to_string(),
-                severity,
-                members: Vec::with_capacity(n),
+        let Some(k) = keys.keys.get(i) else { continue };
+        let g = group_of(i, k) as usize;
+        if row_of[g] == NONE {
+            row_of[g] = out.len() as u32;
+            let (rule_id, title) = label(i);
+            out.push(Group {
+                rule_id,
+                title,
+                severity: k.severity,
+                members: Vec::with_capacity(size[g] as usize),
                 resources: 0,
             });
-            places.push(Vec::with_capacity(n));
         }
-        let g = *g as usize;
-        groups[g].severity = groups[g].severity.max(severity);
-        groups[g].members.push(i);
-        places[g].push(Place {
-            hash: place,
-            finding: i,
-        });
+        let row = row_of[g];
+        let group = &mut out[row as usize];
+        group.severity = group.severity.max(k.severity);
+        group.members.push(i);
     }
-    for (g, mut p) in groups.iter_mut().zip(places) {
-        g.resources = Place::distinct(&mut p, findings);
+    // Places counted group by group: a place is new to the group being
+    // counted unless this group marked it already.
+    let mut counted_in = vec![NONE; keys.places];
+    for (row, group) in out.iter_mut().enumerate() {
+        for &i in &group.members {
+            let seen = &mut counted_in[keys.keys[i].place as usize];
+            if *seen != row as u32 {
+                *seen = row as u32;
+                group.resources += 1;
+            }
+        }
     }
-    groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
-    groups
+    out.sort_by_key(|g| std::cmp::Reverse(g.severity));
+    out
 }
 
 /// What a finding groups by: its rule, or its title when it has none.
@@ -132,101 +168,82 @@ fn rule_key(f: &Finding) -> &str {
     }
 }
 
-/// Where a finding is: its (cluster, account, resource), hashed, and the
-/// finding, to compare the texts of two places whose hashes are equal.
-#[derive(Debug, Clone, Copy)]
-struct Place {
-    hash: u64,
-    finding: usize,
-}
-
-impl Place {
-    fn texts(f: &Finding) -> (&str, &str, &str) {
-        (
-            f.cluster.display(),
-            f.account.display(),
-            f.resource.display(),
-        )
-    }
-
-    fn of(findings: &[Finding], i: usize) -> Place {
-        Place {
-            hash: Place::hash_of(&findings[i]),
-            finding: i,
-        }
-    }
-
-    fn hash_of(f: &Finding) -> u64 {
-        use std::hash::BuildHasher;
-        // A fixed seed: equal places must hash equal in every chunk.
-        foldhash::fast::FixedState::with_seed(0).hash_one(Place::texts(f))
-    }
-
-    /// How many distinct places: sorted by hash, then only places with
-    /// equal hashes (nearly always the same place) compare their texts.
-    fn distinct(places: &mut [Place], findings: &[Finding]) -> usize {
-        places.sort_unstable_by_key(|p| p.hash);
-        places
-            .chunk_by_mut(|a, b| a.hash == b.hash)
-            .map(|same| {
-                if same.len() == 1 {
-                    return 1;
-                }
-                let mut texts: Vec<_> = same
-                    .iter()
-                    .map(|p| Place::texts(&findings[p.finding]))
-                    .collect();
-                texts.sort_unstable();
-                texts.dedup();
-                texts.len()
-            })
-            .sum()
-    }
-}
-
-/// Groups by owner (the route's owner of each finding), worst first.
-pub fn group_by_owner<'o>(
+/// Groups by owner (the route's owner of each finding), worst first:
+/// `route_of` is each finding's route and `owners[route]` its owner.
+pub fn group_by_owner_with(
     findings: &[Finding],
     order: &[usize],
-    owner_of: impl Fn(usize) -> &'o str,
+    keys: &RuleKeys,
+    route_of: &[u32],
+    owners: &[&str],
 ) -> Vec<Group> {
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut groups: Vec<Group> = Vec::new();
-    let mut places: Vec<Vec<Place>> = Vec::new();
-    for &i in order {
-        let Some(f) = findings.get(i) else { continue };
-        let owner = owner_of(i);
-        let g = *index.entry(owner).or_insert_with(|| {
-            groups.push(Group {
-                rule_id: owner.to_string(),
-                title: String::new(),
-                severity: f.severity,
-                members: Vec::new(),
-                resources: 0,
-            });
-            places.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[g].severity = groups[g].severity.max(f.severity);
-        groups[g].members.push(i);
-        places[g].push(Place::of(findings, i));
-    }
-    for (g, mut p) in groups.iter_mut().zip(places) {
-        g.resources = Place::distinct(&mut p, findings);
+    let fresh;
+    let keys = if keys.fits(findings) {
+        keys
+    } else {
+        fresh = RuleKeys::of(findings);
+        &fresh
+    };
+    // Routes that share an owner are one group.
+    let mut names: Vec<&str> = owners.to_vec();
+    names.sort_unstable();
+    names.dedup();
+    let group_of_name = |o: &str| {
+        names
+            .binary_search(&o)
+            .map_or(names.len() as u32, |g| g as u32)
+    };
+    let group_of_route: Vec<u32> = owners.iter().map(|o| group_of_name(o)).collect();
+    // A finding without a route has no owner: the owner "" as a route's.
+    let unowned = group_of_name("");
+    let group = |i: usize| {
+        route_of
+            .get(i)
+            .and_then(|&r| group_of_route.get(r as usize))
+            .copied()
+            .unwrap_or(unowned)
+    };
+    let mut groups = group_by_key(
+        order,
+        keys,
+        names.len() + 1,
+        |i, _| group(i),
+        |i| {
+            let name = names.get(group(i) as usize).copied().unwrap_or("");
+            (name.to_string(), String::new())
+        },
+    );
+    for g in &mut groups {
         g.title = format!(
             "{} finding{} owned",
             g.members.len(),
             if g.members.len() == 1 { "" } else { "s" }
         );
     }
-    groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
     groups
+}
+
+/// Groups by owner, the keys worked out here (for one-off grouping).
+pub fn group_by_owner(
+    findings: &[Finding],
+    order: &[usize],
+    routes: &crate::routing::RouteTable,
+) -> Vec<Group> {
+    let owners: Vec<&str> = routes.routes.iter().map(|r| r.owner.as_str()).collect();
+    group_by_owner_with(
+        findings,
+        order,
+        &RuleKeys::of(findings),
+        &routes.of,
+        &owners,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::SafeText;
+    use foldhash::{HashMap, HashMapExt};
 
     /// Grouping as first written: one pass with a map by rule, and resources
     /// counted by sorting their texts.
@@ -301,15 +318,48 @@ mod tests {
     }
 
     #[test]
-    fn equal_places_count_once_and_hash_ties_are_told_apart() {
-        let mut demo = crate::demo::load_current().findings;
-        demo.truncate(3);
-        for (f, r) in demo.iter_mut().zip(["a", "a", "c"]) {
-            f.resource = SafeText::line(r);
+    fn grouping_by_owner_is_the_plain_grouping_by_owner() {
+        let demo = crate::demo::load_current().findings;
+        let n = 3 * crate::parallel::MIN_ITEMS + 3;
+        let findings: Vec<Finding> = (0..n).map(|i| demo[i % demo.len()].clone()).collect();
+        // Two routes share an owner; the last findings have no route.
+        let owners = ["sre", "payments", "sre", ""];
+        let route_of: Vec<u32> = (0..n - 3).map(|i| ((i * 7) % 4) as u32).collect();
+        let owner = |i: usize| route_of.get(i).map_or("", |&r| owners[r as usize]);
+        let order: Vec<usize> = (0..n).rev().collect();
+        let got = group_by_owner_with(
+            &findings,
+            &order,
+            &RuleKeys::of(&findings),
+            &route_of,
+            &owners,
+        );
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut want: Vec<Group> = Vec::new();
+        for &i in &order {
+            let f = &findings[i];
+            let g = *index.entry(owner(i)).or_insert_with(|| {
+                want.push(Group {
+                    rule_id: owner(i).to_string(),
+                    title: String::new(),
+                    severity: f.severity,
+                    members: Vec::new(),
+                    resources: 0,
+                });
+                want.len() - 1
+            });
+            want[g].severity = want[g].severity.max(f.severity);
+            want[g].members.push(i);
         }
-        // Places sharing a hash (as a collision would) still count apart.
-        let place = |hash, finding| Place { hash, finding };
-        let mut p = vec![place(1, 0), place(2, 1), place(1, 1), place(1, 2)];
-        assert_eq!(Place::distinct(&mut p, &demo), 3);
+        for g in &mut want {
+            let mut r: Vec<_> = g.members.iter().map(|&i| place(&findings[i])).collect();
+            r.sort_unstable();
+            r.dedup();
+            g.resources = r.len();
+            g.title = format!("{} findings owned", g.members.len());
+        }
+        want.sort_by_key(|g| std::cmp::Reverse(g.severity));
+        assert_eq!(got, want);
+        assert_eq!(got.len(), 3);
     }
 }

@@ -101,7 +101,11 @@ type Keyed = (u32, Rank, usize);
 
 /// Per position in `order`, the sort key's value as a rank (None for the
 /// default order, which has no key of its own).
-fn primary_ranks(findings: &[Finding], order: &[usize], key: SortKey) -> Option<Vec<u32>> {
+pub(super) fn primary_ranks(
+    findings: &[Finding],
+    order: &[usize],
+    key: SortKey,
+) -> Option<Vec<u32>> {
     let values = |of: &(dyn Fn(&Finding) -> &str + Sync)| -> Vec<u32> {
         ranks(&each(order, |i| of(&findings[i])))
     };
@@ -156,14 +160,14 @@ fn merge_sorted<T>(a: Vec<T>, b: Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) -> Ve
 /// [`default_order`] as a value: severity descending, last seen newest
 /// first, then the fingerprint's first bytes (equal ones are compared whole).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Rank {
+pub(super) struct Rank {
     severity: std::cmp::Reverse<crate::model::Severity>,
     last_seen: std::cmp::Reverse<Option<crate::model::Timestamp>>,
     fingerprint: u64,
 }
 
 impl Rank {
-    fn of(f: &Finding) -> Rank {
+    pub(super) fn of(f: &Finding) -> Rank {
         let mut prefix = [0u8; 8];
         let fp = f.fingerprint.as_str().as_bytes();
         let n = fp.len().min(8);

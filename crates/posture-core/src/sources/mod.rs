@@ -9,6 +9,7 @@ pub mod json;
 pub mod kubescape;
 pub mod node;
 pub mod ocsf;
+pub mod progress;
 pub mod snapshot;
 pub mod starboard;
 mod yaml;
@@ -116,6 +117,9 @@ impl<'a> Sink<'a> {
             self.shared.raw_left -= 1;
         }
         self.findings.push(f);
+        if self.findings.len() % progress::FINDINGS_STEP == 0 {
+            progress::findings_parsed(progress::FINDINGS_STEP);
+        }
     }
 
     /// Something odd that did not stop the record (shown, exit status unchanged).
@@ -505,13 +509,18 @@ pub fn load_file(path: &Path) -> Loaded {
         Ok(_) => {}
         Err(e) => return fail(format!("cannot read: {e}")),
     }
-    match std::fs::File::open(path)
+    let loaded = match std::fs::File::open(path)
         .map_err(|e| format!("cannot read: {e}"))
         .and_then(read_bounded)
     {
-        Ok(bytes) => parse_bytes(path, &bytes, None),
+        Ok(bytes) => {
+            progress::bytes_read(bytes.len());
+            parse_bytes(path, &bytes, None)
+        }
         Err(msg) => fail(msg),
-    }
+    };
+    progress::file_done();
+    loaded
 }
 
 /// At most [`MAX_INPUT_BYTES`]; the first [`SNIFF_BYTES`] are checked for

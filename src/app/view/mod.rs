@@ -1,0 +1,335 @@
+//! What the table shows: filter, sort, grouping, selection and scroll position.
+//! Plain data over indices into the findings, tested without a terminal.
+
+mod shown;
+#[cfg(test)]
+mod tests;
+
+use posture_core::model::{Finding, Severity};
+use posture_core::query::filter::{Brief, Needle};
+use posture_core::query::group::{RuleKeys, group_by_owner_with, group_by_rule_with};
+use posture_core::query::{Facts, Filter, Group, Orders, SortKey, TextIndex};
+use posture_core::routing::RouteTable;
+
+use shown::{Pass, Shown};
+
+/// Filter results kept for backspace (a few prefixes of what is typed).
+const RECENT_FILTERS: usize = 8;
+
+/// One table row: a finding, or a rule with every finding it covers. The
+/// group is boxed: a row is 16 bytes, and a million finding rows are made
+/// at every keystroke.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    Finding(usize),
+    Group(Box<Group>),
+}
+
+/// What the view works out once per list of findings and keeps while only
+/// the filter, sort or grouping change. The briefs and the default order
+/// are made when the findings arrive; the rest is prepared while the
+/// dashboard waits for keys ([`View::prepare_one`]), or when first needed.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// How many findings this was prepared for.
+    len: usize,
+    /// Per finding, what the filter and the counts read besides the text.
+    briefs: Vec<Brief>,
+    /// The searched text, lowercased side by side.
+    text: Option<TextIndex>,
+    /// Every sort order asked for or prepared.
+    orders: Orders,
+    /// What grouping reads.
+    rule_keys: Option<RuleKeys>,
+}
+
+impl Prepared {
+    fn new(findings: &[Finding]) -> Prepared {
+        Prepared {
+            len: findings.len(),
+            briefs: posture_core::parallel::concat(posture_core::parallel::in_chunks(
+                findings,
+                posture_core::parallel::MIN_ITEMS,
+                |c| c.items.iter().map(Brief::of).collect::<Vec<_>>(),
+                |range| findings[range].iter().map(Brief::without_mask).collect(),
+            )),
+            text: None,
+            orders: Orders::new(findings),
+            rule_keys: None,
+        }
+    }
+
+    fn fits(&self, findings: &[Finding]) -> bool {
+        self.len == findings.len() && self.briefs.len() == self.len && self.orders.fits(findings)
+    }
+
+    fn rule_keys(&mut self, findings: &[Finding]) -> &RuleKeys {
+        if !self.rule_keys.as_ref().is_some_and(|k| k.fits(findings)) {
+            self.rule_keys = Some(RuleKeys::of(findings));
+        }
+        self.rule_keys.get_or_insert_default()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pub filter: Filter,
+    pub sort: SortKey,
+    pub reverse: bool,
+    pub grouped: bool,
+    /// With `grouped`: by owner instead of by rule.
+    pub by_owner: bool,
+    pub rows: Vec<Row>,
+    /// Findings behind the rows (all members when grouped), for the header counts.
+    pub shown: Vec<usize>,
+    pub selected: usize,
+    pub offset: usize,
+    /// Shown findings per severity, most severe first (drawn every frame, so
+    /// counted once per change, not per frame).
+    pub counts: [(Severity, usize); 6],
+    prepared: Prepared,
+    /// The order `shown` is in: another order filters again.
+    shown_order: Option<(SortKey, bool)>,
+    /// The filter `shown` was computed with: a narrower one filters `shown`.
+    last_filter: Option<Filter>,
+    /// Recent filters and what they showed: backspace returns to one of them.
+    recent: Vec<(Filter, Shown)>,
+}
+
+impl View {
+    /// The findings changed (not just their facts): everything prepared
+    /// for them is made again.
+    pub fn invalidate(&mut self) {
+        self.prepared = Prepared::default();
+        self.facts_changed();
+    }
+
+    /// Triage facts changed: earlier results may be stale.
+    pub fn facts_changed(&mut self) {
+        self.last_filter = None;
+        self.recent.clear();
+    }
+
+    /// Prepares one more thing a later key may need (the search text, the
+    /// grouping keys, one sort order), for the dashboard to call while no
+    /// key is waiting; `false` once everything is ready.
+    pub fn prepare_one(&mut self, findings: &[Finding]) -> bool {
+        let p = &mut self.prepared;
+        if !p.fits(findings) {
+            return false;
+        }
+        if p.text.is_none() {
+            p.text = Some(TextIndex::build(findings));
+            return true;
+        }
+        if p.rule_keys.is_none() {
+            p.rule_keys(findings);
+            return true;
+        }
+        p.orders.prepare_one(findings)
+    }
+
+    /// Everything prepared while waiting dropped, as when the findings have
+    /// just arrived: what the first press of a key meets (benchmarks).
+    pub fn forget_prepared(&mut self) {
+        let p = &mut self.prepared;
+        p.text = None;
+        p.rule_keys = None;
+        p.orders.forget_prepared();
+        if self.shown_order != Some((SortKey::Severity, false)) {
+            self.shown_order = None;
+        }
+        self.facts_changed();
+    }
+
+    /// Whether `new` keeps a subset of what `old` kept: the same filter with
+    /// a text that contains the old one (typing one more character).
+    fn narrows(old: &Filter, new: &Filter) -> bool {
+        let (a, b) = (
+            old.text.trim().to_lowercase(),
+            new.text.trim().to_lowercase(),
+        );
+        // The same text is not a keystroke: facts may have changed, filter all.
+        b != a
+            && b.contains(&a)
+            && Filter {
+                text: String::new(),
+                ..old.clone()
+            } == Filter {
+                text: String::new(),
+                ..new.clone()
+            }
+    }
+
+    /// Recomputes the rows, keeping the selection on the same finding or group
+    /// when it is still shown.
+    pub fn recompute(&mut self, findings: &[Finding], facts: &[Facts], routes: &RouteTable) {
+        let keep = self.rows.get(self.selected).map(RowKey::of);
+        if !self.prepared.fits(findings) {
+            self.prepared = Prepared::new(findings);
+            self.shown_order = None;
+        }
+        if self.shown_order != Some((self.sort, self.reverse)) {
+            self.prepared.orders.get(findings, self.sort, self.reverse);
+            self.shown_order = Some((self.sort, self.reverse));
+            self.facts_changed();
+        }
+        let recent = self.recent.iter().position(|(f, _)| *f == self.filter);
+        let Shown { indices, counts } = match recent {
+            Some(i) => self.recent[i].1.clone(),
+            None => self.filtered(findings, facts),
+        };
+        self.last_filter = Some(self.filter.clone());
+        if recent.is_none() {
+            if self.recent.len() >= RECENT_FILTERS {
+                self.recent.remove(0);
+            }
+            self.recent.push((
+                self.filter.clone(),
+                Shown {
+                    indices: indices.clone(),
+                    counts,
+                },
+            ));
+        }
+        self.shown = indices;
+        self.counts = std::array::from_fn(|r| (Severity::ALL_DESC[r], counts[r]));
+        self.rows = self.rows_of_shown(findings, routes);
+        self.selected = keep
+            .and_then(|k| self.rows.iter().position(|r| k.is(r)))
+            .unwrap_or(0)
+            .min(self.rows.len().saturating_sub(1));
+    }
+
+    /// What passes the filter: the last result filtered further when the
+    /// filter narrowed it and it is small, else every finding.
+    fn filtered(&mut self, findings: &[Finding], facts: &[Facts]) -> Shown {
+        let needle = Needle::new(&self.filter);
+        let (sort, reverse) = (self.sort, self.reverse);
+        let narrowed = self
+            .last_filter
+            .as_ref()
+            .is_some_and(|old| Self::narrows(old, &self.filter));
+        self.prepared.orders.get(findings, sort, reverse);
+        let order = self.prepared.orders.kept(sort, reverse).unwrap_or_default();
+        let pass = Pass {
+            filter: &self.filter,
+            needle: &needle,
+            findings,
+            facts,
+            prepared: &self.prepared,
+        };
+        if narrowed && pass.few(self.shown.len()) {
+            pass.candidates(&self.shown)
+        } else {
+            pass.all(order)
+        }
+    }
+
+    fn rows_of_shown(&mut self, findings: &[Finding], routes: &RouteTable) -> Vec<Row> {
+        if !self.grouped {
+            return self.shown.iter().map(|&i| Row::Finding(i)).collect();
+        }
+        let keys = self.prepared.rule_keys(findings);
+        let groups = if self.by_owner {
+            let owners: Vec<&str> = routes.routes.iter().map(|r| r.owner.as_str()).collect();
+            group_by_owner_with(findings, &self.shown, keys, &routes.of, &owners)
+        } else {
+            group_by_rule_with(findings, &self.shown, keys)
+        };
+        groups
+            .into_iter()
+            .map(|g| Row::Group(Box::new(g)))
+            .collect()
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.rows.get(self.selected)
+    }
+
+    /// Moves the selection by `delta` rows, clamped.
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.rows.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    pub fn select(&mut self, index: usize) {
+        self.selected = index.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Scrolls so the selection is inside a window of `height` rows.
+    pub fn ensure_visible(&mut self, height: usize) {
+        let mut w = self.clone_window();
+        w.ensure_visible(height);
+        self.offset = w.offset;
+    }
+
+    /// The rows in the window: only these are rendered.
+    pub fn visible(&self, height: usize) -> &[Row] {
+        self.clone_window().visible(height)
+    }
+
+    /// The scroll position without the rows, for drawing a window without
+    /// cloning every row.
+    pub fn clone_window(&self) -> Window<'_> {
+        Window {
+            rows: &self.rows,
+            selected: self.selected,
+            offset: self.offset,
+        }
+    }
+
+    /// Counts of the shown findings per severity, most severe first.
+    pub fn severity_counts(&self) -> [(Severity, usize); 6] {
+        self.counts
+    }
+}
+
+/// Which row the selection is on, without copying a group's members.
+enum RowKey {
+    Finding(usize),
+    Group(String),
+}
+
+impl RowKey {
+    fn of(row: &Row) -> RowKey {
+        match row {
+            Row::Finding(i) => RowKey::Finding(*i),
+            Row::Group(g) => RowKey::Group(g.rule_id.clone()),
+        }
+    }
+
+    fn is(&self, row: &Row) -> bool {
+        match (self, row) {
+            (RowKey::Finding(x), Row::Finding(y)) => x == y,
+            (RowKey::Group(x), Row::Group(y)) => *x == y.rule_id,
+            _ => false,
+        }
+    }
+}
+
+/// A borrowed view of the rows with its own scroll position: drawing adjusts
+/// it to the real height without mutating the state.
+pub struct Window<'a> {
+    rows: &'a [Row],
+    selected: usize,
+    pub offset: usize,
+}
+
+impl<'a> Window<'a> {
+    pub fn ensure_visible(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(self.rows.len().saturating_sub(height));
+    }
+
+    pub fn visible(&self, height: usize) -> &'a [Row] {
+        let start = self.offset.min(self.rows.len());
+        let end = (start + height).min(self.rows.len());
+        &self.rows[start..end]
+    }
+}
