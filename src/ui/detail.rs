@@ -253,16 +253,23 @@ fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
         }
         out.push(Line::raw(""));
     }
-    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    // Counted by status first, named after: a group can have a million
+    // members, and this runs on every frame.
+    let mut by_status: std::collections::BTreeMap<(bool, &'static str), usize> = Default::default();
     for i in &g.members {
         let fx = app.session.facts_of(*i);
-        let label = if fx.expired {
-            "risk expired".to_string()
-        } else {
-            fx.status.to_string()
-        };
-        *counts.entry(label).or_default() += 1;
+        *by_status
+            .entry((fx.expired, fx.status.as_str()))
+            .or_default() += 1;
     }
+    let counts: std::collections::BTreeMap<&str, usize> =
+        by_status
+            .into_iter()
+            .fold(Default::default(), |mut m, ((expired, status), n)| {
+                *m.entry(if expired { "risk expired" } else { status })
+                    .or_default() += n;
+                m
+            });
     out.push(Line::styled("Triage", st.accent()));
     out.push(Line::raw(
         counts
@@ -276,6 +283,7 @@ fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
     for f in g
         .members
         .iter()
+        .take(AFFECTED_SHOWN)
         .filter_map(|i| app.session.findings.get(*i))
     {
         out.push(Line::from(vec![
@@ -287,5 +295,18 @@ fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
             Span::styled(format!("  {}", f.scope()), st.muted()),
         ]));
     }
+    if g.members.len() > AFFECTED_SHOWN {
+        out.push(Line::styled(
+            format!(
+                "… and {} more (export the group for the full list)",
+                g.members.len() - AFFECTED_SHOWN
+            ),
+            st.muted(),
+        ));
+    }
     out
 }
+
+/// Members listed in a group's detail: the pane is read, not scrolled
+/// through a million lines.
+const AFFECTED_SHOWN: usize = 500;

@@ -235,31 +235,18 @@ fn build_row<'a>(
                 !g.members.is_empty() && g.members.iter().all(|i| app.picked.contains(i)),
                 st,
             ),
-            Col::Status => {
-                let mut facts = g.members.iter().map(|i| app.session.facts_of(*i));
-                let first = facts.next();
-                if facts.all(|f| Some(f) == first) {
-                    status_cell(first, st)
-                } else {
-                    Cell::from(Span::styled("mixed", st.muted()))
-                }
-            }
+            Col::Status => match g.facts {
+                Some(facts) => status_cell(Some(facts), st),
+                None => Cell::from(Span::styled("mixed", st.muted())),
+            },
             Col::Severity => Cell::from(Span::styled(
                 severity_short(g.severity),
                 st.severity(g.severity),
             )),
-            Col::Source => {
-                let mut sources = g
-                    .members
-                    .iter()
-                    .filter_map(|i| app.session.findings.get(*i).map(|f| f.source));
-                let first = sources.next();
-                if sources.all(|s| Some(s) == first) {
-                    Cell::from(first.map_or("", |s| s.as_str()))
-                } else {
-                    Cell::from(Span::styled("several", st.muted()))
-                }
-            }
+            Col::Source => match g.source {
+                Some(s) => Cell::from(s.as_str()),
+                None => Cell::from(Span::styled("several", st.muted())),
+            },
             Col::Title => {
                 // Vulnerability titles usually start with their CVE already.
                 let rest = g
@@ -280,41 +267,21 @@ fn build_row<'a>(
             } else {
                 format!("{} on {} resources", g.members.len(), g.resources)
             }),
-            Col::Scope => {
-                let mut scopes: Vec<String> = g
-                    .members
-                    .iter()
-                    .filter_map(|i| app.session.findings.get(*i))
-                    .map(|f| f.scope())
-                    .collect();
-                scopes.sort();
-                scopes.dedup();
-                Cell::from(if scopes.len() == 1 {
-                    scopes.remove(0)
-                } else {
-                    format!("{} scopes", scopes.len())
-                })
-            }
-            Col::Owner => {
-                let first = g.members.first().map(|i| app.session.routes.owner(*i));
-                if g.members
-                    .iter()
-                    .all(|i| Some(app.session.routes.owner(*i)) == first)
-                {
-                    Cell::from(
-                        posture_core::model::SafeText::line(first.unwrap_or(""))
-                            .display()
-                            .to_string(),
-                    )
-                } else {
-                    Cell::from(Span::styled("several", st.muted()))
-                }
-            }
+            Col::Scope => Cell::from(if g.scopes == 1 {
+                g.scope.clone()
+            } else {
+                format!("{} scopes", g.scopes)
+            }),
+            Col::Owner => match &g.owner {
+                Some(owner) => Cell::from(
+                    posture_core::model::SafeText::line(owner)
+                        .display()
+                        .to_string(),
+                ),
+                None => Cell::from(Span::styled("several", st.muted())),
+            },
             Col::Age => Cell::from(
-                g.members
-                    .iter()
-                    .filter_map(|i| app.session.findings.get(*i)?.first_seen)
-                    .min()
+                g.oldest
                     .map(|t| age(t, app.session.now))
                     .unwrap_or_default(),
             ),

@@ -261,3 +261,46 @@ fn review_screen_shows_owners_period_and_the_trend_chart() {
     posture::app::update::on_key(&mut app, posture_core::config::keymap::Key::char('q'));
     assert!(app.modal.is_none() && !app.quit);
 }
+
+/// While the inputs load, the table's place shows what is being read and how
+/// far it has come, and the dashboard answers `?` and `q`.
+#[test]
+fn loading_view_shows_progress_and_answers_keys() {
+    use posture::app::Event;
+    use posture_core::sources::progress::LoadCounts;
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let mut app = app_of(SessionParts {
+            sources: vec![SourceStatus {
+                label: "3 inputs".to_string(),
+                note: "loading…".to_string(),
+                busy: true,
+                ..Default::default()
+            }],
+            now: Some(Timestamp::parse("2026-11-17T09:00:00Z").unwrap()),
+            ..SessionParts::default()
+        });
+        let counts = LoadCounts {
+            files_done: 1,
+            bytes_read: 412 << 20,
+            findings: 640_000,
+        };
+        let elapsed = std::time::Duration::from_millis(2000);
+        posture::app::update::update(&mut app, Event::LoadProgress { counts, elapsed });
+        let t = render(&mut app, w, h);
+        insta::assert_snapshot!(format!("loading_{w}x{h}"), t.backend());
+        let text = screen_text(&t);
+        assert!(text.contains("reading 3 inputs"), "{text}");
+        assert!(text.contains("640,000 findings parsed"), "{text}");
+        assert!(text.contains("320,000/s"), "{text}");
+        assert!(text.contains("412 MB"), "{text}");
+        on_key(&mut app, Key::char('?'));
+        let help = screen_text(&render(&mut app, w, h));
+        assert!(help.contains("Keys") && help.contains("next row"), "{help}");
+        on_key(
+            &mut app,
+            Key::plain(posture_core::config::keymap::KeyCode::Esc),
+        );
+        on_key(&mut app, Key::char('q'));
+        assert!(app.quit);
+    }
+}

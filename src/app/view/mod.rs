@@ -194,7 +194,7 @@ impl View {
         }
         self.shown = indices;
         self.counts = std::array::from_fn(|r| (Severity::ALL_DESC[r], counts[r]));
-        self.rows = self.rows_of_shown(findings, routes);
+        self.rows = self.rows_of_shown(findings, facts, routes);
         self.selected = keep
             .and_then(|k| self.rows.iter().position(|r| k.is(r)))
             .unwrap_or(0)
@@ -226,7 +226,12 @@ impl View {
         }
     }
 
-    fn rows_of_shown(&mut self, findings: &[Finding], routes: &RouteTable) -> Vec<Row> {
+    fn rows_of_shown(
+        &mut self,
+        findings: &[Finding],
+        facts: &[Facts],
+        routes: &RouteTable,
+    ) -> Vec<Row> {
         if !self.grouped {
             return self.shown.iter().map(|&i| Row::Finding(i)).collect();
         }
@@ -237,9 +242,15 @@ impl View {
         } else {
             group_by_rule_with(findings, &self.shown, keys)
         };
+        // What each row shows of its members, worked out once here rather
+        // than on every frame.
         groups
             .into_iter()
-            .map(|g| Row::Group(Box::new(g)))
+            .map(|mut g| {
+                g.set_facts(facts);
+                g.set_owner(routes);
+                Row::Group(Box::new(g))
+            })
             .collect()
     }
 

@@ -1,6 +1,7 @@
 //! Group by rule: the same CVE in 40 pods is one line in a meeting.
 
 use crate::model::{Finding, Severity, Source};
+use crate::query::Facts;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
@@ -12,6 +13,46 @@ pub struct Group {
     pub members: Vec<usize>,
     /// Distinct resources affected (the same name in two clusters is two).
     pub resources: usize,
+    /// The members' source when they share one, `None` for several.
+    pub source: Option<Source>,
+    /// Distinct scopes (clusters, account/region pairs) of the members.
+    pub scopes: usize,
+    /// The scope when there is one.
+    pub scope: String,
+    /// The earliest first seen among the members.
+    pub oldest: Option<crate::model::Timestamp>,
+    /// The members' triage facts when they all have the same, `None` for
+    /// mixed (see [`Group::set_facts`]).
+    pub facts: Option<Facts>,
+    /// The members' owner when they share one, `None` for several (see
+    /// [`Group::set_owner`]).
+    pub owner: Option<String>,
+}
+
+impl Group {
+    /// Works out [`Group::facts`] from every finding's facts (a missing
+    /// entry counts as untriaged): once per grouping, not once per frame.
+    pub fn set_facts(&mut self, facts: &[Facts]) {
+        let of = |i: usize| facts.get(i).copied().unwrap_or_default();
+        let first = self.members.first().map(|&i| of(i));
+        self.facts = first.filter(|&f| self.members.iter().all(|&i| of(i) == f));
+    }
+
+    /// Works out [`Group::owner`] from the routes.
+    pub fn set_owner(&mut self, routes: &crate::routing::RouteTable) {
+        let route = |i: usize| routes.of.get(i).copied();
+        let Some(&first) = self.members.first() else {
+            self.owner = None;
+            return;
+        };
+        let (first_route, first_owner) = (route(first), routes.owner(first));
+        // Routes are compared first: their owners only when they differ.
+        let shared = self
+            .members
+            .iter()
+            .all(|&i| route(i) == first_route || routes.owner(i) == first_owner);
+        self.owner = shared.then(|| first_owner.to_string());
+    }
 }
 
 /// What grouping reads of every finding, worked out once per list of
@@ -23,15 +64,20 @@ pub struct Group {
 pub struct RuleKeys {
     keys: Vec<RuleKey>,
     rules: usize,
-    places: usize,
 }
 
 /// One finding's keys, together: a member costs one read from memory.
 #[derive(Debug, Clone, Copy)]
 struct RuleKey {
+    /// The hash of its scope ([`Finding::scope`]'s parts), told apart as places are.
+    scope: u64,
+    first_seen: Option<crate::model::Timestamp>,
+    /// The hash of its place ([`place`]): equal places hash equal, and the
+    /// texts of unequal places with equal hashes are told apart when counted.
+    place: u64,
     rule: u32,
-    place: u32,
     severity: Severity,
+    source: Source,
 }
 
 impl RuleKeys {
@@ -41,21 +87,24 @@ impl RuleKeys {
             super::rank::each(&all, |i| (findings[i].source, rule_key(&findings[i])));
         let rules = super::rank::ranks(&rule_of);
         drop(rule_of);
-        let place_of: Vec<(&str, &str, &str)> = super::rank::each(&all, |i| place(&findings[i]));
-        let places = super::rank::ranks(&place_of);
-        drop(place_of);
-        let count = |ranks: &[u32]| ranks.iter().max().map_or(0, |&m| m as usize + 1);
+        let count = rules.iter().max().map_or(0, |&m| m as usize + 1);
+        let places = super::rank::each(&all, |i| {
+            let f = &findings[i];
+            (hash_of(place(f)), hash_of(scope(f)))
+        });
         RuleKeys {
-            rules: count(&rules),
-            places: count(&places),
+            rules: count,
             keys: rules
                 .iter()
                 .zip(&places)
                 .zip(findings)
-                .map(|((&rule, &place), f)| RuleKey {
+                .map(|((&rule, &(place, scope)), f)| RuleKey {
+                    scope,
+                    first_seen: f.first_seen,
                     rule,
                     place,
                     severity: f.severity,
+                    source: f.source,
                 })
                 .collect(),
         }
@@ -77,6 +126,41 @@ fn place(f: &Finding) -> (&str, &str, &str) {
     )
 }
 
+/// What [`Finding::scope`] is made of (without making its string).
+fn scope(f: &Finding) -> (&str, &str, &str) {
+    (f.cluster.display(), f.account.display(), f.region.display())
+}
+
+fn hash_of(texts: (&str, &str, &str)) -> u64 {
+    use std::hash::BuildHasher;
+    // A fixed seed: equal texts must hash equal on every core.
+    foldhash::fast::FixedState::with_seed(0).hash_one(texts)
+}
+
+/// How many distinct `texts` the members have, by their hashes `hash`:
+/// the hashes sorted, and only members whose hashes are equal (nearly
+/// always the same texts) compare their texts.
+fn distinct<'f>(
+    members: &[usize],
+    hash: impl Fn(usize) -> u64,
+    texts: impl Fn(usize) -> (&'f str, &'f str, &'f str),
+) -> usize {
+    let mut hashed: Vec<(u64, usize)> = members.iter().map(|&i| (hash(i), i)).collect();
+    hashed.sort_unstable_by_key(|&(h, _)| h);
+    hashed
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|same| {
+            if same.len() == 1 {
+                return 1;
+            }
+            let mut seen: Vec<_> = same.iter().map(|&(_, i)| texts(i)).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            seen.len()
+        })
+        .sum()
+}
+
 /// Groups the findings at `order` (indices into `findings`), with each
 /// finding's rule keys worked out before (see [`RuleKeys`]); keys that do not
 /// fit `findings` are worked out again. Groups keep the order of their first
@@ -91,10 +175,11 @@ pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys
         &fresh
     };
     group_by_key(
+        findings,
         order,
         keys,
         keys.rules,
-        |i, _| keys.keys[i].rule,
+        |_, k| k.rule,
         |i| {
             let f = &findings[i];
             (rule_key(f).to_string(), f.title.display().to_string())
@@ -107,6 +192,7 @@ pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys
 /// counted when first met in its group. `label` names a group from its
 /// first member.
 fn group_by_key(
+    findings: &[Finding],
     order: &[usize],
     keys: &RuleKeys,
     groups: usize,
@@ -136,23 +222,33 @@ fn group_by_key(
                 severity: k.severity,
                 members: Vec::with_capacity(size[g] as usize),
                 resources: 0,
+                source: Some(k.source),
+                scopes: 0,
+                scope: String::new(),
+                oldest: k.first_seen,
+                facts: None,
+                owner: None,
             });
         }
-        let row = row_of[g];
-        let group = &mut out[row as usize];
+        let group = &mut out[row_of[g] as usize];
         group.severity = group.severity.max(k.severity);
+        group.oldest = match (group.oldest, k.first_seen) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if group.source != Some(k.source) {
+            group.source = None;
+        }
         group.members.push(i);
     }
-    // Places counted group by group: a place is new to the group being
-    // counted unless this group marked it already.
-    let mut counted_in = vec![NONE; keys.places];
-    for (row, group) in out.iter_mut().enumerate() {
-        for &i in &group.members {
-            let seen = &mut counted_in[keys.keys[i].place as usize];
-            if *seen != row as u32 {
-                *seen = row as u32;
-                group.resources += 1;
-            }
+    for group in &mut out {
+        let key = |i: usize| &keys.keys[i];
+        group.resources = distinct(&group.members, |i| key(i).place, |i| place(&findings[i]));
+        group.scopes = distinct(&group.members, |i| key(i).scope, |i| scope(&findings[i]));
+        if group.scopes == 1
+            && let Some(&first) = group.members.first()
+        {
+            group.scope = findings[first].scope();
         }
     }
     out.sort_by_key(|g| std::cmp::Reverse(g.severity));
@@ -204,6 +300,7 @@ pub fn group_by_owner_with(
             .unwrap_or(unowned)
     };
     let mut groups = group_by_key(
+        findings,
         order,
         keys,
         names.len() + 1,
@@ -264,10 +361,19 @@ mod tests {
                     severity: f.severity,
                     members: Vec::new(),
                     resources: 0,
+                    source: Some(f.source),
+                    scopes: 0,
+                    scope: String::new(),
+                    oldest: None,
+                    facts: None,
+                    owner: None,
                 });
                 groups.len() - 1
             });
             groups[g].severity = groups[g].severity.max(f.severity);
+            if groups[g].source != Some(f.source) {
+                groups[g].source = None;
+            }
             groups[g].members.push(i);
         }
         for g in &mut groups {
@@ -286,9 +392,28 @@ mod tests {
             r.sort_unstable();
             r.dedup();
             g.resources = r.len();
+            summarize_plainly(g, findings);
         }
         groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
         groups
+    }
+
+    /// Scopes and the oldest first seen, from the findings' own values.
+    fn summarize_plainly(g: &mut Group, findings: &[Finding]) {
+        let mut scopes: Vec<String> = g.members.iter().map(|&i| findings[i].scope()).collect();
+        scopes.sort();
+        scopes.dedup();
+        g.scopes = scopes.len();
+        g.scope = if scopes.len() == 1 {
+            scopes.remove(0)
+        } else {
+            String::new()
+        };
+        g.oldest = g
+            .members
+            .iter()
+            .filter_map(|&i| findings[i].first_seen)
+            .min();
     }
 
     #[test]
@@ -345,10 +470,19 @@ mod tests {
                     severity: f.severity,
                     members: Vec::new(),
                     resources: 0,
+                    source: Some(f.source),
+                    scopes: 0,
+                    scope: String::new(),
+                    oldest: None,
+                    facts: None,
+                    owner: None,
                 });
                 want.len() - 1
             });
             want[g].severity = want[g].severity.max(f.severity);
+            if want[g].source != Some(f.source) {
+                want[g].source = None;
+            }
             want[g].members.push(i);
         }
         for g in &mut want {
@@ -356,6 +490,7 @@ mod tests {
             r.sort_unstable();
             r.dedup();
             g.resources = r.len();
+            summarize_plainly(g, &findings);
             g.title = format!("{} findings owned", g.members.len());
         }
         want.sort_by_key(|g| std::cmp::Reverse(g.severity));
