@@ -40,6 +40,11 @@ pub enum Event {
         counts: posture_core::sources::progress::LoadCounts,
         elapsed: std::time::Duration,
     },
+    /// A piece of what the view prepares in the background.
+    Prepared {
+        generation: u64,
+        piece: posture_core::query::prepare::Piece,
+    },
     /// The input files, read in the background.
     InputsLoaded {
         findings: Vec<posture_core::model::Finding>,
@@ -107,4 +112,7 @@ pub enum Effect {
     /// Send these updates to Security Hub in the background.
     StartSync(Vec<Batch>),
     LoadTheme(String),
+    /// Prepare what the view still lacks for its findings (search text,
+    /// grouping keys, sort orders) on a thread of its own.
+    Prepare(posture_core::query::prepare::Job),
 }

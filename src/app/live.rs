@@ -45,6 +45,8 @@ impl App {
         sources: Vec<posture_core::session::SourceStatus>,
     ) {
         self.remember();
+        // The job preparing the old findings lets go of them first.
+        self.view.cancel_preparation();
         self.session.add_inputs(findings, sources);
         self.after_live();
     }
@@ -55,6 +57,7 @@ impl App {
         let changes_findings = matches!(event, Event::Replace { .. } | Event::Append { .. });
         if changes_findings {
             self.remember();
+            self.view.cancel_preparation();
         }
         let change = self.session.apply_live(event);
         if let Some(w) = change.warning {

@@ -230,3 +230,68 @@ fn files_read_in_the_background_join_the_table_and_q_works_before() {
     keys(&mut a, "q");
     assert!(a.quit);
 }
+
+/// After a frame is drawn the view asks, once, for what it still lacks to be
+/// prepared in the background; the pieces come back as events and give the
+/// rows that working them out on demand gives.
+#[test]
+fn the_first_frame_starts_preparing_and_the_pieces_are_kept() {
+    use super::effect::Event;
+    use super::update::update;
+    let mut a = app();
+    let layout = a.layout;
+    let effects = update(&mut a, Event::Layout(layout));
+    let Some(Effect::Prepare(job)) = effects.into_iter().next() else {
+        panic!("no preparation asked for")
+    };
+    assert!(
+        update(&mut a, Event::Layout(layout)).is_empty(),
+        "asked twice"
+    );
+    let generation = job.generation;
+    let mut pieces = Vec::new();
+    job.run(|piece| {
+        pieces.push(piece);
+        true
+    });
+    assert!(pieces.len() >= 3, "{pieces:?}");
+    for piece in pieces {
+        update(&mut a, Event::Prepared { generation, piece });
+    }
+    let findings = a.session.findings.clone();
+    assert!(!a.view.prepare_one(&findings), "something left unprepared");
+    let mut fresh = app();
+    for app in [&mut a, &mut fresh] {
+        keys(app, "/privileged");
+        on_key(app, Key::plain(KeyCode::Enter));
+        keys(app, "gs");
+    }
+    assert_eq!(a.view.rows, fresh.view.rows);
+    assert!(!a.view.rows.is_empty());
+}
+
+/// A piece prepared for findings since replaced is dropped.
+#[test]
+fn pieces_for_older_findings_are_dropped() {
+    use super::effect::Event;
+    use super::update::update;
+    let mut a = app();
+    let layout = a.layout;
+    let Some(Effect::Prepare(job)) = update(&mut a, Event::Layout(layout)).into_iter().next()
+    else {
+        panic!("no preparation asked for")
+    };
+    let stale = job.generation + 1;
+    job.run(|piece| {
+        update(
+            &mut a,
+            Event::Prepared {
+                generation: stale,
+                piece,
+            },
+        );
+        true
+    });
+    let findings = a.session.findings.clone();
+    assert!(a.view.prepare_one(&findings), "a stale piece was kept");
+}

@@ -38,6 +38,16 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Layout(layout) => {
             app.layout = layout;
             app.view.offset = layout.offset;
+            // A frame of these findings is on screen: prepare the rest of
+            // what later keys need, in the background.
+            app.view
+                .preparation_job(&app.session.findings)
+                .map(Effect::Prepare)
+                .into_iter()
+                .collect()
+        }
+        Event::Prepared { generation, piece } => {
+            app.view.accept(generation, piece, &app.session.findings);
             Vec::new()
         }
         Event::MarksSaved { result, done } => {

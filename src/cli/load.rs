@@ -88,7 +88,7 @@ pub fn load_findings(inputs: &Inputs) -> (Vec<Finding>, bool) {
     });
     super::live::pull(&mut s, &inputs.live);
     let failed = s.input_failed();
-    (s.findings, failed)
+    (s.take_findings(), failed)
 }
 
 /// What a command compares against, if anything.

@@ -211,7 +211,7 @@ pub fn diff_command(
                     name: "now".into(),
                     taken_at: p.now,
                 },
-                findings: p.findings,
+                findings: p.take_findings(),
                 routes: p.routes,
                 records: Some(records),
             };

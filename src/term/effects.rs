@@ -84,7 +84,32 @@ impl Runner {
                 theme::load(&name, self.user_theme_dir.as_deref()).map_err(|e| e.to_string()),
             )),
             Effect::StartSync(batches) => Some(Event::SyncStarted(self.start_sync(app, batches))),
+            Effect::Prepare(job) => {
+                self.start_preparing(app, job);
+                None
+            }
         }
+    }
+
+    /// Prepares on a thread of its own, each piece sent back as
+    /// [`Event::Prepared`]; without a queue (tests), here and now.
+    fn start_preparing(&self, app: &mut App, job: posture_core::query::prepare::Job) {
+        let generation = job.generation;
+        let Some(events) = self.events.clone() else {
+            let findings = app.session.findings.clone();
+            job.run(|piece| {
+                app.view.accept(generation, piece, &findings);
+                true
+            });
+            return;
+        };
+        let started = std::thread::Builder::new()
+            .name("posture-prepare".into())
+            .spawn(move || {
+                job.run(|piece| events.send(Event::Prepared { generation, piece }).is_ok());
+            });
+        // Without the thread, the view works each piece out when first needed.
+        drop(started);
     }
 
     /// Sends the updates on a thread of their own; the report comes back as

@@ -194,7 +194,8 @@ fn event_loop(
         let mut layout = app.layout;
         terminal.draw(|frame| layout = crate::ui::draw(frame, app))?;
         runner.handle(app, Event::Layout(layout));
-        let Some(first) = next_event(app, rx) else {
+        // Block until something happens.
+        let Ok(first) = rx.recv() else {
             return Ok(());
         };
         let now = (!app.clock_fixed).then(Timestamp::now);
@@ -204,23 +205,6 @@ fn event_loop(
             if app.quit {
                 return Ok(());
             }
-        }
-    }
-}
-
-/// The next event: while none is waiting, the view prepares what later keys
-/// will need (search text, grouping keys, sort orders), one piece at a time
-/// so that a key pressed meanwhile waits for one piece at most; then it
-/// blocks until something happens. `None` once the queue is gone.
-fn next_event(app: &mut App, rx: &Receiver<Event>) -> Option<Event> {
-    loop {
-        match rx.try_recv() {
-            Ok(e) => return Some(e),
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
-            Err(std::sync::mpsc::TryRecvError::Empty) => {}
-        }
-        if !app.prepare_one() {
-            return rx.recv().ok();
         }
     }
 }

@@ -228,9 +228,9 @@ fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
                 st.severity_badge(g.severity),
             ),
             Span::raw(" "),
-            Span::styled(g.rule_id.as_str(), st.accent()),
+            Span::styled(&*g.rule_id, st.accent()),
             Span::raw(" "),
-            Span::raw(g.title.as_str()),
+            Span::raw(&*g.title),
         ]),
         Line::styled(
             format!(

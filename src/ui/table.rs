@@ -170,7 +170,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -249,10 +249,7 @@ fn build_row<'a>(
             },
             Col::Title => {
                 // Vulnerability titles usually start with their CVE already.
-                let rest = g
-                    .title
-                    .strip_prefix(g.rule_id.as_str())
-                    .map(str::trim_start);
+                let rest = g.title.strip_prefix(&*g.rule_id).map(str::trim_start);
                 Cell::from(Line::from(vec![
                     Span::styled(format!("{} ", g.rule_id), st.accent()),
                     Span::raw(rest.unwrap_or(&g.title).to_string()),
@@ -268,13 +265,19 @@ fn build_row<'a>(
                 format!("{} on {} resources", g.members.len(), g.resources)
             }),
             Col::Scope => Cell::from(if g.scopes == 1 {
-                g.scope.clone()
+                g.scope_of
+                    .and_then(|i| app.session.findings.get(i))
+                    .map(|f| f.scope())
+                    .unwrap_or_default()
             } else {
                 format!("{} scopes", g.scopes)
             }),
-            Col::Owner => match &g.owner {
-                Some(owner) => Cell::from(
-                    posture_core::model::SafeText::line(owner)
+            Col::Owner => match g
+                .owner
+                .and_then(|r| app.session.routes.routes.get(r as usize))
+            {
+                Some(route) => Cell::from(
+                    posture_core::model::SafeText::line(&route.owner)
                         .display()
                         .to_string(),
                 ),

@@ -11,6 +11,10 @@ use posture_core::query::group::{RuleKeys, group_by_owner_with, group_by_rule_wi
 use posture_core::query::{Facts, Filter, Group, Orders, SortKey, TextIndex};
 use posture_core::routing::RouteTable;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use posture_core::query::prepare::{Job, Piece};
 use shown::{Pass, Shown};
 
 /// Filter results kept for backspace (a few prefixes of what is typed).
@@ -41,11 +45,15 @@ pub struct Prepared {
     orders: Orders,
     /// What grouping reads.
     rule_keys: Option<RuleKeys>,
+    /// Which list of findings this was prepared for (pieces prepared in the
+    /// background for another are dropped).
+    generation: u64,
 }
 
 impl Prepared {
-    fn new(findings: &[Finding]) -> Prepared {
+    fn new(findings: &[Finding], generation: u64) -> Prepared {
         Prepared {
+            generation,
             len: findings.len(),
             briefs: posture_core::parallel::concat(posture_core::parallel::in_chunks(
                 findings,
@@ -94,12 +102,18 @@ pub struct View {
     last_filter: Option<Filter>,
     /// Recent filters and what they showed: backspace returns to one of them.
     recent: Vec<(Filter, Shown)>,
+    /// How many lists of findings the view was prepared for so far.
+    generations: u64,
+    /// The background job preparing the current list, once started: set to
+    /// cancel it.
+    job: Option<(u64, Arc<AtomicBool>)>,
 }
 
 impl View {
     /// The findings changed (not just their facts): everything prepared
     /// for them is made again.
     pub fn invalidate(&mut self) {
+        self.cancel_preparation();
         self.prepared = Prepared::default();
         self.facts_changed();
     }
@@ -127,6 +141,58 @@ impl View {
             return true;
         }
         p.orders.prepare_one(findings)
+    }
+
+    /// The job that prepares in the background what this list of findings
+    /// still lacks, once per list (`None` when started already or nothing
+    /// is missing).
+    pub fn preparation_job(&mut self, findings: &Arc<Vec<Finding>>) -> Option<Job> {
+        let p = &self.prepared;
+        if !p.fits(findings) || self.job.as_ref().is_some_and(|(g, _)| *g == p.generation) {
+            return None;
+        }
+        let orders = p.orders.missing();
+        if p.text.is_some() && p.rule_keys.is_some() && orders.is_empty() {
+            return None;
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.job = Some((p.generation, cancel.clone()));
+        Some(Job {
+            findings: findings.clone(),
+            generation: p.generation,
+            text: p.text.is_none(),
+            rule_keys: p.rule_keys.is_none(),
+            orders,
+            basis: p.orders.basis(),
+            cancel,
+        })
+    }
+
+    /// Keeps a piece prepared in the background, if it is for these findings.
+    pub fn accept(&mut self, generation: u64, piece: Piece, findings: &[Finding]) {
+        let p = &mut self.prepared;
+        if generation != p.generation || !p.fits(findings) {
+            return;
+        }
+        match piece {
+            Piece::Text(t) if t.fits(findings) => p.text = Some(t),
+            Piece::RuleKeys(k) if k.fits(findings) && p.rule_keys.is_none() => {
+                p.rule_keys = Some(k)
+            }
+            Piece::Order {
+                key,
+                reverse,
+                order,
+            } => p.orders.keep(key, reverse, order),
+            _ => {}
+        }
+    }
+
+    /// Stops the background job (the findings are about to change).
+    pub fn cancel_preparation(&mut self) {
+        if let Some((_, cancel)) = self.job.take() {
+            cancel.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Everything prepared while waiting dropped, as when the findings have
@@ -166,7 +232,9 @@ impl View {
     pub fn recompute(&mut self, findings: &[Finding], facts: &[Facts], routes: &RouteTable) {
         let keep = self.rows.get(self.selected).map(RowKey::of);
         if !self.prepared.fits(findings) {
-            self.prepared = Prepared::new(findings);
+            self.cancel_preparation();
+            self.generations += 1;
+            self.prepared = Prepared::new(findings, self.generations);
             self.shown_order = None;
         }
         if self.shown_order != Some((self.sort, self.reverse)) {
@@ -249,7 +317,7 @@ impl View {
             .map(|mut g| {
                 g.set_facts(facts);
                 g.set_owner(routes);
-                Row::Group(Box::new(g))
+                Row::Group(g)
             })
             .collect()
     }
@@ -299,7 +367,7 @@ impl View {
 /// Which row the selection is on, without copying a group's members.
 enum RowKey {
     Finding(usize),
-    Group(String),
+    Group(std::sync::Arc<str>),
 }
 
 impl RowKey {

@@ -68,7 +68,7 @@ enum TextTest<'a> {
     /// Every finding searched at once: one flag per finding.
     Flags(Vec<bool>),
     /// One finding at a time, in the prepared text.
-    Index(&'a TextIndex, Finder<'a>),
+    Index(&'a TextIndex, Box<Finder<'a>>),
     /// One finding at a time, in its fields (the text is not prepared yet).
     Fields,
 }
@@ -93,7 +93,7 @@ impl Pass<'_> {
                 if all {
                     TextTest::Flags(index.matching(&n.text))
                 } else {
-                    TextTest::Index(index, Finder::new(n.text.as_bytes()))
+                    TextTest::Index(index, Box::new(Finder::new(n.text.as_bytes())))
                 }
             }
             _ => TextTest::Fields,

@@ -1,12 +1,16 @@
 //! Group by rule: the same CVE in 40 pods is one line in a meeting.
 
+use std::sync::Arc;
+
 use crate::model::{Finding, Severity, Source};
 use crate::query::Facts;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
-    pub rule_id: String,
-    pub title: String,
+    /// Shared with the findings' own text: a grouping can make a few
+    /// hundred thousand groups (one per CVE), at every keystroke.
+    pub rule_id: Arc<str>,
+    pub title: Arc<str>,
     /// Worst severity among the members.
     pub severity: Severity,
     /// Indices into the findings, in the order given.
@@ -17,16 +21,16 @@ pub struct Group {
     pub source: Option<Source>,
     /// Distinct scopes (clusters, account/region pairs) of the members.
     pub scopes: usize,
-    /// The scope when there is one.
-    pub scope: String,
+    /// A member whose scope is the group's, when there is one.
+    pub scope_of: Option<usize>,
     /// The earliest first seen among the members.
     pub oldest: Option<crate::model::Timestamp>,
     /// The members' triage facts when they all have the same, `None` for
     /// mixed (see [`Group::set_facts`]).
     pub facts: Option<Facts>,
-    /// The members' owner when they share one, `None` for several (see
-    /// [`Group::set_owner`]).
-    pub owner: Option<String>,
+    /// A route whose owner all members share, `None` for several owners
+    /// (see [`Group::set_owner`]).
+    pub owner: Option<u32>,
 }
 
 impl Group {
@@ -51,7 +55,7 @@ impl Group {
             .members
             .iter()
             .all(|&i| route(i) == first_route || routes.owner(i) == first_owner);
-        self.owner = shared.then(|| first_owner.to_string());
+        self.owner = first_route.filter(|_| shared);
     }
 }
 
@@ -64,18 +68,19 @@ impl Group {
 pub struct RuleKeys {
     keys: Vec<RuleKey>,
     rules: usize,
+    places: usize,
+    scopes: usize,
 }
 
 /// One finding's keys, together: a member costs one read from memory.
 #[derive(Debug, Clone, Copy)]
 struct RuleKey {
-    /// The hash of its scope ([`Finding::scope`]'s parts), told apart as places are.
-    scope: u64,
     first_seen: Option<crate::model::Timestamp>,
-    /// The hash of its place ([`place`]): equal places hash equal, and the
-    /// texts of unequal places with equal hashes are told apart when counted.
-    place: u64,
     rule: u32,
+    /// Its place ([`place`]) as an id among the distinct places.
+    place: u32,
+    /// Its scope ([`scope`]) as an id among the distinct scopes.
+    scope: u32,
     severity: Severity,
     source: Source,
 }
@@ -87,24 +92,26 @@ impl RuleKeys {
             super::rank::each(&all, |i| (findings[i].source, rule_key(&findings[i])));
         let rules = super::rank::ranks(&rule_of);
         drop(rule_of);
-        let count = rules.iter().max().map_or(0, |&m| m as usize + 1);
-        let places = super::rank::each(&all, |i| {
-            let f = &findings[i];
-            (hash_of(place(f)), hash_of(scope(f)))
-        });
+        let scope_of: Vec<(&str, &str, &str)> = super::rank::each(&all, |i| scope(&findings[i]));
+        let scopes = super::rank::ranks(&scope_of);
+        drop(scope_of);
+        let places = place_ids(findings, &all);
+        let count = |ids: &[u32]| ids.iter().max().map_or(0, |&m| m as usize + 1);
         RuleKeys {
-            rules: count,
-            keys: rules
-                .iter()
-                .zip(&places)
-                .zip(findings)
-                .map(|((&rule, &(place, scope)), f)| RuleKey {
-                    scope,
-                    first_seen: f.first_seen,
-                    rule,
-                    place,
-                    severity: f.severity,
-                    source: f.source,
+            rules: count(&rules),
+            places: count(&places),
+            scopes: count(&scopes),
+            keys: (0..findings.len())
+                .map(|i| {
+                    let f = &findings[i];
+                    RuleKey {
+                        first_seen: f.first_seen,
+                        rule: rules[i],
+                        place: places[i],
+                        scope: scopes[i],
+                        severity: f.severity,
+                        source: f.source,
+                    }
                 })
                 .collect(),
         }
@@ -131,34 +138,65 @@ fn scope(f: &Finding) -> (&str, &str, &str) {
     (f.cluster.display(), f.account.display(), f.region.display())
 }
 
-fn hash_of(texts: (&str, &str, &str)) -> u64 {
+/// Each finding's place as an id among the distinct places. Places are told
+/// apart by a 128-bit hash of their texts (hashed on every core): a
+/// collision among even a billion places has odds below 10^-20, and ranking
+/// the texts themselves (a million distinct resource names) took a second.
+fn place_ids(findings: &[Finding], all: &[usize]) -> Vec<u32> {
     use std::hash::BuildHasher;
-    // A fixed seed: equal texts must hash equal on every core.
-    foldhash::fast::FixedState::with_seed(0).hash_one(texts)
+    let hashes: Vec<u128> = super::rank::each(all, |i| {
+        let texts = place(&findings[i]);
+        // Two fixed seeds: equal places must hash equal on every core.
+        let a = foldhash::quality::FixedState::with_seed(1).hash_one(texts);
+        let b = foldhash::quality::FixedState::with_seed(2).hash_one(texts);
+        (u128::from(a) << 64) | u128::from(b)
+    });
+    // Sorted on every core (hash, finding), then numbered in one walk.
+    let runs = crate::parallel::in_chunks(
+        &hashes,
+        crate::parallel::MIN_ITEMS,
+        |c| {
+            let mut run: Vec<(u128, u32)> = c
+                .items
+                .iter()
+                .zip(c.range.clone())
+                .map(|(&h, i)| (h, i as u32))
+                .collect();
+            run.sort_unstable();
+            run
+        },
+        |range| {
+            let mut run: Vec<(u128, u32)> = range.map(|i| (hashes[i], i as u32)).collect();
+            run.sort_unstable();
+            run
+        },
+    );
+    let sorted = super::sort::merge_runs(runs, |a: &(u128, u32), b| a.cmp(b));
+    let mut ids = vec![0u32; hashes.len()];
+    let mut next = 0u32;
+    for (k, &(h, i)) in sorted.iter().enumerate() {
+        if k > 0 && sorted[k - 1].0 != h {
+            next += 1;
+        }
+        ids[i as usize] = next;
+    }
+    ids
 }
 
-/// How many distinct `texts` the members have, by their hashes `hash`:
-/// the hashes sorted, and only members whose hashes are equal (nearly
-/// always the same texts) compare their texts.
-fn distinct<'f>(
-    members: &[usize],
-    hash: impl Fn(usize) -> u64,
-    texts: impl Fn(usize) -> (&'f str, &'f str, &'f str),
-) -> usize {
-    let mut hashed: Vec<(u64, usize)> = members.iter().map(|&i| (hash(i), i)).collect();
-    hashed.sort_unstable_by_key(|&(h, _)| h);
-    hashed
-        .chunk_by(|a, b| a.0 == b.0)
-        .map(|same| {
-            if same.len() == 1 {
-                return 1;
-            }
-            let mut seen: Vec<_> = same.iter().map(|&(_, i)| texts(i)).collect();
-            seen.sort_unstable();
-            seen.dedup();
-            seen.len()
-        })
-        .sum()
+/// How many distinct `ids` a group's members have; `seen` (one slot per
+/// id, shared by the groups counted one after another) remembers which
+/// group counted an id last.
+fn distinct(ids: impl Iterator<Item = u32>, group: u32, seen: &mut [u32]) -> usize {
+    let mut n = 0;
+    for id in ids {
+        if let Some(slot) = seen.get_mut(id as usize)
+            && *slot != group
+        {
+            *slot = group;
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Groups the findings at `order` (indices into `findings`), with each
@@ -166,7 +204,15 @@ fn distinct<'f>(
 /// fit `findings` are worked out again. Groups keep the order of their first
 /// member and are then ordered worst first, so grouping a sorted list gives
 /// sorted groups. A finding without a rule groups by title.
-pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys) -> Vec<Group> {
+#[allow(
+    clippy::vec_box,
+    reason = "rows hold groups boxed; sorting moves pointers"
+)]
+pub fn group_by_rule_with(
+    findings: &[Finding],
+    order: &[usize],
+    keys: &RuleKeys,
+) -> Vec<Box<Group>> {
     let fresh;
     let keys = if keys.fits(findings) {
         keys
@@ -175,48 +221,64 @@ pub fn group_by_rule_with(findings: &[Finding], order: &[usize], keys: &RuleKeys
         &fresh
     };
     group_by_key(
-        findings,
         order,
         keys,
         keys.rules,
         |_, k| k.rule,
         |i| {
             let f = &findings[i];
-            (rule_key(f).to_string(), f.title.display().to_string())
+            (rule_text(f).shared(), f.title.shared())
         },
     )
 }
 
 /// Groups the findings at `order` by `group_of(finding, key)` (below
-/// `groups`): each member is one read of its keys, and its place is
-/// counted when first met in its group. `label` names a group from its
-/// first member.
+/// `groups`). The members' keys are first gathered in the order given, on
+/// every core (the one pass that reads memory out of order); every later
+/// pass reads them front to back. `label` names a group from its first
+/// member.
+#[allow(
+    clippy::vec_box,
+    reason = "rows hold groups boxed; sorting moves pointers"
+)]
 fn group_by_key(
-    findings: &[Finding],
     order: &[usize],
     keys: &RuleKeys,
     groups: usize,
-    group_of: impl Fn(usize, &RuleKey) -> u32,
-    label: impl Fn(usize) -> (String, String),
-) -> Vec<Group> {
+    group_of: impl Fn(usize, &RuleKey) -> u32 + Sync,
+    label: impl Fn(usize) -> (Arc<str>, Arc<str>),
+) -> Vec<Box<Group>> {
     const NONE: u32 = u32::MAX;
+    let gather = |part: &[usize]| -> Vec<(usize, u32, RuleKey)> {
+        part.iter()
+            .filter_map(|&i| keys.keys.get(i).map(|k| (i, group_of(i, k), *k)))
+            .collect()
+    };
+    let gathered = crate::parallel::concat(crate::parallel::in_chunks(
+        order,
+        crate::parallel::MIN_ITEMS,
+        |c| gather(c.items),
+        // On one core, rather than members lost.
+        |range| gather(&order[range]),
+    ));
     // How many members each group has, first: each group's list is then
     // made at its size instead of growing by copies.
     let mut size = vec![0u32; groups];
-    for &i in order {
-        if let Some(k) = keys.keys.get(i) {
-            size[group_of(i, k) as usize] += 1;
-        }
+    for (_, g, _) in &gathered {
+        size[*g as usize] += 1;
     }
     let mut row_of = vec![NONE; groups];
-    let mut out: Vec<Group> = Vec::new();
-    for &i in order {
-        let Some(k) = keys.keys.get(i) else { continue };
-        let g = group_of(i, k) as usize;
+    // Boxed as made: the table's rows hold them so, and sorting moves
+    // pointers, not groups.
+    let mut out: Vec<Box<Group>> = Vec::new();
+    // Per row, the places and scopes of its members, side by side.
+    let mut seen_of_row: Vec<Vec<(u32, u32)>> = Vec::new();
+    for &(i, g, k) in &gathered {
+        let g = g as usize;
         if row_of[g] == NONE {
             row_of[g] = out.len() as u32;
             let (rule_id, title) = label(i);
-            out.push(Group {
+            out.push(Box::new(Group {
                 rule_id,
                 title,
                 severity: k.severity,
@@ -224,13 +286,15 @@ fn group_by_key(
                 resources: 0,
                 source: Some(k.source),
                 scopes: 0,
-                scope: String::new(),
+                scope_of: None,
                 oldest: k.first_seen,
                 facts: None,
                 owner: None,
-            });
+            }));
+            seen_of_row.push(Vec::with_capacity(size[g] as usize));
         }
-        let group = &mut out[row_of[g] as usize];
+        let row = row_of[g] as usize;
+        let group = &mut out[row];
         group.severity = group.severity.max(k.severity);
         group.oldest = match (group.oldest, k.first_seen) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -240,15 +304,16 @@ fn group_by_key(
             group.source = None;
         }
         group.members.push(i);
+        seen_of_row[row].push((k.place, k.scope));
     }
-    for group in &mut out {
-        let key = |i: usize| &keys.keys[i];
-        group.resources = distinct(&group.members, |i| key(i).place, |i| place(&findings[i]));
-        group.scopes = distinct(&group.members, |i| key(i).scope, |i| scope(&findings[i]));
-        if group.scopes == 1
-            && let Some(&first) = group.members.first()
-        {
-            group.scope = findings[first].scope();
+    let mut place_seen = vec![NONE; keys.places];
+    let mut scope_seen = vec![NONE; keys.scopes];
+    for (row, (group, seen)) in out.iter_mut().zip(&seen_of_row).enumerate() {
+        let row = row as u32;
+        group.resources = distinct(seen.iter().map(|s| s.0), row, &mut place_seen);
+        group.scopes = distinct(seen.iter().map(|s| s.1), row, &mut scope_seen);
+        if group.scopes == 1 {
+            group.scope_of = group.members.first().copied();
         }
     }
     out.sort_by_key(|g| std::cmp::Reverse(g.severity));
@@ -257,22 +322,30 @@ fn group_by_key(
 
 /// What a finding groups by: its rule, or its title when it has none.
 fn rule_key(f: &Finding) -> &str {
+    rule_text(f).display()
+}
+
+fn rule_text(f: &Finding) -> &crate::model::SafeText {
     if f.rule_id.is_empty() {
-        f.title.display()
+        &f.title
     } else {
-        f.rule_id.display()
+        &f.rule_id
     }
 }
 
 /// Groups by owner (the route's owner of each finding), worst first:
 /// `route_of` is each finding's route and `owners[route]` its owner.
+#[allow(
+    clippy::vec_box,
+    reason = "rows hold groups boxed; sorting moves pointers"
+)]
 pub fn group_by_owner_with(
     findings: &[Finding],
     order: &[usize],
     keys: &RuleKeys,
     route_of: &[u32],
     owners: &[&str],
-) -> Vec<Group> {
+) -> Vec<Box<Group>> {
     let fresh;
     let keys = if keys.fits(findings) {
         keys
@@ -300,32 +373,35 @@ pub fn group_by_owner_with(
             .unwrap_or(unowned)
     };
     let mut groups = group_by_key(
-        findings,
         order,
         keys,
         names.len() + 1,
         |i, _| group(i),
         |i| {
             let name = names.get(group(i) as usize).copied().unwrap_or("");
-            (name.to_string(), String::new())
+            (Arc::from(name), Arc::from(""))
         },
     );
     for g in &mut groups {
-        g.title = format!(
+        g.title = Arc::from(format!(
             "{} finding{} owned",
             g.members.len(),
             if g.members.len() == 1 { "" } else { "s" }
-        );
+        ));
     }
     groups
 }
 
 /// Groups by owner, the keys worked out here (for one-off grouping).
+#[allow(
+    clippy::vec_box,
+    reason = "rows hold groups boxed; sorting moves pointers"
+)]
 pub fn group_by_owner(
     findings: &[Finding],
     order: &[usize],
     routes: &crate::routing::RouteTable,
-) -> Vec<Group> {
+) -> Vec<Box<Group>> {
     let owners: Vec<&str> = routes.routes.iter().map(|r| r.owner.as_str()).collect();
     group_by_owner_with(
         findings,
@@ -356,14 +432,14 @@ mod tests {
             };
             let g = *index.entry((f.source, key)).or_insert_with(|| {
                 groups.push(Group {
-                    rule_id: key.to_string(),
-                    title: f.title.display().to_string(),
+                    rule_id: Arc::from(key),
+                    title: Arc::from(f.title.display()),
                     severity: f.severity,
                     members: Vec::new(),
                     resources: 0,
                     source: Some(f.source),
                     scopes: 0,
-                    scope: String::new(),
+                    scope_of: None,
                     oldest: None,
                     facts: None,
                     owner: None,
@@ -404,10 +480,10 @@ mod tests {
         scopes.sort();
         scopes.dedup();
         g.scopes = scopes.len();
-        g.scope = if scopes.len() == 1 {
-            scopes.remove(0)
+        g.scope_of = if scopes.len() == 1 {
+            g.members.first().copied()
         } else {
-            String::new()
+            None
         };
         g.oldest = g
             .members
@@ -437,6 +513,7 @@ mod tests {
         order.push(n + 5);
         let got = group_by_rule_with(&findings, &order, &RuleKeys::of(&findings));
         order.pop();
+        let got: Vec<Group> = got.into_iter().map(|g| *g).collect();
         assert_eq!(got, plain(&findings, &order));
         assert!(got.iter().any(|g| g.resources > 1));
         assert!(group_by_rule_with(&findings, &[], &RuleKeys::of(&findings)).is_empty());
@@ -465,14 +542,14 @@ mod tests {
             let f = &findings[i];
             let g = *index.entry(owner(i)).or_insert_with(|| {
                 want.push(Group {
-                    rule_id: owner(i).to_string(),
-                    title: String::new(),
+                    rule_id: Arc::from(owner(i)),
+                    title: Arc::from(""),
                     severity: f.severity,
                     members: Vec::new(),
                     resources: 0,
                     source: Some(f.source),
                     scopes: 0,
-                    scope: String::new(),
+                    scope_of: None,
                     oldest: None,
                     facts: None,
                     owner: None,
@@ -491,9 +568,10 @@ mod tests {
             r.dedup();
             g.resources = r.len();
             summarize_plainly(g, &findings);
-            g.title = format!("{} findings owned", g.members.len());
+            g.title = Arc::from(format!("{} findings owned", g.members.len()));
         }
         want.sort_by_key(|g| std::cmp::Reverse(g.severity));
+        let got: Vec<Group> = got.into_iter().map(|g| *g).collect();
         assert_eq!(got, want);
         assert_eq!(got.len(), 3);
     }

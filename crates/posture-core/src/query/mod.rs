@@ -5,6 +5,7 @@ pub mod facts;
 pub mod filter;
 pub mod group;
 pub mod orders;
+pub mod prepare;
 mod rank;
 pub mod sort;
 pub mod text_index;

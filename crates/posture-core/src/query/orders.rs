@@ -11,15 +11,22 @@ use crate::model::Finding;
 use super::SortKey;
 use super::sort::{Rank, merge_runs, primary_ranks, sort_indices};
 
+/// What every other order is sorted by after its key: shared with a
+/// background job that prepares orders (see [`Basis::sorted`]).
+#[derive(Debug, Clone, Default)]
+pub struct Basis {
+    /// Per finding, its place in the default order.
+    forward: std::sync::Arc<[u32]>,
+    /// Per finding, its place in the default order reversed, with findings
+    /// that tie on every key kept in their own order (as a stable sort does).
+    backward: std::sync::Arc<[u32]>,
+}
+
 /// The orders of one list of findings, kept as they are asked for.
 #[derive(Debug, Clone, Default)]
 pub struct Orders {
     len: usize,
-    /// Per finding, its place in the default order.
-    forward: Vec<u32>,
-    /// Per finding, its place in the default order reversed, with findings
-    /// that tie on every key kept in their own order (as a stable sort does).
-    backward: Vec<u32>,
+    basis: Basis,
     kept: Vec<((SortKey, bool), Vec<u32>)>,
 }
 
@@ -56,8 +63,10 @@ impl Orders {
         let kept = vec![((SortKey::Severity, false), to_u32(&default))];
         Orders {
             len: n,
-            forward,
-            backward,
+            basis: Basis {
+                forward: forward.into(),
+                backward: backward.into(),
+            },
             kept,
         }
     }
@@ -73,7 +82,7 @@ impl Orders {
         let at = match self.kept.iter().position(|(k, _)| *k == (key, reverse)) {
             Some(at) => at,
             None => {
-                let order = self.sorted(findings, key, reverse);
+                let order = self.basis.sorted(findings, key, reverse);
                 self.kept.push(((key, reverse), order));
                 self.kept.len() - 1
             }
@@ -103,11 +112,7 @@ impl Orders {
     /// Works out one order not asked for yet (every key, both ways), so that
     /// pressing the sort key later finds it ready; `false` once all are.
     pub fn prepare_one(&mut self, findings: &[Finding]) -> bool {
-        let missing = SortKey::ALL
-            .iter()
-            .flat_map(|&k| [(k, false), (k, true)])
-            .find(|&(k, r)| !self.has(k, r));
-        match missing {
+        match self.missing().first().copied() {
             Some((k, r)) => {
                 self.get(findings, k, r);
                 true
@@ -116,8 +121,41 @@ impl Orders {
         }
     }
 
-    fn sorted(&self, findings: &[Finding], key: SortKey, reverse: bool) -> Vec<u32> {
-        let all: Vec<usize> = (0..self.len).collect();
+    /// What sorting by another key needs, to share with a background job.
+    pub fn basis(&self) -> Basis {
+        self.basis.clone()
+    }
+
+    /// Keeps an order worked out elsewhere from this [`Orders::basis`]
+    /// (ignored if it does not fit).
+    pub fn keep(&mut self, key: SortKey, reverse: bool, order: Vec<u32>) {
+        if order.len() == self.len && !self.has(key, reverse) {
+            self.kept.push(((key, reverse), order));
+        }
+    }
+
+    /// The orders not worked out yet (every key, both ways).
+    pub fn missing(&self) -> Vec<(SortKey, bool)> {
+        SortKey::ALL
+            .iter()
+            .flat_map(|&k| [(k, false), (k, true)])
+            .filter(|&(k, r)| !self.has(k, r))
+            .collect()
+    }
+}
+
+impl Basis {
+    /// The findings in the order of `key` (reversed if asked): the key's
+    /// rank, then the place in the default order.
+    pub fn sorted(&self, findings: &[Finding], key: SortKey, reverse: bool) -> Vec<u32> {
+        let len = findings.len();
+        if self.forward.len() != len {
+            // Not this list's basis: sorted the plain way.
+            let mut order: Vec<usize> = (0..len).collect();
+            sort_indices(findings, &mut order, key, reverse);
+            return to_u32(&order);
+        }
+        let all: Vec<usize> = (0..len).collect();
         let primary = primary_ranks(findings, &all, key);
         let tie = if reverse {
             &self.backward
@@ -146,7 +184,7 @@ impl Orders {
             },
         );
         // The place says which finding it is: `tie` is a permutation.
-        let mut finding_at = vec![0u32; self.len];
+        let mut finding_at = vec![0u32; len];
         for (i, &t) in tie.iter().enumerate() {
             finding_at[t as usize] = i as u32;
         }

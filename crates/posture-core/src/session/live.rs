@@ -121,8 +121,9 @@ impl super::Session {
         if !self.origins.contains(&origin) {
             return;
         }
-        let mut keep = self.origins.iter().map(|&o| o != origin);
-        self.findings.retain(|_| keep.next().unwrap_or(true));
+        let keep: Vec<bool> = self.origins.iter().map(|&o| o != origin).collect();
+        let mut keep = keep.into_iter();
+        self.findings_mut().retain(|_| keep.next().unwrap_or(true));
         self.origins.retain(|&o| o != origin);
     }
 
@@ -130,7 +131,7 @@ impl super::Session {
         let origin = slot as Origin;
         self.origins
             .extend(std::iter::repeat_n(origin, findings.len()));
-        self.findings.extend(findings);
+        self.findings_mut().extend(findings);
         let n = self.origins.iter().filter(|&&o| o == origin).count();
         self.live_source(slot).findings = n;
         self.stale = true;
@@ -202,7 +203,7 @@ impl super::Session {
     pub fn add_inputs(&mut self, findings: Vec<Finding>, sources: Vec<SourceStatus>) {
         self.origins
             .splice(0..0, std::iter::repeat_n(FROM_FILE, findings.len()));
-        self.findings.splice(0..0, findings);
+        self.findings_mut().splice(0..0, findings);
         self.sources.retain(|s| s.live.is_some() || !s.busy);
         self.sources.splice(0..0, sources);
         self.stale = true;

@@ -38,8 +38,14 @@ pub struct SessionParts {
     pub now: Option<Timestamp>,
 }
 
+/// How long a change to the findings waits for background work to let go
+/// of them before it copies them instead.
+const FINDINGS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub struct Session {
-    pub findings: Vec<Finding>,
+    /// Shared, read-only, with work the dashboard does in the background
+    /// (see [`Session::findings_mut`]).
+    pub findings: std::sync::Arc<Vec<Finding>>,
     /// Which live source each finding came from ([`FROM_FILE`] for files and demo data).
     pub origins: Vec<Origin>,
     pub sources: Vec<SourceStatus>,
@@ -88,7 +94,7 @@ impl Session {
         } = parts;
         Session {
             origins: vec![FROM_FILE; findings.len()],
-            findings,
+            findings: std::sync::Arc::new(findings),
             sources,
             demo,
             store,
@@ -106,6 +112,26 @@ impl Session {
             carried: Vec::new(),
             stale: true,
         }
+    }
+
+    /// The findings to change. Work in the background may still hold them
+    /// (it is cancelled before a change and lets go after the piece it is
+    /// on): wait for it, boundedly, rather than copy every finding.
+    pub fn findings_mut(&mut self) -> &mut Vec<Finding> {
+        let deadline = std::time::Instant::now() + FINDINGS_WAIT;
+        while std::sync::Arc::strong_count(&self.findings) > 1
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::sync::Arc::make_mut(&mut self.findings)
+    }
+
+    /// The findings, taken out of the session (copied only if background
+    /// work still shares them).
+    pub fn take_findings(&mut self) -> Vec<Finding> {
+        let shared = std::mem::take(&mut self.findings);
+        std::sync::Arc::try_unwrap(shared).unwrap_or_else(|s| s.as_ref().clone())
     }
 
     /// Builds routes and facts if the findings changed since they were built.

@@ -117,7 +117,7 @@ impl<'a> Sink<'a> {
             self.shared.raw_left -= 1;
         }
         self.findings.push(f);
-        if self.findings.len() % progress::FINDINGS_STEP == 0 {
+        if self.findings.len().is_multiple_of(progress::FINDINGS_STEP) {
             progress::findings_parsed(progress::FINDINGS_STEP);
         }
     }
