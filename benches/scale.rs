@@ -386,3 +386,39 @@ fn render_frame(bencher: Bencher, count: usize) {
     };
     bencher.bench_local(|| frame(&mut app));
 }
+
+/// Reopening inputs the dashboard parsed before: the files looked at, the
+/// kept parse read back and checked, against parsing them (`load_end_to_end`
+/// also builds the dashboard's state; here both stop at the findings).
+#[divan::bench(args = [(100_000, true), (100_000, false), (1_000_000, true), (1_000_000, false)], sample_count = 3, sample_size = 1)]
+fn reopen(bencher: Bencher, (count, cached): (usize, bool)) {
+    let dir = std::env::temp_dir().join(format!(
+        "posture-bench-reopen-{}-{count}",
+        std::process::id()
+    ));
+    let _ = std::fs::create_dir_all(&dir);
+    let files: Vec<std::path::PathBuf> = FORMATS
+        .iter()
+        .map(|&f| {
+            let n = count / 3 + usize::from(f == GenFormat::Asff) * (count % 3);
+            let p = dir.join(format!("{f:?}.json"));
+            std::fs::write(&p, input(f, n)).expect("input");
+            p
+        })
+        .collect();
+    let cache = dir.join("cache");
+    let read = |cache: &Path| posture_core::session::inputs::read_cached(&files, false, cache);
+    if cached {
+        let (inputs, keep) = read(&cache);
+        keep.expect("clean inputs")
+            .write(&inputs.findings)
+            .expect("kept");
+    }
+    let nowhere = dir.join("no-cache-here");
+    bencher.counter(ItemsCount::new(count)).bench(|| {
+        let (inputs, _) = read(if cached { &cache } else { &nowhere });
+        assert_eq!(inputs.findings.len(), count);
+        inputs.findings
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

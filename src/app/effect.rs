@@ -47,7 +47,7 @@ pub enum Event {
     },
     /// The input files, read in the background.
     InputsLoaded {
-        findings: Vec<posture_core::model::Finding>,
+        findings: std::sync::Arc<Vec<posture_core::model::Finding>>,
         sources: Vec<posture_core::session::SourceStatus>,
     },
     /// Where the last frame drew the table, for clicks and page sizes.

@@ -41,7 +41,7 @@ impl App {
     /// cursor stays on its finding).
     pub fn on_inputs(
         &mut self,
-        findings: Vec<posture_core::model::Finding>,
+        findings: std::sync::Arc<Vec<posture_core::model::Finding>>,
         sources: Vec<posture_core::session::SourceStatus>,
     ) {
         self.remember();

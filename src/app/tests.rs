@@ -220,7 +220,7 @@ fn files_read_in_the_background_join_the_table_and_q_works_before() {
     super::update::update(
         &mut a,
         super::Event::InputsLoaded {
-            findings: loaded.findings,
+            findings: loaded.findings.into(),
             sources: vec![status],
         },
     );

@@ -5,10 +5,23 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use super::Cli;
 use super::context::{Context, expand_home};
-use super::{Cli, load_quietly};
 use posture_core::session::{Baseline, Session, SessionParts, SourceStatus};
 use posture_core::triage::Store;
+
+/// Keeps a fresh parse of the inputs for the next start, on a thread of its
+/// own while the dashboard runs (a failure only means parsing next time).
+fn keep_parse(
+    keep: posture_core::session::inputs::ToCache,
+    findings: std::sync::Arc<Vec<posture_core::model::Finding>>,
+) {
+    let _ = std::thread::Builder::new()
+        .name("posture-keep-parse".into())
+        .spawn(move || {
+            let _ = keep.write(&findings);
+        });
+}
 
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli)?;
@@ -97,8 +110,12 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     app.sync.available = runner.sync_plan.is_some();
     let live = super::live::start(&cli.inputs.live);
     let files: crate::term::Loader = Box::new(move || {
-        let set = load_quietly(&inputs);
-        (set.findings, set.sources)
+        let (set, _, keep) = super::load::read_cached(&inputs);
+        let findings = std::sync::Arc::new(set.findings);
+        if let Some(keep) = keep {
+            keep_parse(keep, findings.clone());
+        }
+        (findings, set.sources)
     });
     let app = crate::term::run(app, runner, Some(files), live)?;
     Ok(super::exit_code(app.session.input_failed()))

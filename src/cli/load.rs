@@ -34,14 +34,33 @@ pub fn load_quietly(inputs: &Inputs) -> InputSet {
 }
 
 fn read(inputs: &Inputs) -> (InputSet, Vec<Loaded>) {
+    let (set, files, _) = read_cached(inputs);
+    (set, files)
+}
+
+/// The inputs, through the parse cache when there is one; the third value
+/// says where to keep a fresh parse (see `read_cached` in the core).
+pub fn read_cached(
+    inputs: &Inputs,
+) -> (
+    InputSet,
+    Vec<Loaded>,
+    Option<posture_core::session::inputs::ToCache>,
+) {
     let demo = inputs.demo || (inputs.files.is_empty() && !inputs.live.any());
-    let read = posture_core::session::inputs::read(&inputs.files, demo);
+    let (read, keep) = match &inputs.parse_cache_dir {
+        Some(dir) => posture_core::session::inputs::read_cached(&inputs.files, demo, dir),
+        None => (
+            posture_core::session::inputs::read(&inputs.files, demo),
+            None,
+        ),
+    };
     let set = InputSet {
         findings: read.findings,
         sources: read.sources,
         demo: read.demo,
     };
-    (set, read.files)
+    (set, read.files, keep)
 }
 
 /// Reads the files, reporting every problem on stderr as `path:line:column: message`.

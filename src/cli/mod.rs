@@ -88,6 +88,13 @@ pub struct Inputs {
     /// Use the shipped demo data (the default when no --file or live source is given).
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Parse the input files even when they are unchanged since the
+    /// dashboard last kept their parse (XDG cache dir), and keep none.
+    #[arg(long, global = true)]
+    pub no_parse_cache: bool,
+    /// Where parses of input files are kept (unless --no-parse-cache).
+    #[arg(skip)]
+    pub parse_cache_dir: Option<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
 }
@@ -368,6 +375,11 @@ fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
 
 pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     posture_live::aws_error::set_verbose(cli.verbose);
+    if !cli.inputs.no_parse_cache {
+        cli.inputs.parse_cache_dir = posture_core::config::paths::Paths::discover()
+            .cache_dir
+            .map(|d| d.join("parsed"));
+    }
     let live = &mut cli.inputs.live;
     if !live.no_cache {
         live.cache_dir = posture_core::config::paths::Paths::discover()

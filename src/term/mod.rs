@@ -27,7 +27,7 @@ pub use effects::{Runner, press};
 /// already answers keys (`q` included).
 pub type Loader = Box<
     dyn FnOnce() -> (
-            Vec<posture_core::model::Finding>,
+            std::sync::Arc<Vec<posture_core::model::Finding>>,
             Vec<posture_core::session::SourceStatus>,
         ) + Send,
 >;

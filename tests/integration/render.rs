@@ -188,6 +188,8 @@ fn a_broken_input_shows_as_a_red_source_entry_and_the_rest_display() {
         ],
         demo: false,
         live: Default::default(),
+        no_parse_cache: true,
+        parse_cache_dir: None,
     };
     let set = posture::cli::load_quietly(&inputs);
     let mut app = app_of(SessionParts {

@@ -99,9 +99,33 @@ impl SafeText {
         self.display.is_none()
     }
 
+    /// The display text as stored (`None` when empty) and the original when
+    /// it differs, for the parse cache.
+    pub(crate) fn parts(&self) -> (Option<&Arc<str>>, Option<&str>) {
+        (
+            self.display.as_ref(),
+            self.original.as_deref().map(|o| &**o),
+        )
+    }
+
+    /// Text read back from the parse cache, its display text checked
+    /// with [`is_safe_display`] by the caller (once per distinct text).
+    pub(crate) fn from_checked(display: Option<Arc<str>>, original: Option<Box<str>>) -> SafeText {
+        SafeText {
+            display,
+            original: original.map(Box::new),
+        }
+    }
+
     pub fn was_altered(&self) -> bool {
         self.original.is_some()
     }
+}
+
+/// Whether `display` is what [`SafeText::new`] could have made: nothing
+/// it would change, not empty (empty text is stored as none).
+pub(crate) fn is_safe_display(display: &str, lines: Lines) -> bool {
+    !display.is_empty() && sanitize(display, lines).is_none()
 }
 
 fn stored(text: &str) -> Option<Arc<str>> {

@@ -200,10 +200,22 @@ impl super::Session {
     /// The files' findings, read after the session started (the dashboard
     /// reads them in the background so that it answers keys at once). They
     /// replace the `loading` source lines; routes and facts wait for `settle`.
-    pub fn add_inputs(&mut self, findings: Vec<Finding>, sources: Vec<SourceStatus>) {
+    /// Shared findings (another thread may still be keeping them in the
+    /// parse cache) are taken as they are when the session has none yet.
+    pub fn add_inputs(
+        &mut self,
+        findings: std::sync::Arc<Vec<Finding>>,
+        sources: Vec<SourceStatus>,
+    ) {
         self.origins
             .splice(0..0, std::iter::repeat_n(FROM_FILE, findings.len()));
-        self.findings_mut().splice(0..0, findings);
+        if self.findings.is_empty() {
+            self.findings = findings;
+        } else {
+            let findings =
+                std::sync::Arc::try_unwrap(findings).unwrap_or_else(|f| f.as_ref().clone());
+            self.findings_mut().splice(0..0, findings);
+        }
         self.sources.retain(|s| s.live.is_some() || !s.busy);
         self.sources.splice(0..0, sources);
         self.stale = true;

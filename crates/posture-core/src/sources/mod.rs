@@ -2,6 +2,7 @@
 //! parsed record by record: a bad record is a located error, the rest load.
 
 pub mod asff;
+mod codec;
 pub mod document;
 pub mod draft;
 pub mod error;
@@ -9,6 +10,7 @@ pub mod json;
 pub mod kubescape;
 pub mod node;
 pub mod ocsf;
+pub mod parse_cache;
 pub mod progress;
 pub mod snapshot;
 pub mod starboard;
