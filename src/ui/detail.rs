@@ -228,9 +228,9 @@ fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
                 st.severity_badge(g.severity),
             ),
             Span::raw(" "),
-            Span::styled(&*g.rule_id, st.accent()),
+            Span::styled(g.rule_id(&app.session.findings), st.accent()),
             Span::raw(" "),
-            Span::raw(&*g.title),
+            Span::raw(g.title(&app.session.findings)),
         ]),
         Line::styled(
             format!(

@@ -249,10 +249,12 @@ fn build_row<'a>(
             },
             Col::Title => {
                 // Vulnerability titles usually start with their CVE already.
-                let rest = g.title.strip_prefix(&*g.rule_id).map(str::trim_start);
+                let findings = &app.session.findings;
+                let (rule_id, title) = (g.rule_id(findings), g.title(findings));
+                let rest = title.strip_prefix(rule_id).map(str::trim_start);
                 Cell::from(Line::from(vec![
-                    Span::styled(format!("{} ", g.rule_id), st.accent()),
-                    Span::raw(rest.unwrap_or(&g.title).to_string()),
+                    Span::styled(format!("{rule_id} "), st.accent()),
+                    Span::raw(rest.unwrap_or(title).to_string()),
                 ]))
             }
             Col::Resource => Cell::from(if g.members.len() == g.resources {

@@ -364,24 +364,29 @@ impl View {
     }
 }
 
+fn is_owners(g: &Group) -> bool {
+    matches!(g.label, posture_core::query::group::Label::Named { .. })
+}
+
 /// Which row the selection is on, without copying a group's members.
 enum RowKey {
     Finding(usize),
-    Group(std::sync::Arc<str>),
+    /// A group's key and whether it is an owner's.
+    Group(u32, bool),
 }
 
 impl RowKey {
     fn of(row: &Row) -> RowKey {
         match row {
             Row::Finding(i) => RowKey::Finding(*i),
-            Row::Group(g) => RowKey::Group(g.rule_id.clone()),
+            Row::Group(g) => RowKey::Group(g.key, is_owners(g)),
         }
     }
 
     fn is(&self, row: &Row) -> bool {
         match (self, row) {
             (RowKey::Finding(x), Row::Finding(y)) => x == y,
-            (RowKey::Group(x), Row::Group(y)) => *x == y.rule_id,
+            (RowKey::Group(key, owners), Row::Group(g)) => *key == g.key && *owners == is_owners(g),
             _ => false,
         }
     }

@@ -7,10 +7,13 @@ use crate::query::Facts;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
-    /// Shared with the findings' own text: a grouping can make a few
-    /// hundred thousand groups (one per CVE), at every keystroke.
-    pub rule_id: Arc<str>,
-    pub title: Arc<str>,
+    /// What the group is called: read from a member when drawn (a grouping
+    /// can make a few hundred thousand groups, one per CVE, at every
+    /// keystroke, and only a screenful is ever shown).
+    pub label: Label,
+    /// The rule's (or owner's) number among those of its grouping: the same
+    /// group in the next grouping of the same findings has the same.
+    pub key: u32,
     /// Worst severity among the members.
     pub severity: Severity,
     /// Indices into the findings, in the order given.
@@ -33,7 +36,31 @@ pub struct Group {
     pub owner: Option<u32>,
 }
 
+/// A group's name and title.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Label {
+    /// The rule (or title, for a finding without one) and title of this finding.
+    Rule(usize),
+    /// An owner's group: the owner, and a title.
+    Named { name: Arc<str>, title: Arc<str> },
+}
+
 impl Group {
+    /// The rule id (or the owner), read from `findings` for a rule's group.
+    pub fn rule_id<'a>(&'a self, findings: &'a [Finding]) -> &'a str {
+        match &self.label {
+            Label::Rule(i) => findings.get(*i).map_or("", rule_key),
+            Label::Named { name, .. } => name,
+        }
+    }
+
+    pub fn title<'a>(&'a self, findings: &'a [Finding]) -> &'a str {
+        match &self.label {
+            Label::Rule(i) => findings.get(*i).map_or("", |f| f.title.display()),
+            Label::Named { title, .. } => title,
+        }
+    }
+
     /// Works out [`Group::facts`] from every finding's facts (a missing
     /// entry counts as untriaged): once per grouping, not once per frame.
     pub fn set_facts(&mut self, facts: &[Facts]) {
@@ -225,10 +252,7 @@ pub fn group_by_rule_with(
         keys,
         keys.rules,
         |_, k| k.rule,
-        |i| {
-            let f = &findings[i];
-            (rule_text(f).shared(), f.title.shared())
-        },
+        |first, _| Label::Rule(first),
     )
 }
 
@@ -246,7 +270,7 @@ fn group_by_key(
     keys: &RuleKeys,
     groups: usize,
     group_of: impl Fn(usize, &RuleKey) -> u32 + Sync,
-    label: impl Fn(usize) -> (Arc<str>, Arc<str>),
+    label: impl Fn(usize, u32) -> Label,
 ) -> Vec<Box<Group>> {
     const NONE: u32 = u32::MAX;
     let gather = |part: &[usize]| -> Vec<(usize, u32, RuleKey)> {
@@ -261,61 +285,87 @@ fn group_by_key(
         // On one core, rather than members lost.
         |range| gather(&order[range]),
     ));
-    // How many members each group has, first: each group's list is then
-    // made at its size instead of growing by copies.
-    let mut size = vec![0u32; groups];
-    for (_, g, _) in &gathered {
-        size[*g as usize] += 1;
+    // Rows in the order of their first member, each summed up in a small
+    // record: a few megabytes however many members, where a group's full
+    // record (or its list of members) at each member reached all over memory.
+    struct Row {
+        first: usize,
+        key: u32,
+        count: usize,
+        severity: Severity,
+        source: Option<Source>,
+        oldest: Option<crate::model::Timestamp>,
     }
     let mut row_of = vec![NONE; groups];
-    // Boxed as made: the table's rows hold them so, and sorting moves
-    // pointers, not groups.
-    let mut out: Vec<Box<Group>> = Vec::new();
-    // Per row, the places and scopes of its members, side by side.
-    let mut seen_of_row: Vec<Vec<(u32, u32)>> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut row_of_member: Vec<u32> = Vec::with_capacity(gathered.len());
     for &(i, g, k) in &gathered {
-        let g = g as usize;
-        if row_of[g] == NONE {
-            row_of[g] = out.len() as u32;
-            let (rule_id, title) = label(i);
-            out.push(Box::new(Group {
-                rule_id,
-                title,
+        let slot = &mut row_of[g as usize];
+        if *slot == NONE {
+            *slot = rows.len() as u32;
+            rows.push(Row {
+                first: i,
+                key: g,
+                count: 0,
                 severity: k.severity,
-                members: Vec::with_capacity(size[g] as usize),
-                resources: 0,
                 source: Some(k.source),
-                scopes: 0,
-                scope_of: None,
                 oldest: k.first_seen,
-                facts: None,
-                owner: None,
-            }));
-            seen_of_row.push(Vec::with_capacity(size[g] as usize));
+            });
         }
-        let row = row_of[g] as usize;
-        let group = &mut out[row];
-        group.severity = group.severity.max(k.severity);
-        group.oldest = match (group.oldest, k.first_seen) {
+        let r = &mut rows[*slot as usize];
+        r.count += 1;
+        r.severity = r.severity.max(k.severity);
+        r.oldest = match (r.oldest, k.first_seen) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        if group.source != Some(k.source) {
-            group.source = None;
+        if r.source != Some(k.source) {
+            r.source = None;
         }
-        group.members.push(i);
-        seen_of_row[row].push((k.place, k.scope));
+        row_of_member.push(*slot);
     }
+    // The members laid out row after row, with their places and scopes.
+    let mut start = Vec::with_capacity(rows.len());
+    let mut at = 0;
+    for r in &rows {
+        start.push(at);
+        at += r.count;
+    }
+    let mut next = start.clone();
+    let mut laid = vec![(0usize, 0u32, 0u32); gathered.len()];
+    for (&(i, _, k), &row) in gathered.iter().zip(&row_of_member) {
+        let slot = &mut next[row as usize];
+        laid[*slot] = (i, k.place, k.scope);
+        *slot += 1;
+    }
+    // Each row's group, reading its members front to back.
     let mut place_seen = vec![NONE; keys.places];
     let mut scope_seen = vec![NONE; keys.scopes];
-    for (row, (group, seen)) in out.iter_mut().zip(&seen_of_row).enumerate() {
-        let row = row as u32;
-        group.resources = distinct(seen.iter().map(|s| s.0), row, &mut place_seen);
-        group.scopes = distinct(seen.iter().map(|s| s.1), row, &mut scope_seen);
-        if group.scopes == 1 {
-            group.scope_of = group.members.first().copied();
-        }
-    }
+    let mut out: Vec<Box<Group>> = rows
+        .iter()
+        .zip(&start)
+        .enumerate()
+        .map(|(row, (r, &from))| {
+            let part = &laid[from..from + r.count];
+            let row = row as u32;
+            let scopes = distinct(part.iter().map(|m| m.2), row, &mut scope_seen);
+            Box::new(Group {
+                label: label(r.first, r.key),
+                key: r.key,
+                severity: r.severity,
+                members: part.iter().map(|m| m.0).collect(),
+                resources: distinct(part.iter().map(|m| m.1), row, &mut place_seen),
+                source: r.source,
+                scopes,
+                scope_of: (scopes == 1).then_some(r.first),
+                oldest: r.oldest,
+                facts: None,
+                owner: None,
+            })
+        })
+        .collect();
+    // Boxed as made: the table's rows hold them so, and sorting moves
+    // pointers, not groups.
     out.sort_by_key(|g| std::cmp::Reverse(g.severity));
     out
 }
@@ -377,17 +427,19 @@ pub fn group_by_owner_with(
         keys,
         names.len() + 1,
         |i, _| group(i),
-        |i| {
-            let name = names.get(group(i) as usize).copied().unwrap_or("");
-            (Arc::from(name), Arc::from(""))
+        |_, key| Label::Named {
+            name: Arc::from(names.get(key as usize).copied().unwrap_or("")),
+            title: Arc::from(""),
         },
     );
     for g in &mut groups {
-        g.title = Arc::from(format!(
-            "{} finding{} owned",
-            g.members.len(),
-            if g.members.len() == 1 { "" } else { "s" }
-        ));
+        if let Label::Named { title, .. } = &mut g.label {
+            *title = Arc::from(format!(
+                "{} finding{} owned",
+                g.members.len(),
+                if g.members.len() == 1 { "" } else { "s" }
+            ));
+        }
     }
     groups
 }
@@ -432,8 +484,11 @@ mod tests {
             };
             let g = *index.entry((f.source, key)).or_insert_with(|| {
                 groups.push(Group {
-                    rule_id: Arc::from(key),
-                    title: Arc::from(f.title.display()),
+                    label: Label::Named {
+                        name: Arc::from(key),
+                        title: Arc::from(f.title.display()),
+                    },
+                    key: 0,
                     severity: f.severity,
                     members: Vec::new(),
                     resources: 0,
@@ -472,6 +527,38 @@ mod tests {
         }
         groups.sort_by_key(|g| std::cmp::Reverse(g.severity));
         groups
+    }
+
+    type Seen = (
+        String,
+        String,
+        Severity,
+        Vec<usize>,
+        usize,
+        Option<Source>,
+        usize,
+        Option<usize>,
+        Option<crate::model::Timestamp>,
+    );
+
+    /// What a group shows, its labels read as drawn.
+    fn seen(groups: &[Group], findings: &[Finding]) -> Vec<Seen> {
+        groups
+            .iter()
+            .map(|g| {
+                (
+                    g.rule_id(findings).to_string(),
+                    g.title(findings).to_string(),
+                    g.severity,
+                    g.members.clone(),
+                    g.resources,
+                    g.source,
+                    g.scopes,
+                    g.scope_of,
+                    g.oldest,
+                )
+            })
+            .collect()
     }
 
     /// Scopes and the oldest first seen, from the findings' own values.
@@ -514,7 +601,10 @@ mod tests {
         let got = group_by_rule_with(&findings, &order, &RuleKeys::of(&findings));
         order.pop();
         let got: Vec<Group> = got.into_iter().map(|g| *g).collect();
-        assert_eq!(got, plain(&findings, &order));
+        assert_eq!(
+            seen(&got, &findings),
+            seen(&plain(&findings, &order), &findings)
+        );
         assert!(got.iter().any(|g| g.resources > 1));
         assert!(group_by_rule_with(&findings, &[], &RuleKeys::of(&findings)).is_empty());
     }
@@ -542,8 +632,11 @@ mod tests {
             let f = &findings[i];
             let g = *index.entry(owner(i)).or_insert_with(|| {
                 want.push(Group {
-                    rule_id: Arc::from(owner(i)),
-                    title: Arc::from(""),
+                    label: Label::Named {
+                        name: Arc::from(owner(i)),
+                        title: Arc::from(""),
+                    },
+                    key: 0,
                     severity: f.severity,
                     members: Vec::new(),
                     resources: 0,
@@ -568,11 +661,14 @@ mod tests {
             r.dedup();
             g.resources = r.len();
             summarize_plainly(g, &findings);
-            g.title = Arc::from(format!("{} findings owned", g.members.len()));
+            let title = format!("{} findings owned", g.members.len());
+            if let Label::Named { title: t, .. } = &mut g.label {
+                *t = Arc::from(title);
+            }
         }
         want.sort_by_key(|g| std::cmp::Reverse(g.severity));
         let got: Vec<Group> = got.into_iter().map(|g| *g).collect();
-        assert_eq!(got, want);
+        assert_eq!(seen(&got, &findings), seen(&want, &findings));
         assert_eq!(got.len(), 3);
     }
 }
