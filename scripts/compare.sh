@@ -52,7 +52,7 @@ printf '%-10s %10s %10s %10s %10s %12s %12s\n' file MB posture jq python "jq/pos
 for f in asff kubescape; do
   path="$DIR/$f.json"
   mb=$(du -m "$path" | cut -f1)
-  p=$(best "$BIN" summary --format json --all --file "$path")
+  p=$(best "$BIN" summary --format json --all --no-parse-cache --file "$path")
   if command -v jq >/dev/null; then
     if [ "$f" = asff ]; then
       j=$(best jq -c '[.Findings[].Severity.Label] | group_by(.) | map({(.[0]): length}) | add' "$path")
