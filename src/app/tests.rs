@@ -295,3 +295,41 @@ fn pieces_for_older_findings_are_dropped() {
     let findings = a.session.findings.clone();
     assert!(a.view.prepare_one(&findings), "a stale piece was kept");
 }
+
+/// In the dashboard a sort order that is not ready is not worked out in the
+/// keystroke: the rows keep their order, the header says "sorting…", a job
+/// brings the order, and the rows are then those of a view that sorted at once.
+#[test]
+fn a_sort_order_not_ready_comes_from_a_job_and_the_rows_wait_for_it() {
+    use super::effect::Event;
+    use super::update::update;
+    let mut a = app();
+    a.view.background = true;
+    let before = a.view.rows.clone();
+    let effects = update(&mut a, Event::Key(Key::char('s')));
+    assert_eq!(a.view.sort, SortKey::Source);
+    assert_eq!(a.view.waiting, Some((SortKey::Source, false)));
+    assert_eq!(a.view.rows, before, "rows changed before the order came");
+    let Some(Effect::Prepare(job)) = effects.into_iter().next() else {
+        panic!("no job for the order")
+    };
+    assert_eq!(job.orders, [(SortKey::Source, false)]);
+    // Asked once, however many frames pass meanwhile.
+    let layout = a.layout;
+    let again = update(&mut a, Event::Layout(layout));
+    assert!(
+        again
+            .iter()
+            .all(|e| !matches!(e, Effect::Prepare(j) if j.orders == [(SortKey::Source, false)]))
+    );
+    let generation = job.generation;
+    job.run(|piece| {
+        update(&mut a, Event::Prepared { generation, piece });
+        true
+    });
+    assert_eq!(a.view.waiting, None);
+    let mut at_once = app();
+    keys(&mut at_once, "s");
+    assert_eq!(a.view.rows, at_once.view.rows);
+    assert_ne!(a.view.rows, before);
+}

@@ -12,6 +12,15 @@ use super::{command, export, sync, triage};
 
 /// Applies one event; returns what the terminal layer must do for it.
 pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
+    let mut effects = handle(app, event);
+    // A sort order too long to work out in a keystroke comes from a job.
+    if let Some(job) = app.view.order_job(&app.session.findings) {
+        effects.push(Effect::Prepare(job));
+    }
+    effects
+}
+
+fn handle(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) => on_key(app, key),
         Event::Mouse(m) => {
@@ -47,7 +56,9 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
                 .collect()
         }
         Event::Prepared { generation, piece } => {
-            app.view.accept(generation, piece, &app.session.findings);
+            if app.view.accept(generation, piece, &app.session.findings) {
+                app.refresh_view();
+            }
             Vec::new()
         }
         Event::MarksSaved { result, done } => {

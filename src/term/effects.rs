@@ -98,7 +98,9 @@ impl Runner {
         let Some(events) = self.events.clone() else {
             let findings = app.session.findings.clone();
             job.run(|piece| {
-                app.view.accept(generation, piece, &findings);
+                if app.view.accept(generation, piece, &findings) {
+                    app.refresh_view();
+                }
                 true
             });
             return;

@@ -39,6 +39,8 @@ pub fn run(
     live: Option<Receiver<LiveEvent>>,
 ) -> io::Result<App> {
     install_panic_hook();
+    // Here, work too long for a keystroke has a thread to go to.
+    app.view.background = true;
     let (tx, rx) = channel();
     runner.events = Some(tx.clone());
     let mut terminal = ratatui::try_init()?;

@@ -70,9 +70,14 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         );
     }
     scope.push(format!(
-        "sort:{}{}",
+        "sort:{}{}{}",
         app.view.sort.name(),
-        if app.view.reverse { "↑" } else { "" }
+        if app.view.reverse { "↑" } else { "" },
+        if app.view.waiting.is_some() {
+            " (sorting…)"
+        } else {
+            ""
+        }
     ));
     spans.push(Span::styled(format!(" [{}]", scope.join(" ")), st.muted()));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(st.header()), area);

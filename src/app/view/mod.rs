@@ -107,6 +107,16 @@ pub struct View {
     /// The background job preparing the current list, once started: set to
     /// cancel it.
     job: Option<(u64, Arc<AtomicBool>)>,
+    /// Work too long for a keystroke goes to background jobs (the
+    /// dashboard); unset, the view works everything out at once (tests,
+    /// benchmarks, one-off use).
+    pub background: bool,
+    /// A sort order asked for and not ready yet: the rows stay in the order
+    /// shown until a background job delivers it.
+    pub waiting: Option<(SortKey, bool)>,
+    /// Orders asked of background jobs of their own, for this generation,
+    /// with the flags that cancel them.
+    asked: Vec<((SortKey, bool), Arc<AtomicBool>)>,
 }
 
 impl View {
@@ -168,12 +178,35 @@ impl View {
         })
     }
 
-    /// Keeps a piece prepared in the background, if it is for these findings.
-    pub fn accept(&mut self, generation: u64, piece: Piece, findings: &[Finding]) {
+    /// A job for the sort order the view waits for, once per order.
+    pub fn order_job(&mut self, findings: &Arc<Vec<Finding>>) -> Option<Job> {
+        let wanted = self.waiting?;
+        let p = &self.prepared;
+        if !p.fits(findings) || self.asked.iter().any(|(o, _)| *o == wanted) {
+            return None;
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.asked.push((wanted, cancel.clone()));
+        Some(Job {
+            findings: findings.clone(),
+            generation: p.generation,
+            text: false,
+            rule_keys: false,
+            orders: vec![wanted],
+            basis: p.orders.basis(),
+            cancel,
+        })
+    }
+
+    /// Keeps a piece prepared in the background, if it is for these
+    /// findings; `true` when it is the order the view waits for (then
+    /// recompute).
+    pub fn accept(&mut self, generation: u64, piece: Piece, findings: &[Finding]) -> bool {
         let p = &mut self.prepared;
         if generation != p.generation || !p.fits(findings) {
-            return;
+            return false;
         }
+        let awaited = matches!(&piece, Piece::Order { key, reverse, .. } if self.waiting == Some((*key, *reverse)));
         match piece {
             Piece::Text(t) if t.fits(findings) => p.text = Some(t),
             Piece::RuleKeys(k) if k.fits(findings) && p.rule_keys.is_none() => {
@@ -186,11 +219,15 @@ impl View {
             } => p.orders.keep(key, reverse, order),
             _ => {}
         }
+        awaited
     }
 
     /// Stops the background job (the findings are about to change).
     pub fn cancel_preparation(&mut self) {
         if let Some((_, cancel)) = self.job.take() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        for (_, cancel) in self.asked.drain(..) {
             cancel.store(true, Ordering::Relaxed);
         }
     }
@@ -237,9 +274,18 @@ impl View {
             self.prepared = Prepared::new(findings, self.generations);
             self.shown_order = None;
         }
-        if self.shown_order != Some((self.sort, self.reverse)) {
-            self.prepared.orders.get(findings, self.sort, self.reverse);
-            self.shown_order = Some((self.sort, self.reverse));
+        let wanted = (self.sort, self.reverse);
+        let ready = self.prepared.orders.has(wanted.0, wanted.1);
+        // An order that is not ready is not worked out here, in a keystroke:
+        // the rows stay in the order shown, a job brings the new one.
+        let order = match self.shown_order {
+            Some(shown) if !ready && self.background => shown,
+            _ => wanted,
+        };
+        self.waiting = (order != wanted).then_some(wanted);
+        if self.shown_order != Some(order) {
+            self.prepared.orders.get(findings, order.0, order.1);
+            self.shown_order = Some(order);
             self.facts_changed();
         }
         let recent = self.recent.iter().position(|(f, _)| *f == self.filter);
@@ -273,7 +319,7 @@ impl View {
     /// filter narrowed it and it is small, else every finding.
     fn filtered(&mut self, findings: &[Finding], facts: &[Facts]) -> Shown {
         let needle = Needle::new(&self.filter);
-        let (sort, reverse) = (self.sort, self.reverse);
+        let (sort, reverse) = self.shown_order.unwrap_or((self.sort, self.reverse));
         let narrowed = self
             .last_filter
             .as_ref()

@@ -79,7 +79,7 @@ pub fn read_cached(files: &[PathBuf], demo: bool, dir: &Path) -> (Inputs, Option
             .collect();
         let mut sources = source_statuses(&files);
         for s in &mut sources {
-            s.note = "as parsed before (unchanged)".to_string();
+            s.note = "parsed before".to_string();
         }
         let inputs = Inputs {
             sources,

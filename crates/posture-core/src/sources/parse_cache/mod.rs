@@ -172,9 +172,49 @@ impl Entry {
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
+        if result.is_ok() {
+            self.prune();
+        }
         result
     }
+
+    /// Keeps the cache bounded: the newest [`KEPT_ENTRIES`] entries (this
+    /// one among them), and no temporary file of a writer that died more
+    /// than an hour ago.
+    fn prune(&self) {
+        let Some(dir) = self.path.parent() else {
+            return;
+        };
+        let Ok(read) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries = Vec::new();
+        for e in read.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let modified = e.metadata().and_then(|m| m.modified()).ok();
+            if !name.starts_with("parsed-") {
+                continue;
+            }
+            if name.contains(".tmp") {
+                let old = modified
+                    .and_then(|m| m.elapsed().ok())
+                    .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+                if old {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            } else if name.ends_with(".bin") && e.path() != self.path {
+                entries.push((modified, e.path()));
+            }
+        }
+        entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+        for (_, path) in entries.into_iter().skip(KEPT_ENTRIES - 1) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
+
+/// Entries kept in the cache directory (a few sets of inputs opened in turn).
+const KEPT_ENTRIES: usize = 3;
 
 /// Texts and findings are each kept in this many parts, read on as many cores.
 const PARTS: usize = 8;
@@ -464,6 +504,28 @@ mod tests {
         assert_eq!(back.findings, findings);
         assert_eq!(back.inputs, counts);
         assert!(findings[0].title.was_altered() && back.findings[0].title.was_altered());
+    }
+
+    #[test]
+    fn the_cache_keeps_the_newest_entries_only() {
+        let f = files();
+        let cache = f.dir.path().join("cache");
+        let (findings, counts) = parsed(&f.inputs[..1]);
+        let mut written = Vec::new();
+        for n in 1..=f.inputs.len() {
+            let entry = Entry::of(&cache, &f.inputs[..n]).expect("entry");
+            entry.write(&findings, &counts).expect("write");
+            written.push(entry);
+            // Distinct modification times, whatever the file system's grain.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // A fourth set of inputs: the oldest entry goes.
+        let entry = Entry::of(&cache, &[f.inputs[2].clone()]).expect("entry");
+        entry.write(&findings, &counts).expect("write");
+        let left = std::fs::read_dir(&cache).expect("dir").count();
+        assert_eq!(left, KEPT_ENTRIES);
+        assert!(entry.read().is_some());
+        assert!(written[2].read().is_some());
     }
 
     #[test]
