@@ -333,3 +333,29 @@ fn a_sort_order_not_ready_comes_from_a_job_and_the_rows_wait_for_it() {
     assert_eq!(a.view.rows, at_once.view.rows);
     assert_ne!(a.view.rows, before);
 }
+
+/// Grouping asked for before its keys are ready waits for them the same way.
+#[test]
+fn grouping_before_its_keys_are_ready_waits_for_a_job() {
+    use super::effect::Event;
+    use super::update::update;
+    let mut a = app();
+    a.view.background = true;
+    let effects = update(&mut a, Event::Key(Key::char('g')));
+    assert!(a.view.grouped && a.view.waiting_groups);
+    assert!(a.view.rows.iter().all(|r| matches!(r, Row::Finding(_))));
+    let Some(Effect::Prepare(job)) = effects.into_iter().next() else {
+        panic!("no job for the grouping keys")
+    };
+    assert!(job.rule_keys && job.orders.is_empty());
+    let generation = job.generation;
+    job.run(|piece| {
+        update(&mut a, Event::Prepared { generation, piece });
+        true
+    });
+    assert!(!a.view.waiting_groups);
+    let mut at_once = app();
+    keys(&mut at_once, "g");
+    assert_eq!(a.view.rows, at_once.view.rows);
+    assert!(a.view.rows.iter().all(|r| matches!(r, Row::Group(_))));
+}

@@ -13,8 +13,12 @@ use super::{command, export, sync, triage};
 /// Applies one event; returns what the terminal layer must do for it.
 pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
     let mut effects = handle(app, event);
-    // A sort order too long to work out in a keystroke comes from a job.
+    // A sort order or grouping keys too long to work out in a keystroke
+    // come from a job.
     if let Some(job) = app.view.order_job(&app.session.findings) {
+        effects.push(Effect::Prepare(job));
+    }
+    if let Some(job) = app.view.keys_job(&app.session.findings) {
         effects.push(Effect::Prepare(job));
     }
     effects

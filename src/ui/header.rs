@@ -59,7 +59,9 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
             crate::app::actions::status_filter_label(&f.statuses)
         ));
     }
-    if app.view.grouped {
+    if app.view.waiting_groups {
+        scope.push("grouping…".to_string());
+    } else if app.view.grouped {
         scope.push(
             if app.view.by_owner {
                 "by owner"

@@ -117,6 +117,11 @@ pub struct View {
     /// Orders asked of background jobs of their own, for this generation,
     /// with the flags that cancel them.
     asked: Vec<((SortKey, bool), Arc<AtomicBool>)>,
+    /// Grouping asked for before its keys were ready: the rows stay one per
+    /// finding until a background job delivers the keys.
+    pub waiting_groups: bool,
+    /// The job asked for the grouping keys, if any (its cancel flag).
+    asked_keys: Option<Arc<AtomicBool>>,
 }
 
 impl View {
@@ -198,15 +203,38 @@ impl View {
         })
     }
 
+    /// A job for the grouping keys the view waits for, once.
+    pub fn keys_job(&mut self, findings: &Arc<Vec<Finding>>) -> Option<Job> {
+        let p = &self.prepared;
+        if !self.waiting_groups || self.asked_keys.is_some() || !p.fits(findings) {
+            return None;
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.asked_keys = Some(cancel.clone());
+        Some(Job {
+            findings: findings.clone(),
+            generation: p.generation,
+            text: false,
+            rule_keys: true,
+            orders: Vec::new(),
+            basis: p.orders.basis(),
+            cancel,
+        })
+    }
+
     /// Keeps a piece prepared in the background, if it is for these
-    /// findings; `true` when it is the order the view waits for (then
-    /// recompute).
+    /// findings; `true` when it is what the view waits for (an order, the
+    /// grouping keys: then recompute).
     pub fn accept(&mut self, generation: u64, piece: Piece, findings: &[Finding]) -> bool {
         let p = &mut self.prepared;
         if generation != p.generation || !p.fits(findings) {
             return false;
         }
-        let awaited = matches!(&piece, Piece::Order { key, reverse, .. } if self.waiting == Some((*key, *reverse)));
+        let awaited = match &piece {
+            Piece::Order { key, reverse, .. } => self.waiting == Some((*key, *reverse)),
+            Piece::RuleKeys(_) => self.waiting_groups,
+            Piece::Text(_) => false,
+        };
         match piece {
             Piece::Text(t) if t.fits(findings) => p.text = Some(t),
             Piece::RuleKeys(k) if k.fits(findings) && p.rule_keys.is_none() => {
@@ -228,6 +256,9 @@ impl View {
             cancel.store(true, Ordering::Relaxed);
         }
         for (_, cancel) in self.asked.drain(..) {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        if let Some(cancel) = self.asked_keys.take() {
             cancel.store(true, Ordering::Relaxed);
         }
     }
@@ -346,7 +377,14 @@ impl View {
         facts: &[Facts],
         routes: &RouteTable,
     ) -> Vec<Row> {
-        if !self.grouped {
+        let keys_ready = self
+            .prepared
+            .rule_keys
+            .as_ref()
+            .is_some_and(|k| k.fits(findings));
+        // Grouping keys are not worked out in a keystroke: a job brings them.
+        self.waiting_groups = self.grouped && !keys_ready && self.background;
+        if !self.grouped || self.waiting_groups {
             return self.shown.iter().map(|&i| Row::Finding(i)).collect();
         }
         let keys = self.prepared.rule_keys(findings);
