@@ -31,8 +31,9 @@ pub enum Row {
 
 /// What the view works out once per list of findings and keeps while only
 /// the filter, sort or grouping change. The briefs and the default order
-/// are made when the findings arrive; the rest is prepared while the
-/// dashboard waits for keys ([`View::prepare_one`]), or when first needed.
+/// are made when the findings arrive; the rest is prepared by a background
+/// job after the first frame ([`View::preparation_job`]), or, without one,
+/// when first needed.
 #[derive(Debug, Clone, Default)]
 pub struct Prepared {
     /// How many findings this was prepared for.
@@ -140,8 +141,8 @@ impl View {
     }
 
     /// Prepares one more thing a later key may need (the search text, the
-    /// grouping keys, one sort order), for the dashboard to call while no
-    /// key is waiting; `false` once everything is ready.
+    /// grouping keys, one sort order) here and now, as the background job
+    /// would (benchmarks, tests); `false` once everything is ready.
     pub fn prepare_one(&mut self, findings: &[Finding]) -> bool {
         let p = &mut self.prepared;
         if !p.fits(findings) {
