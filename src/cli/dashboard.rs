@@ -109,10 +109,14 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
     app.sync.available = runner.sync_plan.is_some();
     let live = super::live::start(&cli.inputs.live);
+    // With live sources the findings change while the dashboard runs, and a
+    // change waits for every reader of them: no writer of the parse cache
+    // then (it reads them for seconds at a million findings).
+    let keep_allowed = !cli.inputs.live.any();
     let files: crate::term::Loader = Box::new(move || {
         let (set, _, keep) = super::load::read_cached(&inputs);
         let findings = std::sync::Arc::new(set.findings);
-        if let Some(keep) = keep {
+        if let Some(keep) = keep.filter(|_| keep_allowed) {
             keep_parse(keep, findings.clone());
         }
         (findings, set.sources)

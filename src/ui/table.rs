@@ -148,10 +148,15 @@ fn loading_lines<'a>(app: &'a App, st: &Styles) -> Vec<Line<'a>> {
         } else {
             0
         };
+        // Files are read side by side: none may be done for a while, while
+        // bytes and findings move.
+        let done = match counts.files_done {
+            0 => String::new(),
+            1 => "1 file done · ".to_string(),
+            n => format!("{n} files done · "),
+        };
         lines.push(Line::from(format!(
-            "  {} file{} read · {} MB · {} findings parsed · {}/s · {:.1} s",
-            counts.files_done,
-            if counts.files_done == 1 { "" } else { "s" },
+            "  {done}{} MB read · {} findings parsed · {}/s · {:.1} s",
             counts.bytes_read >> 20,
             thousands(counts.findings),
             thousands(rate),
