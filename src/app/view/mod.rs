@@ -396,15 +396,26 @@ impl View {
             group_by_rule_with(findings, &self.shown, keys)
         };
         // What each row shows of its members, worked out once here rather
-        // than on every frame.
-        groups
-            .into_iter()
-            .map(|mut g| {
+        // than on every frame, on every core.
+        let mut groups = groups;
+        let summarise = |part: &mut [Box<Group>]| {
+            for g in part {
                 g.set_facts(facts);
                 g.set_owner(routes);
-                Row::Group(g)
-            })
-            .collect()
+            }
+        };
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        if cores > 1 && self.shown.len() >= shown::PARALLEL_FILTER_MIN && groups.len() > 1 {
+            let size = groups.len().div_ceil(cores);
+            std::thread::scope(|s| {
+                for part in groups.chunks_mut(size) {
+                    s.spawn(|| summarise(part));
+                }
+            });
+        } else {
+            summarise(&mut groups);
+        }
+        groups.into_iter().map(Row::Group).collect()
     }
 
     pub fn selected_row(&self) -> Option<&Row> {

@@ -270,7 +270,7 @@ fn group_by_key(
     keys: &RuleKeys,
     groups: usize,
     group_of: impl Fn(usize, &RuleKey) -> u32 + Sync,
-    label: impl Fn(usize, u32) -> Label,
+    label: impl Fn(usize, u32) -> Label + Sync,
 ) -> Vec<Box<Group>> {
     const NONE: u32 = u32::MAX;
     let gather = |part: &[usize]| -> Vec<(usize, u32, RuleKey)> {
@@ -338,37 +338,48 @@ fn group_by_key(
         laid[*slot] = (i, k.place, k.scope);
         *slot += 1;
     }
-    // Each row's group, reading its members front to back.
-    let mut place_seen = vec![NONE; keys.places];
-    let mut scope_seen = vec![NONE; keys.scopes];
-    let mut out: Vec<Box<Group>> = rows
-        .iter()
-        .zip(&start)
-        .enumerate()
-        .map(|(row, (r, &from))| {
-            let part = &laid[from..from + r.count];
-            let row = row as u32;
-            let scopes = distinct(part.iter().map(|m| m.2), row, &mut scope_seen);
-            Box::new(Group {
-                label: label(r.first, r.key),
-                key: r.key,
-                severity: r.severity,
-                members: part.iter().map(|m| m.0).collect(),
-                resources: distinct(part.iter().map(|m| m.1), row, &mut place_seen),
-                source: r.source,
-                scopes,
-                scope_of: (scopes == 1).then_some(r.first),
-                oldest: r.oldest,
-                facts: None,
-                owner: None,
+    // Each row's group, reading its members front to back, on every core
+    // (each with its own marks of the places and scopes counted).
+    let build = |rows_here: std::ops::Range<usize>| -> Vec<Box<Group>> {
+        let mut place_seen = vec![NONE; keys.places];
+        let mut scope_seen = vec![NONE; keys.scopes];
+        rows_here
+            .map(|row| {
+                let (r, from) = (&rows[row], start[row]);
+                let part = &laid[from..from + r.count];
+                let row = row as u32;
+                let scopes = distinct(part.iter().map(|m| m.2), row, &mut scope_seen);
+                Box::new(Group {
+                    label: label(r.first, r.key),
+                    key: r.key,
+                    severity: r.severity,
+                    members: part.iter().map(|m| m.0).collect(),
+                    resources: distinct(part.iter().map(|m| m.1), row, &mut place_seen),
+                    source: r.source,
+                    scopes,
+                    scope_of: (scopes == 1).then_some(r.first),
+                    oldest: r.oldest,
+                    facts: None,
+                    owner: None,
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
+    let mut out = crate::parallel::concat(crate::parallel::in_chunks(
+        &rows,
+        ROWS_PER_CORE_MIN,
+        |c| build(c.range.clone()),
+        // On one core, rather than groups lost.
+        build,
+    ));
     // Boxed as made: the table's rows hold them so, and sorting moves
     // pointers, not groups.
     out.sort_by_key(|g| std::cmp::Reverse(g.severity));
     out
 }
+
+/// Below this many groups one core builds them quicker than two.
+const ROWS_PER_CORE_MIN: usize = 4096;
 
 /// What a finding groups by: its rule, or its title when it has none.
 fn rule_key(f: &Finding) -> &str {
@@ -582,14 +593,17 @@ mod tests {
     #[test]
     fn grouping_on_every_core_is_the_plain_grouping() {
         let demo = crate::demo::load_current().findings;
-        let n = 3 * crate::parallel::MIN_ITEMS;
+        let n = 6 * crate::parallel::MIN_ITEMS;
         let findings: Vec<Finding> = (0..n)
             .map(|i| {
                 let mut f = demo[i % demo.len()].clone();
                 // Rules and resources repeat within and across the cores'
-                // shares; some findings have no rule and group by title.
+                // shares; some findings have no rule and group by title;
+                // enough rules that the groups are built on every core.
                 if i % 11 == 0 {
                     f.rule_id = SafeText::line("");
+                } else if i % 2 == 0 {
+                    f.rule_id = SafeText::line(&format!("CVE-{}", (i / 2) % 4500));
                 }
                 f.resource = SafeText::line(&format!("res-{}", (i * 31) % 97));
                 f.severity = crate::model::Severity::ALL_DESC[i % 6];
@@ -606,6 +620,7 @@ mod tests {
             seen(&plain(&findings, &order), &findings)
         );
         assert!(got.iter().any(|g| g.resources > 1));
+        assert!(got.len() > ROWS_PER_CORE_MIN, "{} groups", got.len());
         assert!(group_by_rule_with(&findings, &[], &RuleKeys::of(&findings)).is_empty());
     }
 
