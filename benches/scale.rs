@@ -188,32 +188,46 @@ fn reset(app: &mut App) {
     app.refresh_view();
 }
 
-/// One keystroke into the `/` filter and the frame after it: the search's
-/// shorter prefixes are typed untimed (from a view with earlier results
-/// forgotten, grouped as given), then `key` is timed.
-fn keystroke(bencher: Bencher, count: usize, grouping: Grouping, key: &'static str) {
+/// One change of the view and the frame after it, timed: `setup` puts the
+/// view where the change starts from, untimed, before each sample; the
+/// view is put back to the start view after the benchmark.
+fn timed(bencher: Bencher, count: usize, setup: impl Fn(&mut App), change: impl Fn(&mut App)) {
     let app = std::cell::RefCell::new(cached(count).lock().expect("app"));
-    let steps = typed_before(key);
     bencher
-        .with_inputs(|| {
-            let mut a = app.borrow_mut();
-            prepare(&mut a);
-            a.view.filter.text.clear();
-            grouping.set(&mut a);
-            a.view.facts_changed();
-            a.refresh_view();
-            for s in &steps {
-                a.view.filter.text = (*s).to_string();
-                a.refresh_view();
-            }
-        })
+        .with_inputs(|| setup(&mut app.borrow_mut()))
         .bench_local_values(|()| {
             let mut a = app.borrow_mut();
-            a.view.filter.text = key.to_string();
+            change(&mut a);
             a.refresh_view();
             frame(&mut a);
         });
     reset(&mut app.borrow_mut());
+}
+
+/// `texts` typed into the `/` filter, one after another.
+fn type_in(app: &mut App, texts: &[&str]) {
+    for t in texts {
+        app.view.filter.text = (*t).to_string();
+        app.refresh_view();
+    }
+}
+
+/// One keystroke into the `/` filter: the search's shorter prefixes are
+/// typed untimed (from a prepared view with earlier results forgotten,
+/// grouped as given), then `key` is timed.
+fn keystroke(bencher: Bencher, count: usize, grouping: Grouping, key: &'static str) {
+    let steps = typed_before(key);
+    let setup = |a: &mut App| {
+        prepare(a);
+        a.view.filter.text.clear();
+        grouping.set(a);
+        a.view.facts_changed();
+        a.refresh_view();
+        type_in(a, &steps);
+    };
+    timed(bencher, count, setup, |a| {
+        a.view.filter.text = key.to_string()
+    });
 }
 
 /// Every prefix of every search, typed one letter at a time: the worst
@@ -237,45 +251,25 @@ fn type_search_grouped_by_owner<const N: usize>(bencher: Bencher, key: &'static 
 /// Backspace ("priv" → "pri"): back to a result typed moments ago.
 #[divan::bench(args = [100_000, 1_000_000], sample_count = 10, sample_size = 1)]
 fn keystroke_backspace(bencher: Bencher, count: usize) {
-    let app = std::cell::RefCell::new(cached(count).lock().expect("app"));
-    bencher
-        .with_inputs(|| {
-            let mut a = app.borrow_mut();
-            reset(&mut a);
-            a.view.facts_changed();
-            for s in ["p", "pr", "pri", "priv"] {
-                a.view.filter.text = s.to_string();
-                a.refresh_view();
-            }
-        })
-        .bench_local_values(|()| {
-            let mut a = app.borrow_mut();
-            a.view.filter.text = "pri".to_string();
-            a.refresh_view();
-            frame(&mut a);
-        });
-    reset(&mut app.borrow_mut());
+    let setup = |a: &mut App| {
+        reset(a);
+        a.view.facts_changed();
+        type_in(a, &["p", "pr", "pri", "priv"]);
+    };
+    timed(bencher, count, setup, |a| {
+        a.view.filter.text = "pri".to_string()
+    });
 }
 
-/// A press that changes the view, from the start view (put back untimed
-/// before each sample, with every kept result forgotten: the first press
-/// right after the findings arrived is the one timed), and the frame after it.
+/// A press that changes the view, from the start view with every kept
+/// result forgotten: the first press right after the findings arrived.
 fn press(bencher: Bencher, count: usize, change: impl Fn(&mut App)) {
-    let app = std::cell::RefCell::new(cached(count).lock().expect("app"));
-    bencher
-        .with_inputs(|| {
-            let mut a = app.borrow_mut();
-            reset(&mut a);
-            forget_kept_results(&mut a);
-            a.refresh_view();
-        })
-        .bench_local_values(|()| {
-            let mut a = app.borrow_mut();
-            change(&mut a);
-            a.refresh_view();
-            frame(&mut a);
-        });
-    reset(&mut app.borrow_mut());
+    let setup = |a: &mut App| {
+        reset(a);
+        forget_kept_results(a);
+        a.refresh_view();
+    };
+    timed(bencher, count, setup, change);
 }
 
 /// What the view keeps between presses, dropped: sort orders, grouping
@@ -284,7 +278,7 @@ fn forget_kept_results(app: &mut App) {
     app.view.forget_prepared();
 }
 
-/// Everything the dashboard prepares while it waits for keys, done.
+/// Everything the dashboard prepares in the background, done.
 fn prepare(app: &mut App) {
     while app.prepare_one() {}
 }
@@ -301,55 +295,34 @@ fn group<const N: usize>(bencher: Bencher, grouping: Grouping) {
     press(bencher, N, |a| grouping.set(a));
 }
 
-/// A press once the dashboard has prepared while waiting (the usual case:
-/// the first seconds after the findings arrive).
-fn press_prepared(bencher: Bencher, count: usize, change: impl Fn(&mut App)) {
-    let app = std::cell::RefCell::new(cached(count).lock().expect("app"));
-    bencher
-        .with_inputs(|| {
-            let mut a = app.borrow_mut();
-            reset(&mut a);
-            prepare(&mut a);
-            a.view.facts_changed();
-        })
-        .bench_local_values(|()| {
-            let mut a = app.borrow_mut();
-            change(&mut a);
-            a.refresh_view();
-            frame(&mut a);
-        });
-    reset(&mut app.borrow_mut());
+/// The start view once the dashboard has prepared in the background (the
+/// usual case after the first seconds), earlier results forgotten.
+fn prepared_start(a: &mut App) {
+    reset(a);
+    prepare(a);
+    a.view.facts_changed();
 }
 
 #[divan::bench(consts = [100_000, 1_000_000], args = SortKey::ALL, sample_count = 5, sample_size = 1)]
 fn sort_by_prepared<const N: usize>(bencher: Bencher, key: SortKey) {
-    press_prepared(bencher, N, |a| a.view.sort = key);
+    timed(bencher, N, prepared_start, |a| a.view.sort = key);
 }
 
 #[divan::bench(consts = [100_000, 1_000_000], args = [Grouping::Rule, Grouping::Owner], sample_count = 5, sample_size = 1)]
 fn group_prepared<const N: usize>(bencher: Bencher, grouping: Grouping) {
-    press_prepared(bencher, N, |a| grouping.set(a));
+    timed(bencher, N, prepared_start, |a| grouping.set(a));
 }
 
 /// Regrouping: by rule → by owner, prepared.
 #[divan::bench(consts = [100_000, 1_000_000], sample_count = 5, sample_size = 1)]
 fn regroup_prepared<const N: usize>(bencher: Bencher) {
-    let app = std::cell::RefCell::new(cached(N).lock().expect("app"));
-    bencher
-        .with_inputs(|| {
-            let mut a = app.borrow_mut();
-            reset(&mut a);
-            prepare(&mut a);
-            Grouping::Rule.set(&mut a);
-            a.refresh_view();
-        })
-        .bench_local_values(|()| {
-            let mut a = app.borrow_mut();
-            Grouping::Owner.set(&mut a);
-            a.refresh_view();
-            frame(&mut a);
-        });
-    reset(&mut app.borrow_mut());
+    let setup = |a: &mut App| {
+        reset(a);
+        prepare(a);
+        Grouping::Rule.set(a);
+        a.refresh_view();
+    };
+    timed(bencher, N, setup, |a| Grouping::Owner.set(a));
 }
 
 /// The pieces the dashboard prepares while waiting for keys, each on its

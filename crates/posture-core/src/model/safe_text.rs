@@ -62,12 +62,6 @@ impl SafeText {
 
     /// The value exactly as the input had it (for JSON, where escaping is the
     /// serializer's job, and for the raw view).
-    /// The display text as a shared string: no copy when it has one.
-    pub fn shared(&self) -> Arc<str> {
-        static EMPTY: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
-        self.display.clone().unwrap_or_else(|| EMPTY.clone())
-    }
-
     pub fn original(&self) -> &str {
         self.original.as_deref().map_or(self.display(), |o| o)
     }

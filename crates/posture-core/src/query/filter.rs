@@ -38,26 +38,6 @@ impl Filter {
         self.matches_except_text(f, facts) && matches_text(f, needle)
     }
 
-    /// As [`Filter::matches_needle`], from the finding's [`Brief`]: the
-    /// finding itself is read only when its text must be searched. A
-    /// finding lacking one of the needle's characters is out without a
-    /// scan, and a one-letter needle is decided by the mask alone.
-    /// (`#[inline]` here and below: the dashboard's filter loop calls this
-    /// once per finding from another crate, which cannot inline it unasked.)
-    #[inline]
-    pub fn matches_brief(
-        &self,
-        f: &Finding,
-        brief: &Brief,
-        facts: &Facts,
-        needle: &Needle,
-    ) -> bool {
-        self.matches_facts(brief, facts)
-            && (needle.text.is_empty()
-                || (needle.mask & !brief.mask == 0
-                    && (needle.exact || matches_text(f, &needle.text))))
-    }
-
     fn matches_except_text(&self, f: &Finding, facts: &Facts) -> bool {
         self.matches_facts(&Brief::without_mask(f), facts)
     }

@@ -455,49 +455,30 @@ pub fn group_by_owner_with(
     groups
 }
 
-/// Groups by owner, the keys worked out here (for one-off grouping).
-#[allow(
-    clippy::vec_box,
-    reason = "rows hold groups boxed; sorting moves pointers"
-)]
-pub fn group_by_owner(
-    findings: &[Finding],
-    order: &[usize],
-    routes: &crate::routing::RouteTable,
-) -> Vec<Box<Group>> {
-    let owners: Vec<&str> = routes.routes.iter().map(|r| r.owner.as_str()).collect();
-    group_by_owner_with(
-        findings,
-        order,
-        &RuleKeys::of(findings),
-        &routes.of,
-        &owners,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::SafeText;
     use foldhash::{HashMap, HashMapExt};
 
-    /// Grouping as first written: one pass with a map by rule, and resources
-    /// counted by sorting their texts.
-    fn plain(findings: &[Finding], order: &[usize]) -> Vec<Group> {
-        let mut index: HashMap<(Source, &str), usize> = HashMap::new();
+    /// Grouping as first written: one pass with a map by `key_of`'s first
+    /// text (then the group's name and title, from its first member), and
+    /// resources and scopes counted by sorting their texts.
+    fn plain(
+        findings: &[Finding],
+        order: &[usize],
+        key_of: impl Fn(usize) -> (String, String, String),
+    ) -> Vec<Group> {
+        let mut index: HashMap<String, usize> = HashMap::new();
         let mut groups: Vec<Group> = Vec::new();
         for &i in order {
             let f = &findings[i];
-            let key = if f.rule_id.is_empty() {
-                f.title.display()
-            } else {
-                f.rule_id.display()
-            };
-            let g = *index.entry((f.source, key)).or_insert_with(|| {
+            let (key, name, title) = key_of(i);
+            let g = *index.entry(key).or_insert_with(|| {
                 groups.push(Group {
                     label: Label::Named {
-                        name: Arc::from(key),
-                        title: Arc::from(f.title.display()),
+                        name: Arc::from(name),
+                        title: Arc::from(title),
                     },
                     key: 0,
                     severity: f.severity,
@@ -519,18 +500,7 @@ mod tests {
             groups[g].members.push(i);
         }
         for g in &mut groups {
-            let mut r: Vec<_> = g
-                .members
-                .iter()
-                .map(|&i| {
-                    let f = &findings[i];
-                    (
-                        f.cluster.display(),
-                        f.account.display(),
-                        f.resource.display(),
-                    )
-                })
-                .collect();
+            let mut r: Vec<_> = g.members.iter().map(|&i| place(&findings[i])).collect();
             r.sort_unstable();
             r.dedup();
             g.resources = r.len();
@@ -615,10 +585,17 @@ mod tests {
         let got = group_by_rule_with(&findings, &order, &RuleKeys::of(&findings));
         order.pop();
         let got: Vec<Group> = got.into_iter().map(|g| *g).collect();
-        assert_eq!(
-            seen(&got, &findings),
-            seen(&plain(&findings, &order), &findings)
-        );
+        // A rule's group: the same rule (or title) from the same source.
+        let want = plain(&findings, &order, |i| {
+            let f = &findings[i];
+            let rule = rule_key(f).to_string();
+            (
+                format!("{}/{rule}", f.source),
+                rule,
+                f.title.display().to_string(),
+            )
+        });
+        assert_eq!(seen(&got, &findings), seen(&want, &findings));
         assert!(got.iter().any(|g| g.resources > 1));
         assert!(got.len() > ROWS_PER_CORE_MIN, "{} groups", got.len());
         assert!(group_by_rule_with(&findings, &[], &RuleKeys::of(&findings)).is_empty());
@@ -641,47 +618,15 @@ mod tests {
             &route_of,
             &owners,
         );
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut want: Vec<Group> = Vec::new();
-        for &i in &order {
-            let f = &findings[i];
-            let g = *index.entry(owner(i)).or_insert_with(|| {
-                want.push(Group {
-                    label: Label::Named {
-                        name: Arc::from(owner(i)),
-                        title: Arc::from(""),
-                    },
-                    key: 0,
-                    severity: f.severity,
-                    members: Vec::new(),
-                    resources: 0,
-                    source: Some(f.source),
-                    scopes: 0,
-                    scope_of: None,
-                    oldest: None,
-                    facts: None,
-                    owner: None,
-                });
-                want.len() - 1
-            });
-            want[g].severity = want[g].severity.max(f.severity);
-            if want[g].source != Some(f.source) {
-                want[g].source = None;
-            }
-            want[g].members.push(i);
-        }
+        let mut want = plain(&findings, &order, |i| {
+            (owner(i).to_string(), owner(i).to_string(), String::new())
+        });
         for g in &mut want {
-            let mut r: Vec<_> = g.members.iter().map(|&i| place(&findings[i])).collect();
-            r.sort_unstable();
-            r.dedup();
-            g.resources = r.len();
-            summarize_plainly(g, &findings);
             let title = format!("{} findings owned", g.members.len());
             if let Label::Named { title: t, .. } = &mut g.label {
                 *t = Arc::from(title);
             }
         }
-        want.sort_by_key(|g| std::cmp::Reverse(g.severity));
         let got: Vec<Group> = got.into_iter().map(|g| *g).collect();
         assert_eq!(seen(&got, &findings), seen(&want, &findings));
         assert_eq!(got.len(), 3);

@@ -12,7 +12,7 @@ pub mod text_index;
 
 pub use facts::{Facts, compute_facts};
 pub use filter::Filter;
-pub use group::{Group, group_by_owner, group_by_rule_with};
+pub use group::{Group, group_by_rule_with};
 pub use orders::Orders;
 pub use sort::{SortKey, sort_indices};
 pub use text_index::TextIndex;
