@@ -17,9 +17,12 @@ use super::sort::{Rank, merge_runs, primary_ranks, sort_indices};
 pub struct Basis {
     /// Per finding, its place in the default order.
     forward: std::sync::Arc<[u32]>,
+    /// The default order itself.
+    default: std::sync::Arc<[u32]>,
     /// Per finding, its place in the default order reversed, with findings
-    /// that tie on every key kept in their own order (as a stable sort does).
-    backward: std::sync::Arc<[u32]>,
+    /// that tie on every key kept in their own order (as a stable sort does):
+    /// worked out when a reversed order is first sorted, not at start-up.
+    backward: std::sync::Arc<std::sync::OnceLock<Box<[u32]>>>,
 }
 
 /// The orders of one list of findings, kept as they are asked for.
@@ -40,34 +43,15 @@ impl Orders {
         for (pos, &i) in default.iter().enumerate() {
             forward[i] = pos as u32;
         }
-        // Runs of findings equal on every key of the default order; reversing
-        // the order reverses the runs, not the findings inside one.
-        let same = |a: usize, b: usize| {
-            let (fa, fb) = (&findings[a], &findings[b]);
-            Rank::of(fa) == Rank::of(fb) && fa.fingerprint == fb.fingerprint
-        };
-        let mut backward = vec![0u32; n];
-        let mut pos = 0u32;
-        let mut end = n;
-        while end > 0 {
-            let mut start = end - 1;
-            while start > 0 && same(default[start - 1], default[end - 1]) {
-                start -= 1;
-            }
-            for &i in &default[start..end] {
-                backward[i] = pos;
-                pos += 1;
-            }
-            end = start;
-        }
-        let kept = vec![((SortKey::Severity, false), to_u32(&default))];
+        let default = to_u32(&default);
         Orders {
             len: n,
             basis: Basis {
                 forward: forward.into(),
-                backward: backward.into(),
+                default: default.clone().into(),
+                backward: Default::default(),
             },
-            kept,
+            kept: vec![((SortKey::Severity, false), default)],
         }
     }
 
@@ -157,8 +141,9 @@ impl Basis {
         }
         let all: Vec<usize> = (0..len).collect();
         let primary = primary_ranks(findings, &all, key);
-        let tie = if reverse {
-            &self.backward
+        let tie: &[u32] = if reverse {
+            self.backward
+                .get_or_init(|| backward(findings, &self.default))
         } else {
             &self.forward
         };
@@ -193,6 +178,31 @@ impl Basis {
             .map(|k| finding_at[(k & u64::from(u32::MAX)) as usize])
             .collect()
     }
+}
+
+/// Per finding, its place in the default order reversed: runs of findings
+/// equal on every key of the default order are reversed as runs, the
+/// findings inside one keep their order.
+fn backward(findings: &[Finding], default: &[u32]) -> Box<[u32]> {
+    let same = |a: u32, b: u32| {
+        let (fa, fb) = (&findings[a as usize], &findings[b as usize]);
+        Rank::of(fa) == Rank::of(fb) && fa.fingerprint == fb.fingerprint
+    };
+    let mut backward = vec![0u32; default.len()];
+    let mut pos = 0u32;
+    let mut end = default.len();
+    while end > 0 {
+        let mut start = end - 1;
+        while start > 0 && same(default[start - 1], default[end - 1]) {
+            start -= 1;
+        }
+        for &i in &default[start..end] {
+            backward[i as usize] = pos;
+            pos += 1;
+        }
+        end = start;
+    }
+    backward.into()
 }
 
 fn to_u32(order: &[usize]) -> Vec<u32> {
