@@ -45,6 +45,12 @@ pub enum Event {
         generation: u64,
         piece: posture_core::query::prepare::Piece,
     },
+    /// A grouping worked out in the background.
+    Grouped {
+        generation: u64,
+        request: u64,
+        groups: Vec<Box<posture_core::query::Group>>,
+    },
     /// The input files, read in the background.
     InputsLoaded {
         findings: std::sync::Arc<Vec<posture_core::model::Finding>>,
@@ -115,4 +121,6 @@ pub enum Effect {
     /// Prepare what the view still lacks for its findings (search text,
     /// grouping keys, sort orders) on a thread of its own.
     Prepare(posture_core::query::prepare::Job),
+    /// Group the shown findings on a thread of its own.
+    Group(posture_core::query::grouping::Grouping),
 }

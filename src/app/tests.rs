@@ -359,3 +359,77 @@ fn grouping_before_its_keys_are_ready_waits_for_a_job() {
     assert_eq!(a.view.rows, at_once.view.rows);
     assert!(a.view.rows.iter().all(|r| matches!(r, Row::Group(_))));
 }
+
+/// A grouping too long for a keystroke comes from a job: the rows stay the
+/// last groups meanwhile (nothing acts on them), an answer to an older
+/// request is dropped, and the groups that arrive are the ones worked out
+/// at once.
+#[test]
+fn grouping_while_typing_comes_from_a_job_and_only_the_newest_is_shown() {
+    use super::effect::Event;
+    use super::update::update;
+    use posture_core::query::grouping::Grouping;
+    let mut a = app();
+    a.view.background = true;
+    a.view.group_inline_max = Some(0);
+    while a.view.prepare_one(&a.session.findings) {}
+    let grouping = |effects: Vec<Effect>| -> Grouping {
+        let mut jobs = effects.into_iter().filter_map(|e| match e {
+            Effect::Group(job) => Some(job),
+            _ => None,
+        });
+        let job = jobs.next().expect("a grouping job");
+        assert!(jobs.next().is_none(), "one job per keystroke");
+        job
+    };
+    let first = grouping(update(&mut a, Event::Key(Key::char('g'))));
+    assert!(a.view.grouped && a.view.groups_pending());
+    // The rows meanwhile are the shown findings, and nothing acts on a group.
+    assert!(a.view.rows.iter().all(|r| matches!(r, Row::Finding(_))));
+    let groups = first.run().expect("not cancelled");
+    let (generation, request) = (first.generation, first.request);
+    update(
+        &mut a,
+        Event::Grouped {
+            generation,
+            request,
+            groups,
+        },
+    );
+    assert!(!a.view.groups_pending());
+    assert!(a.view.rows.iter().all(|r| matches!(r, Row::Group(_))));
+    assert!(!super::triage::targets(&a).is_empty());
+
+    // Typing: each letter asks again and cancels the request before it.
+    update(&mut a, Event::Key(Key::char('/')));
+    let older = grouping(update(&mut a, Event::Key(Key::char('c'))));
+    let stale_rows = a.view.rows.clone();
+    assert!(matches!(stale_rows.first(), Some(Row::Group(_))));
+    assert!(super::triage::targets(&a).is_empty(), "stale group members");
+    let newer = grouping(update(&mut a, Event::Key(Key::char('v'))));
+    assert!(older.run().is_none(), "cancelled by the next letter");
+    let older_groups = newer.run().expect("not cancelled");
+    update(
+        &mut a,
+        Event::Grouped {
+            generation: older.generation,
+            request: older.request,
+            groups: older_groups.clone(),
+        },
+    );
+    assert!(a.view.groups_pending(), "an older answer is not shown");
+    assert_eq!(a.view.rows, stale_rows);
+    update(
+        &mut a,
+        Event::Grouped {
+            generation: newer.generation,
+            request: newer.request,
+            groups: older_groups,
+        },
+    );
+    assert!(!a.view.groups_pending());
+    let mut at_once = app();
+    keys(&mut at_once, "g/cv");
+    assert_eq!(a.view.shown, at_once.view.shown);
+    assert_eq!(a.view.rows, at_once.view.rows);
+}

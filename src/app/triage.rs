@@ -17,6 +17,9 @@ pub fn targets(app: &App) -> Vec<usize> {
     }
     match app.view.selected_row() {
         Some(Row::Finding(i)) => vec![*i],
+        // The last grouping's members, while the new one is worked out,
+        // may not be what the filter shows.
+        Some(Row::Group(_)) if app.view.groups_pending() => Vec::new(),
         Some(Row::Group(g)) => g.members.clone(),
         None => Vec::new(),
     }
@@ -26,6 +29,10 @@ pub fn targets(app: &App) -> Vec<usize> {
 pub fn toggle_pick(app: &mut App) {
     let members = match app.view.selected_row() {
         Some(Row::Finding(i)) => vec![*i],
+        Some(Row::Group(_)) if app.view.groups_pending() => {
+            app.status = Some("still grouping — press space again in a moment".to_string());
+            return;
+        }
         Some(Row::Group(g)) => g.members.clone(),
         None => return,
     };
@@ -62,7 +69,11 @@ fn picked_status(app: &App) -> String {
 /// Why triage cannot start: nothing to act on, or nowhere to save.
 fn cannot_start(app: &App) -> Option<String> {
     if targets(app).is_empty() {
-        return Some("no finding selected".to_string());
+        return Some(if app.view.groups_pending() {
+            "still grouping — try again in a moment".to_string()
+        } else {
+            "no finding selected".to_string()
+        });
     }
     app.session.save_problem().map(|e| e.to_string())
 }

@@ -21,6 +21,10 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
     if let Some(job) = app.view.keys_job(&app.session.findings) {
         effects.push(Effect::Prepare(job));
     }
+    let s = &app.session;
+    if let Some(job) = app.view.grouping_job(&s.findings, &s.facts, &s.routes) {
+        effects.push(Effect::Group(job));
+    }
     effects
 }
 
@@ -63,6 +67,14 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
             if app.view.accept(generation, piece, &app.session.findings) {
                 app.refresh_view();
             }
+            Vec::new()
+        }
+        Event::Grouped {
+            generation,
+            request,
+            groups,
+        } => {
+            app.view.accept_groups(generation, request, groups);
             Vec::new()
         }
         Event::MarksSaved { result, done } => {

@@ -212,7 +212,7 @@ pub fn diff_command(
                     taken_at: p.now,
                 },
                 findings: p.take_findings(),
-                routes: p.routes,
+                routes: std::sync::Arc::unwrap_or_clone(p.routes),
                 records: Some(records),
             };
             (old, new, code)

@@ -88,6 +88,7 @@ impl Runner {
                 self.start_preparing(app, job);
                 None
             }
+            Effect::Group(job) => self.start_grouping(job),
         }
     }
 
@@ -112,6 +113,41 @@ impl Runner {
             });
         // Without the thread, the view works each piece out when first needed.
         drop(started);
+    }
+
+    /// Groups on a thread of its own, the groups sent back as
+    /// [`Event::Grouped`]; without a queue (tests), here and now.
+    fn start_grouping(&self, job: posture_core::query::grouping::Grouping) -> Option<Event> {
+        let (generation, request) = (job.generation, job.request);
+        let Some(events) = self.events.clone() else {
+            return job.run().map(|groups| Event::Grouped {
+                generation,
+                request,
+                groups,
+            });
+        };
+        let fallback = job.clone();
+        let started = std::thread::Builder::new()
+            .name("posture-group".into())
+            .spawn(move || {
+                if let Some(groups) = job.run() {
+                    // The dashboard may have quit meanwhile.
+                    let _ = events.send(Event::Grouped {
+                        generation,
+                        request,
+                        groups,
+                    });
+                }
+            });
+        // Without a thread, here and now.
+        match started {
+            Ok(_) => None,
+            Err(_) => fallback.run().map(|groups| Event::Grouped {
+                generation,
+                request,
+                groups,
+            }),
+        }
     }
 
     /// Sends the updates on a thread of their own; the report comes back as

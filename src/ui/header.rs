@@ -59,7 +59,7 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
             crate::app::actions::status_filter_label(&f.statuses)
         ));
     }
-    if app.view.waiting_groups {
+    if app.view.waiting_groups || app.view.groups_pending() {
         scope.push("grouping…".to_string());
     } else if app.view.grouped {
         scope.push(

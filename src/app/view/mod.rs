@@ -7,7 +7,8 @@ mod tests;
 
 use posture_core::model::{Finding, Severity};
 use posture_core::query::filter::{Brief, Needle};
-use posture_core::query::group::{RuleKeys, group_by_owner_with, group_by_rule_with};
+use posture_core::query::group::RuleKeys;
+use posture_core::query::grouping::{self, Grouping};
 use posture_core::query::{Facts, Filter, Group, Orders, SortKey, TextIndex};
 use posture_core::routing::RouteTable;
 
@@ -44,8 +45,8 @@ pub struct Prepared {
     text: Option<TextIndex>,
     /// Every sort order asked for or prepared.
     orders: Orders,
-    /// What grouping reads.
-    rule_keys: Option<RuleKeys>,
+    /// What grouping reads (shared with grouping jobs).
+    rule_keys: Option<Arc<RuleKeys>>,
     /// Which list of findings this was prepared for (pieces prepared in the
     /// background for another are dropped).
     generation: u64,
@@ -72,9 +73,9 @@ impl Prepared {
         self.len == findings.len() && self.briefs.len() == self.len && self.orders.fits(findings)
     }
 
-    fn rule_keys(&mut self, findings: &[Finding]) -> &RuleKeys {
+    fn rule_keys(&mut self, findings: &[Finding]) -> &Arc<RuleKeys> {
         if !self.rule_keys.as_ref().is_some_and(|k| k.fits(findings)) {
-            self.rule_keys = Some(RuleKeys::of(findings));
+            self.rule_keys = Some(Arc::new(RuleKeys::of(findings)));
         }
         self.rule_keys.get_or_insert_default()
     }
@@ -123,6 +124,28 @@ pub struct View {
     pub waiting_groups: bool,
     /// The job asked for the grouping keys, if any (its cancel flag).
     asked_keys: Option<Arc<AtomicBool>>,
+    /// A grouping of the shown findings too long for a keystroke, being
+    /// worked out in the background: the rows shown meanwhile are the last
+    /// groups (or the shown findings), marked "grouping…".
+    pending_groups: Option<PendingGroups>,
+    /// How many groupings were asked of background jobs so far.
+    group_requests: u64,
+    /// Above this many shown findings a grouping goes to a background job
+    /// (`None`: [`GROUP_INLINE_MAX`]).
+    pub group_inline_max: Option<usize>,
+}
+
+/// Groupings of up to this many findings take less than a frame's budget
+/// (a few milliseconds at 50k) and are worked out in the keystroke.
+pub const GROUP_INLINE_MAX: usize = 50_000;
+
+/// A grouping asked of a background job.
+#[derive(Debug, Clone)]
+struct PendingGroups {
+    request: u64,
+    cancel: Arc<AtomicBool>,
+    /// Whether its job has been handed out.
+    started: bool,
 }
 
 impl View {
@@ -239,7 +262,7 @@ impl View {
         match piece {
             Piece::Text(t) if t.fits(findings) => p.text = Some(t),
             Piece::RuleKeys(k) if k.fits(findings) && p.rule_keys.is_none() => {
-                p.rule_keys = Some(k)
+                p.rule_keys = Some(Arc::new(k))
             }
             Piece::Order {
                 key,
@@ -262,6 +285,73 @@ impl View {
         if let Some(cancel) = self.asked_keys.take() {
             cancel.store(true, Ordering::Relaxed);
         }
+        self.cancel_grouping();
+    }
+
+    /// Drops the grouping being worked out in the background, if any.
+    fn cancel_grouping(&mut self) {
+        if let Some(p) = self.pending_groups.take() {
+            p.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the rows are the last grouping while a new one is worked
+    /// out: a group row's members may not be what the filter shows now, so
+    /// nothing acts on them until it arrives.
+    pub fn groups_pending(&self) -> bool {
+        self.pending_groups.is_some()
+    }
+
+    /// The job for the grouping the view waits for, once.
+    pub fn grouping_job(
+        &mut self,
+        findings: &Arc<Vec<Finding>>,
+        facts: &Arc<Vec<Facts>>,
+        routes: &Arc<RouteTable>,
+    ) -> Option<Grouping> {
+        let pending = self.pending_groups.as_mut().filter(|p| !p.started)?;
+        let keys = self.prepared.rule_keys.clone()?;
+        pending.started = true;
+        Some(Grouping {
+            findings: findings.clone(),
+            keys,
+            shown: Arc::new(self.shown.clone()),
+            by_owner: self.by_owner,
+            facts: facts.clone(),
+            routes: routes.clone(),
+            generation: self.prepared.generation,
+            request: pending.request,
+            cancel: pending.cancel.clone(),
+        })
+    }
+
+    /// Shows the groups a background job worked out, if they answer the
+    /// grouping the view waits for; `true` when they do.
+    #[allow(
+        clippy::vec_box,
+        reason = "rows hold groups boxed; sorting moves pointers"
+    )]
+    pub fn accept_groups(
+        &mut self,
+        generation: u64,
+        request: u64,
+        groups: Vec<Box<Group>>,
+    ) -> bool {
+        let answers = self
+            .pending_groups
+            .as_ref()
+            .is_some_and(|p| p.request == request && generation == self.prepared.generation);
+        if !answers {
+            return false;
+        }
+        self.pending_groups = None;
+        let keep = self.rows.get(self.selected).map(RowKey::of);
+        self.rows = groups.into_iter().map(Row::Group).collect();
+        self.selected = keep
+            .and_then(|k| self.rows.iter().position(|r| k.is(r)))
+            .unwrap_or(0)
+            .min(self.rows.len().saturating_sub(1));
+        true
     }
 
     /// Everything prepared while waiting dropped, as when the findings have
@@ -388,33 +478,29 @@ impl View {
         if !self.grouped || self.waiting_groups {
             return self.shown.iter().map(|&i| Row::Finding(i)).collect();
         }
-        let keys = self.prepared.rule_keys(findings);
-        let groups = if self.by_owner {
-            let owners: Vec<&str> = routes.routes.iter().map(|r| r.owner.as_str()).collect();
-            group_by_owner_with(findings, &self.shown, keys, &routes.of, &owners)
-        } else {
-            group_by_rule_with(findings, &self.shown, keys)
-        };
-        // What each row shows of its members, worked out once here rather
-        // than on every frame, on every core.
-        let mut groups = groups;
-        let summarise = |part: &mut [Box<Group>]| {
-            for g in part {
-                g.set_facts(facts);
-                g.set_owner(routes);
-            }
-        };
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        if cores > 1 && self.shown.len() >= shown::PARALLEL_FILTER_MIN && groups.len() > 1 {
-            let size = groups.len().div_ceil(cores);
-            std::thread::scope(|s| {
-                for part in groups.chunks_mut(size) {
-                    s.spawn(|| summarise(part));
-                }
+        self.cancel_grouping();
+        let inline_max = self.group_inline_max.unwrap_or(GROUP_INLINE_MAX);
+        if self.background && self.shown.len() > inline_max {
+            self.group_requests += 1;
+            self.pending_groups = Some(PendingGroups {
+                request: self.group_requests,
+                cancel: Arc::new(AtomicBool::new(false)),
+                started: false,
             });
-        } else {
-            summarise(&mut groups);
+            // The last groups stay on screen until the new ones arrive.
+            if matches!(self.rows.first(), Some(Row::Group(_))) {
+                return std::mem::take(&mut self.rows);
+            }
+            return self.shown.iter().map(|&i| Row::Finding(i)).collect();
         }
+        let keys = self.prepared.rule_keys(findings).clone();
+        let mut groups = grouping::group(
+            findings,
+            &self.shown,
+            &keys,
+            self.by_owner.then_some(routes),
+        );
+        grouping::summarise(&mut groups, facts, routes, self.shown.len());
         groups.into_iter().map(Row::Group).collect()
     }
 

@@ -4,6 +4,7 @@
 pub mod facts;
 pub mod filter;
 pub mod group;
+pub mod grouping;
 pub mod orders;
 pub mod prepare;
 mod rank;

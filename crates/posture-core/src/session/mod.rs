@@ -9,6 +9,8 @@ pub mod live;
 mod marks;
 pub mod review;
 
+use std::sync::Arc;
+
 use crate::model::{Finding, FindingRecord, Timestamp};
 use crate::query::{Facts, Filter, SortKey, compute_facts, sort_indices};
 use crate::routing::{RouteTable, Router};
@@ -45,7 +47,7 @@ const FINDINGS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 pub struct Session {
     /// Shared, read-only, with work the dashboard does in the background
     /// (see [`Session::findings_mut`]).
-    pub findings: std::sync::Arc<Vec<Finding>>,
+    pub findings: Arc<Vec<Finding>>,
     /// Which live source each finding came from ([`FROM_FILE`] for files and demo data).
     pub origins: Vec<Origin>,
     pub sources: Vec<SourceStatus>,
@@ -53,10 +55,12 @@ pub struct Session {
     store: Option<Store>,
     pub user: String,
     pub router: Router,
-    /// Every finding's owner and JIRA routing.
-    pub routes: RouteTable,
-    /// One per finding: triage status, owner and NEW flag, for filters and columns.
-    pub facts: Vec<Facts>,
+    /// Every finding's owner and JIRA routing (shared with the dashboard's
+    /// grouping job while it runs).
+    pub routes: Arc<RouteTable>,
+    /// One per finding: triage status, owner and NEW flag, for filters and
+    /// columns (shared likewise).
+    pub facts: Arc<Vec<Facts>>,
     /// The last snapshot: what NEW is relative to.
     pub baseline: Option<Baseline>,
     /// Every saved snapshot's open counts, for the review's trend.
@@ -94,7 +98,7 @@ impl Session {
         } = parts;
         Session {
             origins: vec![FROM_FILE; findings.len()],
-            findings: std::sync::Arc::new(findings),
+            findings: Arc::new(findings),
             sources,
             demo,
             store,
@@ -104,8 +108,8 @@ impl Session {
                 user
             },
             router,
-            routes: RouteTable::default(),
-            facts: Vec::new(),
+            routes: Arc::default(),
+            facts: Arc::default(),
             baseline,
             trend,
             now: now.unwrap_or_else(Timestamp::now),
@@ -119,19 +123,17 @@ impl Session {
     /// on): wait for it, boundedly, rather than copy every finding.
     pub fn findings_mut(&mut self) -> &mut Vec<Finding> {
         let deadline = std::time::Instant::now() + FINDINGS_WAIT;
-        while std::sync::Arc::strong_count(&self.findings) > 1
-            && std::time::Instant::now() < deadline
-        {
+        while Arc::strong_count(&self.findings) > 1 && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        std::sync::Arc::make_mut(&mut self.findings)
+        Arc::make_mut(&mut self.findings)
     }
 
     /// The findings, taken out of the session (copied only if background
     /// work still shares them).
     pub fn take_findings(&mut self) -> Vec<Finding> {
         let shared = std::mem::take(&mut self.findings);
-        std::sync::Arc::try_unwrap(shared).unwrap_or_else(|s| s.as_ref().clone())
+        Arc::try_unwrap(shared).unwrap_or_else(|s| s.as_ref().clone())
     }
 
     /// Builds routes and facts if the findings changed since they were built.
@@ -141,7 +143,7 @@ impl Session {
             return false;
         }
         debug_assert_eq!(self.origins.len(), self.findings.len());
-        self.routes = RouteTable::build(&self.router, &self.findings);
+        self.routes = Arc::new(RouteTable::build(&self.router, &self.findings));
         self.stale = false;
         self.refresh_facts();
         true
@@ -152,7 +154,7 @@ impl Session {
     pub fn refresh_facts(&mut self) {
         let empty = Marks::new();
         let marks = self.store.as_ref().map_or(&empty, Store::marks);
-        self.facts = compute_facts(&self.findings, marks, &self.routes, self.today());
+        let mut facts = compute_facts(&self.findings, marks, &self.routes, self.today());
         if !self.carried.is_empty() {
             let today = self.today();
             let at: std::collections::HashMap<&str, usize> = self
@@ -162,17 +164,18 @@ impl Session {
                 .map(|(i, f)| (f.fingerprint.as_str(), i))
                 .collect();
             for c in &self.carried {
-                if let Some(fx) = at.get(c.to.as_str()).and_then(|&i| self.facts.get_mut(i)) {
+                if let Some(fx) = at.get(c.to.as_str()).and_then(|&i| facts.get_mut(i)) {
                     let e = c.mark.effective(today);
                     (fx.status, fx.expired) = (e.status, e.expired);
                 }
             }
         }
         if let Some(b) = &self.baseline {
-            for (f, fx) in self.findings.iter().zip(self.facts.iter_mut()) {
+            for (f, fx) in self.findings.iter().zip(facts.iter_mut()) {
                 fx.new = f.open && !b.open.contains(f.fingerprint.as_str());
             }
         }
+        self.facts = Arc::new(facts);
     }
 
     pub fn today(&self) -> time::Date {

@@ -1,0 +1,121 @@
+//! One grouping of the shown findings, worked out away from the keystroke
+//! that asked for it: at a million findings a grouping takes longer than a
+//! frame, so the dashboard draws the filtered rows at once, marked
+//! "grouping…", and swaps the groups in when they arrive.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::model::Finding;
+use crate::routing::RouteTable;
+
+use super::Facts;
+use super::group::{Group, RuleKeys, group_by_owner_with, group_by_rule_with};
+
+/// What to group and how.
+#[derive(Clone)]
+pub struct Grouping {
+    pub findings: Arc<Vec<Finding>>,
+    pub keys: Arc<RuleKeys>,
+    /// The shown findings, in the order shown.
+    pub shown: Arc<Vec<usize>>,
+    pub by_owner: bool,
+    /// What each group's summary reads (shared with the view, not copied
+    /// per keystroke).
+    pub facts: Arc<Vec<Facts>>,
+    pub routes: Arc<RouteTable>,
+    /// Which list of findings this is for.
+    pub generation: u64,
+    /// Which request of that list this answers: only the newest is shown.
+    pub request: u64,
+    /// Set when a newer request (or new findings) makes this one moot.
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Grouping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grouping")
+            .field("generation", &self.generation)
+            .field("request", &self.request)
+            .field("shown", &self.shown.len())
+            .field("by_owner", &self.by_owner)
+            .finish()
+    }
+}
+
+impl PartialEq for Grouping {
+    fn eq(&self, other: &Grouping) -> bool {
+        (self.generation, self.request) == (other.generation, other.request)
+    }
+}
+
+impl Grouping {
+    /// The groups with their summaries, or `None` when cancelled first.
+    #[allow(
+        clippy::vec_box,
+        reason = "rows hold groups boxed; sorting moves pointers"
+    )]
+    pub fn run(&self) -> Option<Vec<Box<Group>>> {
+        let cancelled = || self.cancel.load(Ordering::Relaxed);
+        if cancelled() {
+            return None;
+        }
+        let mut groups = group(
+            &self.findings,
+            &self.shown,
+            &self.keys,
+            self.by_owner.then_some(&*self.routes),
+        );
+        if cancelled() {
+            return None;
+        }
+        summarise(&mut groups, &self.facts, &self.routes, self.shown.len());
+        Some(groups)
+    }
+}
+
+/// The findings at `shown` grouped by rule, or by owner given the routes.
+#[allow(
+    clippy::vec_box,
+    reason = "rows hold groups boxed; sorting moves pointers"
+)]
+pub fn group(
+    findings: &[Finding],
+    shown: &[usize],
+    keys: &RuleKeys,
+    by_owner: Option<&RouteTable>,
+) -> Vec<Box<Group>> {
+    match by_owner {
+        Some(routes) => {
+            let owners: Vec<&str> = routes.routes.iter().map(|r| r.owner.as_str()).collect();
+            group_by_owner_with(findings, shown, keys, &routes.of, &owners)
+        }
+        None => group_by_rule_with(findings, shown, keys),
+    }
+}
+
+/// Works out what each group's row shows of its members (shared triage
+/// facts, shared owner) once per grouping rather than on every frame, on
+/// every core when there are many members.
+pub fn summarise(groups: &mut [Box<Group>], facts: &[Facts], routes: &RouteTable, members: usize) {
+    let summarise = |part: &mut [Box<Group>]| {
+        for g in part {
+            g.set_facts(facts);
+            g.set_owner(routes);
+        }
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if cores > 1 && members >= SUMMARISE_PARALLEL_MIN && groups.len() > 1 {
+        let size = groups.len().div_ceil(cores);
+        std::thread::scope(|s| {
+            for part in groups.chunks_mut(size) {
+                s.spawn(|| summarise(part));
+            }
+        });
+    } else {
+        summarise(groups);
+    }
+}
+
+/// Below this many members one core sums the groups up quicker than two.
+const SUMMARISE_PARALLEL_MIN: usize = 50_000;
