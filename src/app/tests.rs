@@ -432,4 +432,21 @@ fn grouping_while_typing_comes_from_a_job_and_only_the_newest_is_shown() {
     keys(&mut at_once, "g/cv");
     assert_eq!(a.view.shown, at_once.view.shown);
     assert_eq!(a.view.rows, at_once.view.rows);
+
+    // Grouping switched off while a grouping is worked out: its answer is
+    // not shown, and nothing says "grouping…".
+    let pending = grouping(update(&mut a, Event::Key(Key::plain(KeyCode::Backspace))));
+    a.view.grouped = false;
+    a.refresh_view();
+    assert!(!a.view.groups_pending());
+    let groups = pending.run().unwrap_or_default();
+    update(
+        &mut a,
+        Event::Grouped {
+            generation: pending.generation,
+            request: pending.request,
+            groups,
+        },
+    );
+    assert!(a.view.rows.iter().all(|r| matches!(r, Row::Finding(_))));
 }

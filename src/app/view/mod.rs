@@ -473,12 +473,13 @@ impl View {
             .rule_keys
             .as_ref()
             .is_some_and(|k| k.fits(findings));
+        // Whatever grouping was being worked out is for other rows.
+        self.cancel_grouping();
         // Grouping keys are not worked out in a keystroke: a job brings them.
         self.waiting_groups = self.grouped && !keys_ready && self.background;
         if !self.grouped || self.waiting_groups {
             return self.shown.iter().map(|&i| Row::Finding(i)).collect();
         }
-        self.cancel_grouping();
         let inline_max = self.group_inline_max.unwrap_or(GROUP_INLINE_MAX);
         if self.background && self.shown.len() > inline_max {
             self.group_requests += 1;
