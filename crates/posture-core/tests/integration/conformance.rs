@@ -1,6 +1,7 @@
 //! Conformance with real public tool outputs: when `../shared/fixtures` exists
 //! (beside the checkout, and in CI), every file its EXPECTED.json lists must give
 //! exactly the expected total, open and per-severity counts (of all findings).
+//! With `CI` set, a missing folder fails the test rather than skipping it.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,13 @@ fn shared_fixtures_match_expected_counts() {
     let root = crate::project_root().join("../shared/fixtures");
     let expected_path = root.join("EXPECTED.json");
     let Ok(text) = std::fs::read_to_string(&expected_path) else {
+        // CI always has the fixtures: there, a missing folder is a broken
+        // set-up, not a reason to pass.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing, and CI is set: the conformance test cannot run",
+            expected_path.display()
+        );
         eprintln!("skipping: {} not present", expected_path.display());
         return;
     };
