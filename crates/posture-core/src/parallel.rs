@@ -6,7 +6,7 @@ use std::ops::Range;
 /// Below this many items one thread is quicker than starting more.
 pub const MIN_ITEMS: usize = 2_000;
 
-fn threads() -> usize {
+pub fn threads() -> usize {
     std::thread::available_parallelism()
         .map_or(1, usize::from)
         .clamp(1, 8)
@@ -138,9 +138,6 @@ pub fn concat<T: Send + Sync>(mut parts: Vec<Vec<T>>) -> Vec<T> {
     out
 }
 
-/// Items to move and the room they go to, of the same length.
-type Move<'a, T> = (&'a [T], &'a mut [std::mem::MaybeUninit<T>]);
-
 /// Below this many bytes one thread copies quicker than starting more.
 const MIN_PARALLEL_BYTES: usize = 8 << 20;
 
@@ -148,16 +145,32 @@ const MIN_PARALLEL_BYTES: usize = 8 << 20;
 /// every core. Joining a million findings is a third of a gigabyte written
 /// to fresh memory: one core spends a fifth of a second or more on it
 /// (mostly the kernel zeroing pages on first touch), while the others wait.
-pub fn append_all<T: Send + Sync>(into: &mut Vec<T>, mut parts: Vec<Vec<T>>) {
+/// Large parts (inputs' lists) are moved one at a time, each part's memory
+/// given back as soon as it is moved, so joining costs the largest part
+/// twice over rather than the whole list.
+pub fn append_all<T: Send + Sync>(into: &mut Vec<T>, parts: Vec<Vec<T>>) {
     let total: usize = parts.iter().map(Vec::len).sum();
     into.reserve_exact(total);
-    let threads = threads();
-    if threads == 1 || total.saturating_mul(std::mem::size_of::<T>()) < MIN_PARALLEL_BYTES {
-        for part in &mut parts {
-            into.append(part);
-        }
+    let bytes = |n: usize| n.saturating_mul(std::mem::size_of::<T>());
+    let largest = parts.iter().map(Vec::len).max().unwrap_or(0);
+    if threads() > 1 && bytes(largest) < MIN_PARALLEL_BYTES && bytes(total) >= MIN_PARALLEL_BYTES {
+        // Many small parts (the batches of one input): copied together.
+        move_in_shares(into, parts, total);
         return;
     }
+    for part in parts {
+        append_one(into, part);
+    }
+}
+
+/// Items to move and the room they go to, of the same length.
+type Move<'a, T> = (&'a [T], &'a mut [std::mem::MaybeUninit<T>]);
+
+/// Moves many parts' items onto the end of `into` (which has room for
+/// `total` more), each thread filling an equal share; the parts' memory
+/// is given back once all are moved.
+fn move_in_shares<T: Send + Sync>(into: &mut Vec<T>, mut parts: Vec<Vec<T>>, total: usize) {
+    let threads = threads();
     let start = into.len();
     // Each thread fills an equal share of the room; a part may span shares.
     let share = total.div_ceil(threads);
@@ -213,6 +226,18 @@ pub fn append_all<T: Send + Sync>(into: &mut Vec<T>, mut parts: Vec<Vec<T>>) {
     }
 }
 
+/// Moves `part`'s items onto the end of `into` (which has room for them),
+/// on every core when there are enough bytes; `part`'s memory is given back.
+fn append_one<T: Send + Sync>(into: &mut Vec<T>, mut part: Vec<T>) {
+    let n = part.len();
+    if threads() == 1 || n.saturating_mul(std::mem::size_of::<T>()) < MIN_PARALLEL_BYTES {
+        into.append(&mut part);
+        return;
+    }
+    into.reserve(n);
+    move_in_shares(into, vec![part], n);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,19 +247,25 @@ mod tests {
         // Owned strings, enough bytes to copy on every core, parts that
         // span the threads' shares and empty parts between them.
         let n = 3 * MIN_PARALLEL_BYTES / std::mem::size_of::<String>();
-        let parts: Vec<Vec<String>> = [n / 3, 0, 1, n, 7, 0, n / 2]
-            .iter()
-            .scan(0usize, |next, &len| {
-                let part = (*next..*next + len).map(|i| i.to_string()).collect();
-                *next += len;
-                Some(part)
-            })
-            .collect();
-        let expected: Vec<String> = parts.concat();
-        let mut into = vec!["first".to_string()];
-        append_all(&mut into, parts);
-        assert_eq!(into[0], "first");
-        assert_eq!(into[1..], expected[..]);
+        let numbered = |lens: &[usize]| -> Vec<Vec<String>> {
+            lens.iter()
+                .scan(0usize, |next, &len| {
+                    let part = (*next..*next + len).map(|i| i.to_string()).collect();
+                    *next += len;
+                    Some(part)
+                })
+                .collect()
+        };
+        // Large parts (moved one at a time), and many small ones (together).
+        let small_parts = vec![n / 64; 100];
+        for lens in [&[n / 3, 0, 1, n, 7, 0, n / 2][..], &small_parts] {
+            let parts = numbered(lens);
+            let expected: Vec<String> = parts.concat();
+            let mut into = vec!["first".to_string()];
+            append_all(&mut into, parts);
+            assert_eq!(into[0], "first");
+            assert_eq!(into[1..], expected[..]);
+        }
         let small = concat(vec![vec![1u8, 2], vec![], vec![3]]);
         assert_eq!(small, vec![1, 2, 3]);
     }

@@ -3,7 +3,6 @@
 //! `List`s. Each record keeps the place it started, for located errors.
 
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::error::{Location, Locator};
 
@@ -31,7 +30,7 @@ impl DocError {
 }
 
 /// Containers nest at most this deep (array of Lists of ...); deeper is hostile.
-const MAX_CONTAINER_DEPTH: usize = 6;
+pub(super) const MAX_CONTAINER_DEPTH: usize = 6;
 
 /// A JSON record not parsed yet: its text, a part of the input's text.
 #[derive(Debug, Clone, Copy)]
@@ -108,6 +107,26 @@ pub fn read_records(bytes: &[u8]) -> Result<Vec<Record>, DocError> {
 
 /// As [`read_records`], leaving JSON records unparsed.
 pub fn split(bytes: &[u8]) -> Result<Split<'_>, DocError> {
+    match text_of(bytes)? {
+        Text::Json(text) => {
+            let mut records = Vec::new();
+            let broken = scan_json(text, &mut |r| records.push(r));
+            Ok(Split::Json(JsonRecords { text, records }, broken))
+        }
+        Text::Yaml(text) => {
+            super::yaml::read_yaml(text).map(|t| Split::Values(t.records, t.broken))
+        }
+    }
+}
+
+/// An input's text, by how it is read.
+pub enum Text<'a> {
+    Json(&'a str),
+    Yaml(&'a str),
+}
+
+/// Checks the bytes are text, not empty, and says how to read them.
+pub fn text_of(bytes: &[u8]) -> Result<Text<'_>, DocError> {
     let text = as_text(bytes)?;
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
@@ -116,18 +135,10 @@ pub fn split(bytes: &[u8]) -> Result<Split<'_>, DocError> {
             "empty input: no findings document",
         ));
     }
-    match trimmed.as_bytes()[0] {
-        b'{' | b'[' => read_json(text).map(|t| {
-            Split::Json(
-                JsonRecords {
-                    text,
-                    records: t.records,
-                },
-                t.broken,
-            )
-        }),
-        _ => super::yaml::read_yaml(text).map(|t| Split::Values(t.records, t.broken)),
-    }
+    Ok(match trimmed.as_bytes()[0] {
+        b'{' | b'[' => Text::Json(text),
+        _ => Text::Yaml(text),
+    })
 }
 
 fn as_text(bytes: &[u8]) -> Result<&str, DocError> {
@@ -157,47 +168,38 @@ fn offset_in(text: &str, part: &str) -> usize {
     (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
 }
 
-fn json_error(text: &str, e: &serde_json::Error) -> DocError {
-    let loc = if e.line() == 0 {
-        Location::of_offset(text, text.len())
-    } else {
-        Location {
-            line: e.line(),
-            column: e.column().max(1),
-        }
-    };
-    DocError::at(
-        loc,
-        format!("invalid JSON: {e}")
-            .replace(&format!(" at line {} column {}", e.line(), e.column()), ""),
-    )
+/// Hands every record of a JSON input (one document, or several in a row)
+/// to `emit` as soon as its end is found; the places the input broke.
+/// Every record before a break stands. JSON Lines (as Prowler writes) are
+/// read line by line: a broken line costs that line (its string left open
+/// would otherwise run on into the lines after it).
+pub fn scan_json<'a>(text: &'a str, emit: &mut dyn FnMut(RawRecord<'a>)) -> Vec<DocError> {
+    if looks_like_json_lines(text) {
+        return scan_json_lines(text, emit);
+    }
+    match super::scan::records(text, emit) {
+        Ok(()) => Vec::new(),
+        Err(b) => vec![DocError::at(Location::of_offset(text, b.offset), b.message)],
+    }
 }
 
-/// One JSON document, or several in a row (JSON Lines, as Prowler writes).
-/// Each document is read once for its shape (values skipped, array items
-/// kept as raw text); records are parsed later, on every core.
-fn read_json(text: &str) -> Result<Torn<Vec<RawRecord<'_>>>, DocError> {
-    let mut out = Vec::new();
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Shape>();
-    let mut end = 0;
-    while let Some(shape) = stream.next() {
-        let shape = match shape {
-            Ok(s) => s,
-            // JSON Lines: a broken line costs that line, not the file.
-            Err(_) if looks_like_json_lines(text) => return read_json_lines(text),
-            Err(e) => return Err(json_error(text, &e)),
-        };
-        let body = text
-            .get(end..stream.byte_offset())
-            .unwrap_or("")
-            .trim_start();
-        end = stream.byte_offset();
-        unwrap_shape(text, body, shape, 0, &mut out)?;
+fn scan_json_lines<'a>(text: &'a str, emit: &mut dyn FnMut(RawRecord<'a>)) -> Vec<DocError> {
+    let mut broken = Vec::new();
+    for (n, line) in text.split('\n').enumerate() {
+        if let Err(b) = super::scan::records(line, emit) {
+            broken.push(DocError::at(
+                Location {
+                    line: n + 1,
+                    column: line[..b.offset].chars().count() + 1,
+                },
+                format!(
+                    "{} (the rest of this line is left out; the other lines load)",
+                    b.message
+                ),
+            ));
+        }
     }
-    Ok(Torn {
-        records: out,
-        broken: Vec::new(),
-    })
+    broken
 }
 
 /// One JSON object per line (Prowler's `.json` and `.jsonl`): most of the
@@ -214,223 +216,6 @@ fn looks_like_json_lines(text: &str) -> bool {
         .filter(|l| l.starts_with('{') && l.ends_with('}'))
         .count();
     lines.len() >= 2 && whole >= 2.min(lines.len())
-}
-
-/// Every line on its own: the lines that parse are kept, each line that
-/// does not is an error naming it.
-fn read_json_lines(text: &str) -> Result<Torn<Vec<RawRecord<'_>>>, DocError> {
-    let mut out = Vec::new();
-    let mut broken = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let body = line.trim();
-        if body.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Shape>(body) {
-            Ok(shape) => unwrap_shape(text, body, shape, 0, &mut out)?,
-            Err(e) => {
-                let message = format!("invalid JSON: {e}")
-                    .replace(&format!(" at line {} column {}", e.line(), e.column()), "");
-                broken.push(DocError::at(
-                    Location {
-                        line: n + 1,
-                        column: e.column().max(1),
-                    },
-                    format!("{message} (this line is left out; the others load)"),
-                ));
-            }
-        }
-    }
-    Ok(Torn {
-        records: out,
-        broken,
-    })
-}
-
-/// What a JSON value is, as far as splitting goes: an array (its items as
-/// raw text), an object that holds records (a `{"Findings": [...]}` page or a
-/// Kubernetes `List`), or anything else (a record, parsed later).
-enum Shape<'a> {
-    Array(Vec<&'a RawValue>),
-    Holder(Vec<&'a RawValue>),
-    Other,
-}
-
-/// An array's items, or None for any other value (skipped, not built).
-struct ArrayItems<'a>(Option<Vec<&'a RawValue>>);
-
-impl<'de> serde::Deserialize<'de> for ArrayItems<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ShapeVisitor { keys: false })
-            .map(|shape| match shape {
-                Shape::Array(items) => ArrayItems(Some(items)),
-                _ => ArrayItems(None),
-            })
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Shape<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ShapeVisitor { keys: true })
-    }
-}
-
-/// `keys`: look into an object's keys (else an object is skipped whole).
-struct ShapeVisitor {
-    keys: bool,
-}
-
-impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
-    type Value = Shape<'de>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element::<&RawValue>()? {
-            items.push(item);
-        }
-        Ok(Shape::Array(items))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
-        use serde::de::IgnoredAny;
-        let (mut findings, mut items, mut kind) = (None, None, None);
-        if !self.keys {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            return Ok(Shape::Other);
-        }
-        // A repeated key counts once, the last, as in a parsed tree.
-        while let Some(key) = map.next_key::<Key>()? {
-            match key {
-                Key::Findings => findings = map.next_value::<ArrayItems>()?.0,
-                Key::Items => items = map.next_value::<ArrayItems>()?.0,
-                Key::Kind => kind = map.next_value::<Option<Value>>()?,
-                Key::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        let is_list = kind
-            .as_ref()
-            .and_then(Value::as_str)
-            .is_some_and(|k| k.ends_with("List"));
-        Ok(match (findings, items) {
-            (Some(f), _) => Shape::Holder(f),
-            (None, Some(i)) if is_list => Shape::Holder(i),
-            _ => Shape::Other,
-        })
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_unit<E>(self) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-}
-
-/// The keys a holder is recognised by (read without allocating).
-enum Key {
-    Findings,
-    Items,
-    Kind,
-    Other,
-}
-
-impl<'de> serde::Deserialize<'de> for Key {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = Key;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_str<E>(self, key: &str) -> Result<Key, E> {
-                Ok(match key {
-                    "Findings" => Key::Findings,
-                    "items" => Key::Items,
-                    "kind" => Key::Kind,
-                    _ => Key::Other,
-                })
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-/// Refuses containers nested deeper than any tool writes.
-fn check_depth(text: &str, body: &str, depth: usize) -> Result<(), DocError> {
-    if depth > MAX_CONTAINER_DEPTH {
-        let location = Location::of_offset(text, offset_in(text, body));
-        return Err(DocError::at(location, "containers nested too deeply"));
-    }
-    Ok(())
-}
-
-fn unwrap_shape<'a>(
-    text: &'a str,
-    body: &'a str,
-    shape: Shape<'a>,
-    depth: usize,
-    out: &mut Vec<RawRecord<'a>>,
-) -> Result<(), DocError> {
-    check_depth(text, body, depth)?;
-    let (items, depth) = match shape {
-        Shape::Array(items) => (items, depth + 1),
-        // The holder, then its array: two levels.
-        Shape::Holder(items) => (items, depth + 2),
-        Shape::Other => {
-            out.push(RawRecord { text: body });
-            return Ok(());
-        }
-    };
-    for item in items {
-        let body = item.get();
-        if may_hold_records(body) {
-            let shape = serde_json::from_str(body).map_err(|e| json_error(text, &e))?;
-            unwrap_shape(text, body, shape, depth, out)?;
-        } else {
-            check_depth(text, body, depth)?;
-            out.push(RawRecord { text: body });
-        }
-    }
-    Ok(())
-}
-
-/// Whether an item needs a look at its shape: an array, or an object that
-/// mentions a holder's key (possibly escaped). Most records do not, and are
-/// not read twice.
-fn may_hold_records(body: &str) -> bool {
-    use memchr::memmem::Finder;
-    use std::sync::LazyLock;
-    static KEYS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
-        [
-            Finder::new("\"Findings\""),
-            Finder::new("\"items\""),
-            Finder::new("\\u"),
-        ]
-    });
-    let b = body.as_bytes();
-    match b.first() {
-        Some(b'[') => true,
-        Some(b'{') => KEYS.iter().any(|k| k.find(b).is_some()),
-        _ => false,
-    }
 }
 
 pub(super) fn unwrap_value(

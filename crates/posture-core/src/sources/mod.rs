@@ -6,14 +6,17 @@ mod codec;
 pub mod document;
 pub mod draft;
 pub mod error;
+mod files;
 pub mod json;
 pub mod kubescape;
 pub mod node;
 pub mod ocsf;
 pub mod parse_cache;
 pub mod progress;
+mod scan;
 pub mod snapshot;
 pub mod starboard;
+mod stream;
 mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +26,7 @@ use serde_json::Value;
 use node::Node;
 
 pub use error::{Location, SourceError};
+pub use files::{expand_inputs, load_all, load_file};
 
 use crate::model::Finding;
 
@@ -190,20 +194,22 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
         path: path.to_path_buf(),
         ..Loaded::default()
     };
-    match document::split(bytes) {
-        Ok(document::Split::Values(records, broken)) => {
-            parse_records(
-                &mut loaded,
-                records,
-                cluster,
-                &mut Shared::new(MAX_RAW_PER_INPUT),
-            );
-            report_broken(&mut loaded, broken);
-        }
-        Ok(document::Split::Json(json, broken)) => {
-            parse_raw(&mut loaded, &json, cluster);
-            report_broken(&mut loaded, broken);
-        }
+    match document::text_of(bytes) {
+        Ok(document::Text::Json(text)) => stream::parse_json(&mut loaded, text, cluster),
+        Ok(document::Text::Yaml(text)) => match yaml::read_yaml(text) {
+            Ok(torn) => {
+                parse_records(
+                    &mut loaded,
+                    torn.records,
+                    cluster,
+                    &mut Shared::new(MAX_RAW_PER_INPUT),
+                );
+                report_broken(&mut loaded, torn.broken);
+            }
+            Err(e) => loaded
+                .errors
+                .push(SourceError::new(path, e.location, e.message)),
+        },
         Err(e) => loaded
             .errors
             .push(SourceError::new(path, e.location, e.message)),
@@ -238,26 +244,14 @@ fn parse_raw(loaded: &mut Loaded, json: &document::JsonRecords, cluster: Option<
         &json.records,
         crate::parallel::MIN_ITEMS,
         |chunk| {
-            let mut out = Loaded {
-                path: path.clone(),
-                ..Loaded::default()
-            };
-            let mut shared = Shared::new(MAX_RAW_PER_INPUT / chunk.of);
-            let mut places = document::Places::new(json.text);
-            for (done, r) in chunk.items.iter().enumerate() {
-                reserve_for_rest(&mut out.findings, done, chunk.room_for(json.records.len()));
-                let (messages, result) = match Node::parse(r.text) {
-                    Ok(value) => {
-                        let sink = Sink::new(&mut out.findings, cluster, &mut shared);
-                        parse_one(sink.with_text(r.text), &value)
-                    }
-                    Err(e) => (Vec::new(), Err(format!("invalid JSON: {e}"))),
-                };
-                if !messages.is_empty() || result.is_err() {
-                    out.report(places.of(r.text), messages, result);
-                }
-            }
-            out
+            parse_batch(
+                &path,
+                chunk.items,
+                chunk.room_for(json.records.len()),
+                MAX_RAW_PER_INPUT / chunk.of,
+                cluster,
+                &mut document::Places::new(json.text),
+            )
         },
         |range| {
             let at = json
@@ -268,6 +262,38 @@ fn parse_raw(loaded: &mut Loaded, json: &document::JsonRecords, cluster: Option<
         },
     );
     merge_all(loaded, parts);
+}
+
+/// Parses JSON records one at a time, each tree dropped once its findings
+/// are out, making room for the findings of `room` records; the first
+/// `raw_left` findings keep their raw record.
+fn parse_batch(
+    path: &Path,
+    records: &[document::RawRecord],
+    room: usize,
+    raw_left: usize,
+    cluster: Option<&str>,
+    places: &mut document::Places,
+) -> Loaded {
+    let mut out = Loaded {
+        path: path.to_path_buf(),
+        ..Loaded::default()
+    };
+    let mut shared = Shared::new(raw_left);
+    for (done, r) in records.iter().enumerate() {
+        reserve_for_rest(&mut out.findings, done, room);
+        let (messages, result) = match Node::parse(r.text) {
+            Ok(value) => {
+                let sink = Sink::new(&mut out.findings, cluster, &mut shared);
+                parse_one(sink.with_text(r.text), &value)
+            }
+            Err(e) => (Vec::new(), Err(format!("invalid JSON: {e}"))),
+        };
+        if !messages.is_empty() || result.is_err() {
+            out.report(places.of(r.text), messages, result);
+        }
+    }
+    out
 }
 
 /// After the first records of a run, room for the findings `total` records
@@ -473,180 +499,6 @@ fn unrecognised(v: &Node) -> String {
     format!(
         "not a Security Hub (ASFF/OCSF), Kubescape, Starboard/Trivy-Operator or posture snapshot record: found {what}"
     )
-}
-
-/// How much of an input is looked at before the rest is read: binary data
-/// is refused from its first bytes, not after a gigabyte of them.
-const SNIFF_BYTES: usize = 64 << 10;
-
-/// Reads and parses one file; `-` is standard input. Only regular files are
-/// read: a FIFO with no writer would wait for ever, `/dev/zero` never ends.
-pub fn load_file(path: &Path) -> Loaded {
-    let fail = |msg: String| Loaded {
-        path: path.to_path_buf(),
-        errors: vec![SourceError::new(path, Location::START, msg)],
-        ..Loaded::default()
-    };
-    if path == Path::new("-") {
-        return match read_bounded(std::io::stdin().lock()) {
-            Ok(bytes) => parse_bytes(path, &bytes, None),
-            Err(msg) => fail(msg),
-        };
-    }
-    match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => {
-            return fail(
-                "not a regular file (a FIFO, device or socket): posture reads files; \
-                 pipe data in with --file -"
-                    .to_string(),
-            );
-        }
-        Ok(m) if m.len() > MAX_INPUT_BYTES => {
-            return fail(format!(
-                "file is {} MiB, over the {} MiB input limit",
-                m.len() >> 20,
-                MAX_INPUT_BYTES >> 20
-            ));
-        }
-        Ok(_) => {}
-        Err(e) => return fail(format!("cannot read: {e}")),
-    }
-    let loaded = match std::fs::File::open(path)
-        .map_err(|e| format!("cannot read: {e}"))
-        .and_then(read_bounded)
-    {
-        Ok(bytes) => {
-            progress::bytes_read(bytes.len());
-            parse_bytes(path, &bytes, None)
-        }
-        Err(msg) => fail(msg),
-    };
-    progress::file_done();
-    loaded
-}
-
-/// At most [`MAX_INPUT_BYTES`]; the first [`SNIFF_BYTES`] are checked for
-/// binary data (a NUL) before the rest is read.
-fn read_bounded(mut r: impl std::io::Read) -> Result<Vec<u8>, String> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    (&mut r)
-        .take(SNIFF_BYTES as u64)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if let Some(at) = memchr::memchr(0, &bytes) {
-        return Err(format!(
-            "NUL byte at offset {at}: binary data, not a findings document"
-        ));
-    }
-    r.take(MAX_INPUT_BYTES + 1 - bytes.len() as u64)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(format!(
-            "more than the {} MiB input limit",
-            MAX_INPUT_BYTES >> 20
-        ));
-    }
-    Ok(bytes)
-}
-
-/// Expands `--file` arguments: a directory means every file below it (sorted,
-/// hidden files skipped), so results do not depend on directory order.
-/// A file is read once however often it is named or reached (the same file
-/// twice, a link to it, a link loop); the count of those left out is second.
-pub fn expand_inputs(inputs: &[PathBuf]) -> (Vec<PathBuf>, usize) {
-    /// Where a path really is: two names of one file are one input.
-    fn real(p: &Path) -> PathBuf {
-        std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-    }
-    struct Walk {
-        out: Vec<PathBuf>,
-        seen: std::collections::HashSet<PathBuf>,
-        dirs: std::collections::HashSet<PathBuf>,
-        repeats: usize,
-    }
-    impl Walk {
-        fn add(&mut self, p: PathBuf) {
-            if self.seen.insert(real(&p)) {
-                self.out.push(p);
-            } else {
-                self.repeats += 1;
-            }
-        }
-    }
-    fn walk(dir: &Path, w: &mut Walk, depth: usize) {
-        // A directory reached again (a link loop) is not walked again.
-        if !w.dirs.insert(real(dir)) {
-            return;
-        }
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            w.add(dir.to_path_buf());
-            return;
-        };
-        let mut entries: Vec<PathBuf> = rd
-            .filter_map(Result::ok)
-            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                if depth < 8 {
-                    walk(&p, w, depth + 1);
-                }
-            } else if is_candidate(&p) {
-                w.add(p);
-            }
-        }
-    }
-    let mut w = Walk {
-        out: Vec::new(),
-        seen: Default::default(),
-        dirs: Default::default(),
-        repeats: 0,
-    };
-    for input in inputs {
-        if input.is_dir() {
-            walk(input, &mut w, 0);
-        } else {
-            w.add(input.clone());
-        }
-    }
-    (w.out, w.repeats)
-}
-
-/// In a directory, documentation beside the data (README.md, SOURCES.md) is
-/// not an input; a file named explicitly always is.
-fn is_candidate(p: &Path) -> bool {
-    !matches!(
-        p.extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Some("md" | "txt" | "csv" | "toml" | "lock")
-    )
-}
-
-/// Loads every input, several at once; failures stay per file. An input
-/// named twice (or reached through a link) is read once, and the first
-/// input's warnings say how many were left out.
-pub fn load_all(inputs: &[PathBuf]) -> Vec<Loaded> {
-    let (paths, repeats) = expand_inputs(inputs);
-    let mut loaded = crate::parallel::each(&paths, |p| load_file(p), |p| bug(p));
-    if repeats > 0
-        && let Some(first) = loaded.first_mut()
-    {
-        first.warnings.push(SourceError::new(
-            &first.path.clone(),
-            Location::NOWHERE,
-            format!(
-                "{repeats} input{} named twice or reached through a link: read once",
-                if repeats == 1 { "" } else { "s" }
-            ),
-        ));
-    }
-    loaded
 }
 
 /// Parses inputs already in memory (path, bytes), several at once.

@@ -369,3 +369,81 @@ report:
     assert!(e.to_string().contains("cut short"), "{e}");
     assert_eq!(e.location.line, cut.lines().count());
 }
+
+/// A `{"Findings": [...]}` page of `records`, one per line after the first.
+fn page(records: &[String]) -> String {
+    format!("{{\"Findings\": [\n  {}\n]}}\n", records.join(",\n  "))
+}
+
+#[test]
+fn a_json_page_cut_short_keeps_its_complete_records_and_says_where() {
+    let records: Vec<String> = (0..40).map(asff_line).collect();
+    let whole = page(&records);
+    for n in [0, 1, 17, 39] {
+        // Cut 30 bytes into record n (line n + 2).
+        let start = whole.find(&records[n]).unwrap();
+        let cut = &whole[..start + 30];
+        let loaded = parse(cut.as_bytes());
+        assert_eq!(loaded.findings.len(), n, "cut in record {n}");
+        let [e] = loaded.errors.as_slice() else {
+            panic!("one error: {:?}", loaded.errors);
+        };
+        assert_eq!((e.location.line, e.location.column), (n + 2, 3), "{e}");
+        assert!(e.message.contains("cut off"), "{e}");
+    }
+    // Cut between records: all before it load, the break is the end.
+    let after_5 = whole.find(&records[5]).unwrap() + records[5].len() + 1;
+    let loaded = parse(&whole.as_bytes()[..after_5]);
+    assert_eq!(loaded.findings.len(), 6);
+    let [e] = loaded.errors.as_slice() else {
+        panic!("one error: {:?}", loaded.errors);
+    };
+    assert!(e.message.contains("ends before"), "{e}");
+    // A record broken inside costs that record; a bracket out of place ends
+    // the page there.
+    let mut broken = records.clone();
+    broken[3] = broken[3].replace("\"Title\":", "\"Title\" ");
+    let loaded = parse(page(&broken).as_bytes());
+    assert_eq!(loaded.findings.len(), 39);
+    assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+    assert_eq!(loaded.errors[0].location.line, 5);
+    broken[3] = broken[3].replace("\"Resources\":[{", "\"Resources\":[}");
+    let loaded = parse(page(&broken).as_bytes());
+    assert_eq!(loaded.findings.len(), 3);
+    assert_eq!(loaded.errors[0].location.line, 5, "{:?}", loaded.errors);
+}
+
+/// The ASFF findings a large generated page gives, parsed from `bytes` the
+/// way files are (split while parsed, in batches on every core), against
+/// each record parsed on its own in order.
+#[test]
+fn a_large_page_parsed_in_batches_gives_every_finding_in_file_order() {
+    use posture_core::demo::generate::{GenFormat, write};
+    let mut bytes = Vec::new();
+    write(GenFormat::Asff, 9_000, 7, &mut bytes).unwrap();
+    let loaded = parse(&bytes);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let records = posture_core::sources::document::read_records(&bytes).unwrap();
+    let one_by_one = posture_core::sources::parse_values(
+        Path::new("input.json"),
+        records.into_iter().map(|r| r.value),
+    );
+    assert_eq!(loaded.findings.len(), 9_000);
+    assert_eq!(one_by_one.findings.len(), 9_000);
+    for (a, b) in loaded.findings.iter().zip(&one_by_one.findings) {
+        assert_eq!(a.fingerprint, b.fingerprint);
+        assert_eq!((a.severity, a.open), (b.severity, b.open));
+        assert_eq!(a.title, b.title);
+        assert_eq!(a.resource, b.resource);
+    }
+    // The raw records of the first findings are kept, as documented.
+    assert!(loaded.findings[..4_000].iter().all(|f| f.raw.is_some()));
+    // Cut inside record 7,000: the 7,000 before it load.
+    let text = String::from_utf8(bytes).unwrap();
+    let line_7001 = text.split('\n').nth(7_001).unwrap();
+    let cut = line_7001.as_ptr() as usize - text.as_ptr() as usize + 40;
+    let loaded = parse(&text.as_bytes()[..cut]);
+    assert_eq!(loaded.findings.len(), 7_000);
+    assert_eq!(loaded.errors.len(), 1);
+    assert_eq!(loaded.errors[0].location.line, 7_002);
+}
