@@ -155,7 +155,8 @@ fn as_text(bytes: &[u8]) -> Result<&str, DocError> {
             ),
         )
     })?;
-    if let Some(pos) = text.find('\0') {
+    // memchr's vector search: `str::find` was most of this check's time.
+    if let Some(pos) = memchr::memchr(0, text.as_bytes()) {
         return Err(DocError::at(
             Location::of_offset(text, pos),
             format!("NUL byte at offset {pos}: binary data, not a findings document"),

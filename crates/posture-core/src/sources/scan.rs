@@ -438,4 +438,33 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert!(e.is_none());
     }
+
+    proptest::proptest! {
+        /// Any bytes: no panic, the scan ends, every record is a slice of
+        /// the text and they come in order, without overlapping.
+        #[test]
+        fn any_text_scans_to_an_end(text in "[\\[\\]{}\",:\\\\ a-zFindgs0-9\n]{0,200}") {
+            let mut last_end = 0;
+            let _ = records(&text, &mut |r| {
+                let start = r.text.as_ptr() as usize - text.as_ptr() as usize;
+                assert!(start >= last_end && start + r.text.len() <= text.len());
+                last_end = start + r.text.len();
+            });
+        }
+
+        /// A page of well-formed records gives exactly its records.
+        #[test]
+        fn a_page_gives_its_records(values in proptest::collection::vec(
+            proptest::prelude::any::<(u32, String, bool)>(), 0..20)
+        ) {
+            let items: Vec<String> = values
+                .iter()
+                .map(|(n, s, b)| serde_json::json!({"n": n, "s": s, "a": [b, {"x": s}]}).to_string())
+                .collect();
+            let text = format!("{{\"NextToken\": null, \"Findings\": [{}]}}", items.join(",\n "));
+            let (got, e) = scan(&text);
+            proptest::prop_assert!(e.is_none());
+            proptest::prop_assert_eq!(got, items.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+    }
 }
