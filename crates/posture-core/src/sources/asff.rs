@@ -1,5 +1,11 @@
 //! AWS Security Finding Format: `aws securityhub get-findings` pages, bare arrays
 //! and JSON Lines (Prowler). One finding per ASFF record.
+//!
+//! A record is read into [`Fields`], what posture uses of it, either from its
+//! parsed tree (any record) or straight from its text ([`typed`], records of
+//! the usual shape, most of a large page), then made into a finding.
+
+use std::borrow::Cow;
 
 use super::node::Node;
 
@@ -8,6 +14,8 @@ use super::draft::Draft;
 use super::json::{array, at, first_text, number, text, text_or_empty};
 use crate::model::{Severity, Source, Timestamp};
 
+pub mod typed;
+
 /// An ASFF finding has these; OCSF and Kubernetes objects do not.
 pub fn looks_like(v: &Node) -> bool {
     v.get("ProductArn").is_some()
@@ -15,37 +23,115 @@ pub fn looks_like(v: &Node) -> bool {
         || (v.get("AwsAccountId").is_some() && v.get("Severity").is_some())
 }
 
-pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
-    let id = text(v, &["Id"]).ok_or("ASFF finding without a string \"Id\"")?;
-    let product = text_or_empty(v, &["ProductArn"]);
+/// What posture reads of an ASFF record, however the record was read.
+#[derive(Debug, Default)]
+pub struct Fields<'r> {
+    pub id: Option<Cow<'r, str>>,
+    pub product: Cow<'r, str>,
+    /// `Severity.Label`, or `Severity` itself when it is a plain value.
+    pub label: Option<Cow<'r, str>>,
+    /// `Severity.Normalized`: a number, or a numeric string.
+    pub normalized: Option<f64>,
+    /// Whether the record has a `Severity` member at all.
+    pub has_severity: bool,
+    pub record_state: Option<Cow<'r, str>>,
+    pub workflow_status: Option<Cow<'r, str>>,
+    pub compliance_status: Option<Cow<'r, str>>,
+    /// `Vulnerabilities[0].Id`.
+    pub vulnerability_id: Cow<'r, str>,
+    /// `Vulnerabilities[0].VulnerablePackages[]`: name, version, fixed in.
+    pub packages: Vec<(Cow<'r, str>, Cow<'r, str>, Cow<'r, str>)>,
+    /// The rule, first non-blank of: `Compliance.SecurityControlId`,
+    /// `ProductFields.ControlId`, `ProductFields.RuleId`,
+    /// `Vulnerabilities[0].Id`, `GeneratorId`.
+    pub rule_id: Cow<'r, str>,
+    pub title: Cow<'r, str>,
+    pub description: Cow<'r, str>,
+    /// `Resources[0].Id`.
+    pub resource: Cow<'r, str>,
+    /// `Resources[0].Details.AwsEksCluster.Name`.
+    pub namespace: Cow<'r, str>,
+    pub account: Cow<'r, str>,
+    /// `Region`, else `Resources[0].Region`.
+    pub region: Cow<'r, str>,
+    pub remediation_text: Cow<'r, str>,
+    pub remediation_url: Cow<'r, str>,
+    /// `FirstObservedAt`, else `CreatedAt`.
+    pub first_seen: Option<Timestamp>,
+    /// `LastObservedAt`, else `UpdatedAt`.
+    pub last_seen: Option<Timestamp>,
+    /// `Resources[0].Tags`.
+    pub tags: Vec<(String, String)>,
+}
 
-    let severity = severity(v, sink);
-    let open = is_open(v);
-    let vulnerability_id = text_or_empty(v, &["Vulnerabilities", "0", "Id"]);
-    let rule_id = first_text(
-        v,
-        &[
-            &["Compliance", "SecurityControlId"],
-            &["ProductFields", "ControlId"],
-            &["ProductFields", "RuleId"],
-            &["Vulnerabilities", "0", "Id"],
-            &["GeneratorId"],
-        ],
-    );
-    let title = text_or_empty(v, &["Title"]);
-    let mut description = text_or_empty(v, &["Description"]);
-    if !vulnerability_id.is_empty() {
-        let pkgs: Vec<String> = array(v, &["Vulnerabilities", "0", "VulnerablePackages"])
+pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
+    let label = text(v, &["Severity", "Label"]).or_else(|| text(v, &["Severity"]));
+    let fields = Fields {
+        id: text(v, &["Id"]),
+        product: text_or_empty(v, &["ProductArn"]),
+        label,
+        normalized: number(v, &["Severity", "Normalized"]),
+        has_severity: at(v, &["Severity"]).is_some(),
+        record_state: text(v, &["RecordState"]),
+        workflow_status: text(v, &["Workflow", "Status"]),
+        compliance_status: text(v, &["Compliance", "Status"]),
+        vulnerability_id: text_or_empty(v, &["Vulnerabilities", "0", "Id"]),
+        packages: array(v, &["Vulnerabilities", "0", "VulnerablePackages"])
             .iter()
             .filter_map(|p| {
-                let name = text(p, &["Name"])?;
-                let ver = text_or_empty(p, &["Version"]);
-                let fixed = text_or_empty(p, &["FixedInVersion"]);
-                Some(if fixed.is_empty() {
+                Some((
+                    text(p, &["Name"])?,
+                    text_or_empty(p, &["Version"]),
+                    text_or_empty(p, &["FixedInVersion"]),
+                ))
+            })
+            .collect(),
+        rule_id: first_text(
+            v,
+            &[
+                &["Compliance", "SecurityControlId"],
+                &["ProductFields", "ControlId"],
+                &["ProductFields", "RuleId"],
+                &["Vulnerabilities", "0", "Id"],
+                &["GeneratorId"],
+            ],
+        ),
+        title: text_or_empty(v, &["Title"]),
+        description: text_or_empty(v, &["Description"]),
+        resource: first_text(v, &[&["Resources", "0", "Id"]]),
+        namespace: text_or_empty(v, &["Resources", "0", "Details", "AwsEksCluster", "Name"]),
+        account: text_or_empty(v, &["AwsAccountId"]),
+        region: first_text(v, &[&["Region"], &["Resources", "0", "Region"]]),
+        remediation_text: text_or_empty(v, &["Remediation", "Recommendation", "Text"]),
+        remediation_url: text_or_empty(v, &["Remediation", "Recommendation", "Url"]),
+        first_seen: time(v, &["FirstObservedAt"]).or_else(|| time(v, &["CreatedAt"])),
+        last_seen: time(v, &["LastObservedAt"]).or_else(|| time(v, &["UpdatedAt"])),
+        tags: super::draft::string_map(at(v, &["Resources", "0", "Tags"])),
+    };
+    let raw = sink.raw_record(v);
+    push(fields, raw, sink)
+}
+
+/// Makes the finding of a record read into `fields`.
+pub fn push(fields: Fields, raw: Option<Box<str>>, sink: &mut Sink) -> Result<(), String> {
+    let id = fields.id.ok_or("ASFF finding without a string \"Id\"")?;
+    let severity = severity(fields.label, fields.normalized, fields.has_severity, sink);
+    let open = is_open(
+        fields.record_state.as_deref(),
+        fields.workflow_status.as_deref(),
+        fields.compliance_status.as_deref(),
+    );
+    let mut description = fields.description;
+    if !fields.vulnerability_id.is_empty() {
+        let pkgs: Vec<String> = fields
+            .packages
+            .iter()
+            .map(|(name, ver, fixed)| {
+                if fixed.is_empty() {
                     format!("{name} {ver}")
                 } else {
                     format!("{name} {ver} (fixed in {fixed})")
-                })
+                }
             })
             .collect();
         if !pkgs.is_empty() {
@@ -55,23 +141,23 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
     }
     let draft = Draft {
         severity,
-        title,
-        rule_id,
-        resource: first_text(v, &[&["Resources", "0", "Id"]]),
-        namespace: text_or_empty(v, &["Resources", "0", "Details", "AwsEksCluster", "Name"]),
-        account: text_or_empty(v, &["AwsAccountId"]),
-        region: first_text(v, &[&["Region"], &["Resources", "0", "Region"]]),
+        title: fields.title,
+        rule_id: fields.rule_id,
+        resource: fields.resource,
+        namespace: fields.namespace,
+        account: fields.account,
+        region: fields.region,
         cluster: sink.cluster.as_deref().unwrap_or_default().into(),
         description,
-        remediation_text: text_or_empty(v, &["Remediation", "Recommendation", "Text"]),
-        remediation_url: text_or_empty(v, &["Remediation", "Recommendation", "Url"]),
-        first_seen: time(v, &["FirstObservedAt"]).or_else(|| time(v, &["CreatedAt"])),
-        last_seen: time(v, &["LastObservedAt"]).or_else(|| time(v, &["UpdatedAt"])),
+        remediation_text: fields.remediation_text,
+        remediation_url: fields.remediation_url,
+        first_seen: fields.first_seen,
+        last_seen: fields.last_seen,
         open,
-        raw: sink.raw_record(v),
-        tags: super::draft::string_map(crate::sources::json::at(v, &["Resources", "0", "Tags"])),
+        raw,
+        tags: fields.tags,
     };
-    sink.push(draft.finish(Source::Securityhub, &[&product, &id]));
+    sink.push(draft.finish(Source::Securityhub, &[&fields.product, &id]));
     Ok(())
 }
 
@@ -80,10 +166,14 @@ fn time(v: &Node, path: &[&str]) -> Option<Timestamp> {
 }
 
 /// `Severity.Label`; without one, `Severity.Normalized` (a number, or a numeric
-/// string as some published samples have it).
-fn severity(v: &Node, sink: &mut Sink) -> Severity {
-    // `"Severity": "HIGH"` is a common hand-written mistake; read it as the label.
-    let label = text(v, &["Severity", "Label"]).or_else(|| text(v, &["Severity"]));
+/// string as some published samples have it). `"Severity": "HIGH"` is a
+/// common hand-written mistake: read as the label.
+fn severity(
+    label: Option<Cow<str>>,
+    normalized: Option<f64>,
+    has_severity: bool,
+    sink: &mut Sink,
+) -> Severity {
     if let Some(label) = label {
         match Severity::from_label(&label) {
             Some(s) => return s,
@@ -92,10 +182,10 @@ fn severity(v: &Node, sink: &mut Sink) -> Severity {
             )),
         }
     }
-    match number(v, &["Severity", "Normalized"]) {
+    match normalized {
         Some(n) => Severity::from_normalized(n),
         None => {
-            if at(v, &["Severity"]).is_none() {
+            if !has_severity {
                 sink.warn("ASFF finding without Severity; shown as unknown".to_string());
             }
             Severity::Unknown
@@ -104,11 +194,11 @@ fn severity(v: &Node, sink: &mut Sink) -> Severity {
 }
 
 /// Closed when archived, suppressed, resolved, or a passed compliance check.
-fn is_open(v: &Node) -> bool {
-    let eq = |path: &[&str], want: &[&str]| {
-        text(v, path).is_some_and(|s| want.iter().any(|w| s.eq_ignore_ascii_case(w)))
+fn is_open(record_state: Option<&str>, workflow: Option<&str>, compliance: Option<&str>) -> bool {
+    let is = |s: Option<&str>, want: &[&str]| {
+        s.is_some_and(|s| want.iter().any(|w| s.eq_ignore_ascii_case(w)))
     };
-    !(eq(&["RecordState"], &["ARCHIVED"])
-        || eq(&["Workflow", "Status"], &["SUPPRESSED", "RESOLVED"])
-        || eq(&["Compliance", "Status"], &["PASSED"]))
+    !(is(record_state, &["ARCHIVED"])
+        || is(workflow, &["SUPPRESSED", "RESOLVED"])
+        || is(compliance, &["PASSED"]))
 }

@@ -108,9 +108,16 @@ impl<'a> Sink<'a> {
     /// as text.
     pub fn raw_record(&self, v: &Node) -> Option<Box<str>> {
         match self.text {
-            Some(text) => (self.shared.raw_left > 0).then(|| node::compact_text(text)),
+            Some(_) => self.raw_text(),
             None => self.raw(v),
         }
+    }
+
+    /// The record's own text for the raw view (when it came as text, and
+    /// while the input's budget lasts).
+    pub fn raw_text(&self) -> Option<Box<str>> {
+        let text = self.text?;
+        (self.shared.raw_left > 0).then(|| node::compact_text(text))
     }
 
     pub fn push(&mut self, mut f: Finding) {
@@ -280,14 +287,27 @@ fn parse_batch(
         ..Loaded::default()
     };
     let mut shared = Shared::new(raw_left);
+    // ASFF records are read straight from their text while they come (a
+    // page of them); after a record of another format, through its tree.
+    let mut asff_run = true;
     for (done, r) in records.iter().enumerate() {
         reserve_for_rest(&mut out.findings, done, room);
-        let (messages, result) = match Node::parse(r.text) {
-            Ok(value) => {
-                let sink = Sink::new(&mut out.findings, cluster, &mut shared);
-                parse_one(sink.with_text(r.text), &value)
+        let typed = asff_run.then(|| asff::typed::fields(r.text)).flatten();
+        let (messages, result) = match typed {
+            Some(fields) => {
+                let mut sink = Sink::new(&mut out.findings, cluster, &mut shared).with_text(r.text);
+                let raw = sink.raw_text();
+                let result = asff::push(fields, raw, &mut sink);
+                (sink.into_messages(), result)
             }
-            Err(e) => (Vec::new(), Err(format!("invalid JSON: {e}"))),
+            None => match Node::parse(r.text) {
+                Ok(value) => {
+                    asff_run = detect(&value) == Some(Format::Asff);
+                    let sink = Sink::new(&mut out.findings, cluster, &mut shared);
+                    parse_one(sink.with_text(r.text), &value)
+                }
+                Err(e) => (Vec::new(), Err(format!("invalid JSON: {e}"))),
+            },
         };
         if !messages.is_empty() || result.is_err() {
             out.report(places.of(r.text), messages, result);

@@ -447,3 +447,50 @@ fn a_large_page_parsed_in_batches_gives_every_finding_in_file_order() {
     assert_eq!(loaded.errors.len(), 1);
     assert_eq!(loaded.errors[0].location.line, 7_002);
 }
+
+/// What a finding shows and keys on, without its raw record.
+fn shown(f: &posture_core::model::Finding) -> String {
+    let mut f = f.clone();
+    f.raw = None;
+    format!("{f:?}")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// ASFF records read straight from their text (the usual shape) give
+    /// what their tree gives, whatever one member is turned into: the
+    /// findings and what is said about them.
+    #[test]
+    fn asff_read_from_text_or_tree_gives_the_same(
+        node in 0usize..200, with in replacement(), seed in 0u64..1_000
+    ) {
+        let page: Value = serde_json::from_slice(
+            &std::fs::read(crate::project_root().join("tests/fixtures/securityhub/get-findings-page.json")).unwrap(),
+        ).unwrap();
+        let mut records: Vec<Value> = page["Findings"].as_array().unwrap().clone();
+        let mut generated = Vec::new();
+        posture_core::demo::generate::write(
+            posture_core::demo::generate::GenFormat::Asff, 3, seed, &mut generated,
+        ).unwrap();
+        let generated: Value = serde_json::from_slice(&generated).unwrap();
+        records.extend(generated["Findings"].as_array().unwrap().iter().cloned());
+        let pick = node % records.len();
+        // A member of the record (0 would be the record itself).
+        let mut member = 1 + node / records.len();
+        flip(&mut records[pick], &mut member, &with);
+        let text = serde_json::to_vec(&serde_json::json!({"Findings": records})).unwrap();
+        let from_text = parse(&text);
+        // The tree of the same text (numbers read back from it as the file's are).
+        let again: Value = serde_json::from_slice(&text).unwrap();
+        let records = again["Findings"].as_array().unwrap().clone();
+        let from_tree = posture_core::sources::parse_values(Path::new("input.json"), records);
+        let a: Vec<String> = from_text.findings.iter().map(shown).collect();
+        let b: Vec<String> = from_tree.findings.iter().map(shown).collect();
+        prop_assert_eq!(a, b);
+        let said = |l: &posture_core::sources::Loaded| -> Vec<String> {
+            l.errors.iter().chain(&l.warnings).map(|e| e.message.clone()).collect()
+        };
+        prop_assert_eq!(said(&from_text), said(&from_tree));
+    }
+}
