@@ -282,3 +282,35 @@ fn load_largest_first(paths: &[PathBuf]) -> Vec<Loaded> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_file_read_in_parts_is_the_file_even_when_its_size_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.json");
+        let len = PARALLEL_READ_MIN as usize + 12_345;
+        let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let read = |said: u64| read_file(std::fs::File::open(&path).unwrap(), said).unwrap();
+        assert!(read(len as u64) == bytes);
+        // Written to between the look and the read: longer or shorter than
+        // it said, it is read whole as a stream.
+        assert!(read(len as u64 - 1_000) == bytes);
+        assert!(read(len as u64 + 1_000) == bytes);
+    }
+
+    #[test]
+    fn binary_data_is_refused_before_the_rest_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        let mut bytes = vec![b' '; PARALLEL_READ_MIN as usize];
+        bytes[100] = 0;
+        std::fs::write(&path, &bytes).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let e = read_file(file, bytes.len() as u64).unwrap_err();
+        assert!(e.contains("NUL byte at offset 100"), "{e}");
+    }
+}
