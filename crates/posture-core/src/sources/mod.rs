@@ -521,15 +521,6 @@ fn unrecognised(v: &Node) -> String {
     )
 }
 
-/// Parses inputs already in memory (path, bytes), several at once.
-pub fn parse_all(inputs: &[(PathBuf, Vec<u8>)]) -> Vec<Loaded> {
-    crate::parallel::each(
-        inputs,
-        |(path, bytes)| parse_bytes(path, bytes, None),
-        |(path, _)| bug(path),
-    )
-}
-
 /// An input whose parsing panicked: a bug, shown as its error.
 fn bug(path: &Path) -> Loaded {
     Loaded::internal_error(path, None, 0..0)
