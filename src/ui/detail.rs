@@ -205,7 +205,7 @@ fn triage_lines(app: &App, f: &Finding, st: &Styles) -> Vec<Line<'static>> {
 fn raw_lines<'a>(f: &Finding, st: &Styles) -> Vec<Line<'a>> {
     let Some(raw) = f.raw.as_deref() else {
         return vec![Line::styled(
-            "No raw record: this finding came from a snapshot, or from an input past its first 100,000 findings (raw records are not kept beyond that, to keep memory in check).",
+            "No raw record: this finding came from a snapshot, or from an input past about its first 100,000 findings (raw records are not kept beyond that, to keep memory in check).",
             st.muted(),
         )];
     };
