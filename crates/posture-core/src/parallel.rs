@@ -234,7 +234,6 @@ fn append_one<T: Send + Sync>(into: &mut Vec<T>, mut part: Vec<T>) {
         into.append(&mut part);
         return;
     }
-    into.reserve(n);
     move_in_shares(into, vec![part], n);
 }
 

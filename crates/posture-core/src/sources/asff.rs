@@ -41,27 +41,16 @@ pub struct Fields<'r> {
     pub vulnerability_id: Cow<'r, str>,
     /// `Vulnerabilities[0].VulnerablePackages[]`: name, version, fixed in.
     pub packages: Vec<(Cow<'r, str>, Cow<'r, str>, Cow<'r, str>)>,
-    /// The rule, first non-blank of: `Compliance.SecurityControlId`,
-    /// `ProductFields.ControlId`, `ProductFields.RuleId`,
-    /// `Vulnerabilities[0].Id`, `GeneratorId`.
-    pub rule_id: Cow<'r, str>,
-    pub title: Cow<'r, str>,
-    pub description: Cow<'r, str>,
-    /// `Resources[0].Id`.
-    pub resource: Cow<'r, str>,
-    /// `Resources[0].Details.AwsEksCluster.Name`.
-    pub namespace: Cow<'r, str>,
-    pub account: Cow<'r, str>,
-    /// `Region`, else `Resources[0].Region`.
-    pub region: Cow<'r, str>,
-    pub remediation_text: Cow<'r, str>,
-    pub remediation_url: Cow<'r, str>,
-    /// `FirstObservedAt`, else `CreatedAt`.
-    pub first_seen: Option<Timestamp>,
-    /// `LastObservedAt`, else `UpdatedAt`.
-    pub last_seen: Option<Timestamp>,
+    /// The finding's texts and times, its severity, state and raw record
+    /// left to [`push`]: `rule_id` is the first non-blank of
+    /// `Compliance.SecurityControlId`, `ProductFields.ControlId`,
+    /// `ProductFields.RuleId`, `Vulnerabilities[0].Id`, `GeneratorId`;
+    /// `resource` is `Resources[0].Id`; `namespace`
+    /// `Resources[0].Details.AwsEksCluster.Name`; `region` `Region`, else
+    /// `Resources[0].Region`; `first_seen` `FirstObservedAt`, else
+    /// `CreatedAt`; `last_seen` `LastObservedAt`, else `UpdatedAt`; `tags`
     /// `Resources[0].Tags`.
-    pub tags: Vec<(String, String)>,
+    pub draft: Draft<'r>,
 }
 
 pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
@@ -86,27 +75,30 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
                 ))
             })
             .collect(),
-        rule_id: first_text(
-            v,
-            &[
-                &["Compliance", "SecurityControlId"],
-                &["ProductFields", "ControlId"],
-                &["ProductFields", "RuleId"],
-                &["Vulnerabilities", "0", "Id"],
-                &["GeneratorId"],
-            ],
-        ),
-        title: text_or_empty(v, &["Title"]),
-        description: text_or_empty(v, &["Description"]),
-        resource: first_text(v, &[&["Resources", "0", "Id"]]),
-        namespace: text_or_empty(v, &["Resources", "0", "Details", "AwsEksCluster", "Name"]),
-        account: text_or_empty(v, &["AwsAccountId"]),
-        region: first_text(v, &[&["Region"], &["Resources", "0", "Region"]]),
-        remediation_text: text_or_empty(v, &["Remediation", "Recommendation", "Text"]),
-        remediation_url: text_or_empty(v, &["Remediation", "Recommendation", "Url"]),
-        first_seen: time(v, &["FirstObservedAt"]).or_else(|| time(v, &["CreatedAt"])),
-        last_seen: time(v, &["LastObservedAt"]).or_else(|| time(v, &["UpdatedAt"])),
-        tags: super::draft::string_map(at(v, &["Resources", "0", "Tags"])),
+        draft: Draft {
+            rule_id: first_text(
+                v,
+                &[
+                    &["Compliance", "SecurityControlId"],
+                    &["ProductFields", "ControlId"],
+                    &["ProductFields", "RuleId"],
+                    &["Vulnerabilities", "0", "Id"],
+                    &["GeneratorId"],
+                ],
+            ),
+            title: text_or_empty(v, &["Title"]),
+            description: text_or_empty(v, &["Description"]),
+            resource: first_text(v, &[&["Resources", "0", "Id"]]),
+            namespace: text_or_empty(v, &["Resources", "0", "Details", "AwsEksCluster", "Name"]),
+            account: text_or_empty(v, &["AwsAccountId"]),
+            region: first_text(v, &[&["Region"], &["Resources", "0", "Region"]]),
+            remediation_text: text_or_empty(v, &["Remediation", "Recommendation", "Text"]),
+            remediation_url: text_or_empty(v, &["Remediation", "Recommendation", "Url"]),
+            first_seen: time(v, &["FirstObservedAt"]).or_else(|| time(v, &["CreatedAt"])),
+            last_seen: time(v, &["LastObservedAt"]).or_else(|| time(v, &["UpdatedAt"])),
+            tags: super::draft::string_map(at(v, &["Resources", "0", "Tags"])),
+            ..Draft::default()
+        },
     };
     let raw = sink.raw_record(v);
     push(fields, raw, sink)
@@ -121,7 +113,7 @@ pub fn push(fields: Fields, raw: Option<Box<str>>, sink: &mut Sink) -> Result<()
         fields.workflow_status.as_deref(),
         fields.compliance_status.as_deref(),
     );
-    let mut description = fields.description;
+    let mut draft = fields.draft;
     if !fields.vulnerability_id.is_empty() {
         let pkgs: Vec<String> = fields
             .packages
@@ -135,28 +127,17 @@ pub fn push(fields: Fields, raw: Option<Box<str>>, sink: &mut Sink) -> Result<()
             })
             .collect();
         if !pkgs.is_empty() {
-            description.to_mut().push_str("\n\nAffected packages: ");
-            description.to_mut().push_str(&pkgs.join(", "));
+            draft
+                .description
+                .to_mut()
+                .push_str("\n\nAffected packages: ");
+            draft.description.to_mut().push_str(&pkgs.join(", "));
         }
     }
-    let draft = Draft {
-        severity,
-        title: fields.title,
-        rule_id: fields.rule_id,
-        resource: fields.resource,
-        namespace: fields.namespace,
-        account: fields.account,
-        region: fields.region,
-        cluster: sink.cluster.as_deref().unwrap_or_default().into(),
-        description,
-        remediation_text: fields.remediation_text,
-        remediation_url: fields.remediation_url,
-        first_seen: fields.first_seen,
-        last_seen: fields.last_seen,
-        open,
-        raw,
-        tags: fields.tags,
-    };
+    draft.severity = severity;
+    draft.open = open;
+    draft.raw = raw;
+    draft.cluster = sink.cluster.as_deref().unwrap_or_default().into();
     sink.push(draft.finish(Source::Securityhub, &[&fields.product, &id]));
     Ok(())
 }

@@ -76,24 +76,27 @@ impl<'a> Places<'a> {
     }
 }
 
-/// An input split into records: JSON ones as text (to be parsed one at a
-/// time, so a large file never sits in memory as one tree), YAML ones parsed.
-pub enum Split<'a> {
-    Json(JsonRecords<'a>, Vec<DocError>),
-    Values(Vec<Record>, Vec<DocError>),
-}
-
-/// Checks the bytes are text and splits them into records.
+/// Checks the bytes are text and splits them into parsed records; the
+/// first place the input broke is the error.
 pub fn read_records(bytes: &[u8]) -> Result<Vec<Record>, DocError> {
-    match split(bytes)? {
-        Split::Values(_, mut broken) | Split::Json(_, mut broken) if !broken.is_empty() => {
+    let first_break = |mut broken: Vec<DocError>| {
+        if broken.is_empty() {
+            Ok(())
+        } else {
             Err(broken.swap_remove(0))
         }
-        Split::Values(v, _) => Ok(v),
-        Split::Json(json, _) => {
-            let mut places = Places::new(json.text);
-            json.records
-                .iter()
+    };
+    match text_of(bytes)? {
+        Text::Yaml(text) => {
+            let torn = super::yaml::read_yaml(text)?;
+            first_break(torn.broken)?;
+            Ok(torn.records)
+        }
+        Text::Json(text) => {
+            let mut raw = Vec::new();
+            first_break(scan_json(text, &mut |r| raw.push(r)))?;
+            let mut places = Places::new(text);
+            raw.iter()
                 .map(|r| {
                     let location = places.of(r.text);
                     let value = serde_json::from_str(r.text)
@@ -101,20 +104,6 @@ pub fn read_records(bytes: &[u8]) -> Result<Vec<Record>, DocError> {
                     Ok(Record { value, location })
                 })
                 .collect()
-        }
-    }
-}
-
-/// As [`read_records`], leaving JSON records unparsed.
-pub fn split(bytes: &[u8]) -> Result<Split<'_>, DocError> {
-    match text_of(bytes)? {
-        Text::Json(text) => {
-            let mut records = Vec::new();
-            let broken = scan_json(text, &mut |r| records.push(r));
-            Ok(Split::Json(JsonRecords { text, records }, broken))
-        }
-        Text::Yaml(text) => {
-            super::yaml::read_yaml(text).map(|t| Split::Values(t.records, t.broken))
         }
     }
 }

@@ -21,6 +21,7 @@ pub fn records<'a>(text: &'a str, emit: &mut dyn FnMut(RawRecord<'a>)) -> Result
     let mut s = Scanner {
         text,
         pos: 0,
+        open: Vec::new(),
         record: 0,
     };
     loop {
@@ -35,6 +36,9 @@ pub fn records<'a>(text: &'a str, emit: &mut dyn FnMut(RawRecord<'a>)) -> Result
 struct Scanner<'a> {
     text: &'a str,
     pos: usize,
+    /// Closing brackets still owed while a value is skipped, innermost last
+    /// (kept between values: most members of a record are skipped).
+    open: Vec<u8>,
     /// Where the value being read as a record (or a container) starts: a
     /// file cut off is reported there, not at its last byte.
     record: usize,
@@ -43,12 +47,11 @@ struct Scanner<'a> {
 /// What an object turned out to hold, once its last member is read.
 #[derive(Default)]
 struct Members<'a> {
-    /// Its `Findings` array's items were handed on as they were found.
-    findings: bool,
-    /// Its `items` array (as spans), kept until `kind` says whether it is
-    /// a `List`; handed on as found when `kind` came first.
-    items: Option<Vec<(usize, usize)>>,
-    items_given: bool,
+    /// It is a holder whose records were handed on as they were found (a
+    /// `Findings` page, or a `List` whose `kind` came before its items).
+    gave: bool,
+    /// Where its `items` start, kept until `kind` says whether it is a `List`.
+    items: Option<Vec<usize>>,
     kind: Option<std::borrow::Cow<'a, str>>,
 }
 
@@ -165,7 +168,7 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut m = Members::default();
         if let Err(broken) = self.members(start, depth, &mut m, emit) {
-            if m.findings || m.items_given {
+            if m.gave {
                 return Err(broken);
             }
             self.pos = start;
@@ -173,14 +176,14 @@ impl<'a> Scanner<'a> {
             self.skip_value().map_err(|_| broken)?;
             m = Members::default();
         }
-        if m.findings || m.items_given {
+        if m.gave {
             return Ok(());
         }
         match m.items {
             // A List whose `kind` came after its items.
-            Some(spans) if is_list(m.kind.as_deref()) => {
+            Some(starts) if is_list(m.kind.as_deref()) => {
                 let end = self.pos;
-                for (from, _) in spans {
+                for from in starts {
                     self.pos = from;
                     self.unwrap(depth + 2, emit)?;
                 }
@@ -215,26 +218,21 @@ impl<'a> Scanner<'a> {
             self.skip_ws();
             let is_array = self.peek() == Some(b'[');
             match key.as_ref() {
-                "Findings" if is_array => {
-                    // A page: the findings are the records.
+                // A page's findings, or a List's items: the records.
+                "Findings" | "items"
+                    if is_array && (key == "Findings" || is_list(m.kind.as_deref())) =>
+                {
                     self.array(depth + 2, emit)?;
                     self.record = start;
-                    m.findings = true;
-                }
-                "items" if is_array && is_list(m.kind.as_deref()) => {
-                    self.array(depth + 2, emit)?;
-                    self.record = start;
-                    m.items_given = true;
+                    m.gave = true;
                 }
                 "items" if is_array => {
-                    let mut spans = Vec::new();
+                    let mut starts = Vec::new();
                     self.items(|s| {
-                        let from = s.pos;
-                        s.skip_value()?;
-                        spans.push((from, s.pos));
-                        Ok(())
+                        starts.push(s.pos);
+                        s.skip_value()
                     })?;
-                    m.items = Some(spans);
+                    m.items = Some(starts);
                 }
                 "kind" if self.peek() == Some(b'"') => m.kind = Some(self.string()?),
                 _ => self.skip_value()?,
@@ -303,7 +301,6 @@ impl<'a> Scanner<'a> {
     /// Moves past the value at `pos`, following only its brackets and
     /// strings (the record's parse checks the rest).
     fn skip_value(&mut self) -> Result<(), Break> {
-        let bytes = self.bytes();
         match self.peek() {
             Some(b'"') => return self.skip_string().map(drop),
             Some(b'{' | b'[') => {}
@@ -329,8 +326,17 @@ impl<'a> Scanner<'a> {
             }
             None => return Err(self.cut_off()),
         }
-        // Brackets still open, innermost last.
-        let mut open: Vec<u8> = Vec::new();
+        let mut open = std::mem::take(&mut self.open);
+        open.clear();
+        let skipped = self.skip_brackets(&mut open);
+        self.open = open;
+        skipped
+    }
+
+    /// Moves past the object or array at `pos`, `open` holding the closing
+    /// brackets owed.
+    fn skip_brackets(&mut self, open: &mut Vec<u8>) -> Result<(), Break> {
+        let bytes = self.bytes();
         while let Some(&b) = bytes.get(self.pos) {
             match b {
                 b'"' => {

@@ -16,50 +16,34 @@ use serde::Deserialize;
 
 use super::Fields;
 use crate::model::Timestamp;
+use crate::sources::draft::Draft;
 
 /// The record's members posture reads; `Present` ones only to tell formats apart.
+/// (Each struct's `'de: 'a` bound lets its [`Text`]s borrow from the record.)
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Record<'a> {
-    #[serde(borrow)]
     id: Option<Text<'a>>,
-    #[serde(borrow)]
     product_arn: Option<Text<'a>>,
     #[serde(default)]
     schema_version: Present,
-    #[serde(borrow)]
     aws_account_id: Option<Text<'a>>,
-    #[serde(borrow, default)]
+    #[serde(default)]
     severity: Nullable<Obj<SeverityField<'a>>>,
-    #[serde(borrow)]
     record_state: Option<Text<'a>>,
-    #[serde(borrow)]
     workflow: Option<Obj<Status<'a>>>,
-    #[serde(borrow)]
     compliance: Option<Obj<Compliance<'a>>>,
-    #[serde(borrow)]
     product_fields: Option<Obj<ProductFields<'a>>>,
-    #[serde(borrow)]
     vulnerabilities: Option<Vec<Obj<Vulnerability<'a>>>>,
-    #[serde(borrow)]
     generator_id: Option<Text<'a>>,
-    #[serde(borrow)]
     title: Option<Text<'a>>,
-    #[serde(borrow)]
     description: Option<Text<'a>>,
-    #[serde(borrow)]
     resources: Option<Vec<Obj<Resource<'a>>>>,
-    #[serde(borrow)]
     region: Option<Text<'a>>,
-    #[serde(borrow)]
     remediation: Option<Obj<Remediation<'a>>>,
-    #[serde(borrow)]
     first_observed_at: Option<Text<'a>>,
-    #[serde(borrow)]
     created_at: Option<Text<'a>>,
-    #[serde(borrow)]
     last_observed_at: Option<Text<'a>>,
-    #[serde(borrow)]
     updated_at: Option<Text<'a>>,
     // Members another format is recognised by (see `sources::detect`).
     #[serde(rename = "apiVersion", default)]
@@ -177,98 +161,78 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct SeverityField<'a> {
-    #[serde(borrow)]
     label: Option<Text<'a>>,
     normalized: Option<f64>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Status<'a> {
-    #[serde(borrow)]
     status: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Compliance<'a> {
-    #[serde(borrow)]
     status: Option<Text<'a>>,
-    #[serde(borrow)]
     security_control_id: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct ProductFields<'a> {
-    #[serde(borrow)]
     control_id: Option<Text<'a>>,
-    #[serde(borrow)]
     rule_id: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Vulnerability<'a> {
-    #[serde(borrow)]
     id: Option<Text<'a>>,
-    #[serde(borrow)]
     vulnerable_packages: Option<Vec<Obj<Package<'a>>>>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Package<'a> {
-    #[serde(borrow)]
     name: Option<Text<'a>>,
-    #[serde(borrow)]
     version: Option<Text<'a>>,
-    #[serde(borrow)]
     fixed_in_version: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Resource<'a> {
-    #[serde(borrow)]
     id: Option<Text<'a>>,
-    #[serde(borrow)]
     region: Option<Text<'a>>,
-    #[serde(borrow)]
     details: Option<Obj<Details<'a>>>,
-    #[serde(borrow)]
     tags: Option<Tags<'a>>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Details<'a> {
-    #[serde(borrow)]
     aws_eks_cluster: Option<Obj<Named<'a>>>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Named<'a> {
-    #[serde(borrow)]
     name: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Remediation<'a> {
-    #[serde(borrow)]
     recommendation: Option<Obj<Recommendation<'a>>>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Recommendation<'a> {
-    #[serde(borrow)]
     text: Option<Text<'a>>,
-    #[serde(borrow)]
     url: Option<Text<'a>>,
 }
 
@@ -325,30 +289,33 @@ pub fn fields(text: &str) -> Option<Fields<'_>> {
                     .collect()
             })
             .unwrap_or_default(),
-        rule_id: first_non_blank([
-            r.compliance
-                .as_ref()
-                .and_then(|c| cow(&c.security_control_id)),
-            r.product_fields.as_ref().and_then(|p| cow(&p.control_id)),
-            r.product_fields.as_ref().and_then(|p| cow(&p.rule_id)),
-            vulnerability.and_then(|v| cow(&v.id)),
-            cow(&r.generator_id),
-        ]),
-        resource: first_non_blank([resource.and_then(|res| cow(&res.id))]),
-        namespace: resource
-            .and_then(|res| res.details.as_ref())
-            .and_then(|d| d.aws_eks_cluster.as_ref())
-            .and_then(|c| cow(&c.name))
-            .unwrap_or_default(),
-        region: first_non_blank([cow(&r.region), resource.and_then(|res| cow(&res.region))]),
-        remediation_text: recommendation(&r, |rec| cow(&rec.text)),
-        remediation_url: recommendation(&r, |rec| cow(&rec.url)),
-        first_seen: time(&r.first_observed_at).or_else(|| time(&r.created_at)),
-        last_seen: time(&r.last_observed_at).or_else(|| time(&r.updated_at)),
-        tags,
-        title: cow(&r.title).unwrap_or_default(),
-        description: cow(&r.description).unwrap_or_default(),
-        account: cow(&r.aws_account_id).unwrap_or_default(),
+        draft: Draft {
+            rule_id: first_non_blank([
+                r.compliance
+                    .as_ref()
+                    .and_then(|c| cow(&c.security_control_id)),
+                r.product_fields.as_ref().and_then(|p| cow(&p.control_id)),
+                r.product_fields.as_ref().and_then(|p| cow(&p.rule_id)),
+                vulnerability.and_then(|v| cow(&v.id)),
+                cow(&r.generator_id),
+            ]),
+            resource: first_non_blank([resource.and_then(|res| cow(&res.id))]),
+            namespace: resource
+                .and_then(|res| res.details.as_ref())
+                .and_then(|d| d.aws_eks_cluster.as_ref())
+                .and_then(|c| cow(&c.name))
+                .unwrap_or_default(),
+            region: first_non_blank([cow(&r.region), resource.and_then(|res| cow(&res.region))]),
+            remediation_text: recommendation(&r, |rec| cow(&rec.text)),
+            remediation_url: recommendation(&r, |rec| cow(&rec.url)),
+            first_seen: time(&r.first_observed_at).or_else(|| time(&r.created_at)),
+            last_seen: time(&r.last_observed_at).or_else(|| time(&r.updated_at)),
+            tags,
+            title: cow(&r.title).unwrap_or_default(),
+            description: cow(&r.description).unwrap_or_default(),
+            account: cow(&r.aws_account_id).unwrap_or_default(),
+            ..Draft::default()
+        },
         id: cow(&r.id),
     })
 }
