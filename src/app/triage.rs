@@ -20,7 +20,7 @@ pub fn targets(app: &App) -> Vec<usize> {
         // The last grouping's members, while the new one is worked out,
         // may not be what the filter shows.
         Some(Row::Group(_)) if app.view.groups_pending() => Vec::new(),
-        Some(Row::Group(g)) => g.members.clone(),
+        Some(Row::Group(g)) => g.members.to_vec(),
         None => Vec::new(),
     }
 }
@@ -33,7 +33,7 @@ pub fn toggle_pick(app: &mut App) {
             app.status = Some("still grouping — press space again in a moment".to_string());
             return;
         }
-        Some(Row::Group(g)) => g.members.clone(),
+        Some(Row::Group(g)) => g.members.to_vec(),
         None => return,
     };
     if members.iter().all(|i| app.picked.contains(i)) {

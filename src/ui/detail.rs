@@ -256,7 +256,7 @@ fn group_lines<'a>(app: &'a App, g: &'a Group, st: &Styles) -> Vec<Line<'a>> {
     // Counted by status first, named after: a group can have a million
     // members, and this runs on every frame.
     let mut by_status: std::collections::BTreeMap<(bool, &'static str), usize> = Default::default();
-    for i in &g.members {
+    for i in g.members.iter() {
         let fx = app.session.facts_of(*i);
         *by_status
             .entry((fx.expired, fx.status.as_str()))

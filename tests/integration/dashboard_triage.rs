@@ -123,7 +123,7 @@ fn picked_rows_and_groups_are_marked_together() {
     // Grouped: one keystroke marks every member of the rule.
     typed(&mut app, "g");
     let members = match app.view.selected_row().unwrap() {
-        posture::app::view::Row::Group(g) => g.members.clone(),
+        posture::app::view::Row::Group(g) => g.members.to_vec(),
         _ => panic!("grouped"),
     };
     assert!(members.len() > 1);

@@ -495,14 +495,10 @@ impl View {
             return self.shown.iter().map(|&i| Row::Finding(i)).collect();
         }
         let keys = self.prepared.rule_keys(findings).clone();
-        let mut groups = grouping::group(
-            findings,
-            &self.shown,
-            &keys,
-            self.by_owner.then_some(routes),
-        );
-        grouping::summarise(&mut groups, facts, routes, self.shown.len());
-        groups.into_iter().map(Row::Group).collect()
+        grouping::group(findings, &self.shown, &keys, facts, routes, self.by_owner)
+            .into_iter()
+            .map(Row::Group)
+            .collect()
     }
 
     pub fn selected_row(&self) -> Option<&Row> {

@@ -10,7 +10,7 @@ use crate::model::Finding;
 use crate::routing::RouteTable;
 
 use super::Facts;
-use super::group::{Group, RuleKeys, group_by_owner_with, group_by_rule_with};
+use super::group::{Group, RuleKeys, Triage, group_by_owner_with, group_by_rule_with};
 
 /// What to group and how.
 #[derive(Clone)]
@@ -60,21 +60,20 @@ impl Grouping {
         if cancelled() {
             return None;
         }
-        let mut groups = group(
+        let groups = group(
             &self.findings,
             &self.shown,
             &self.keys,
-            self.by_owner.then_some(&*self.routes),
+            &self.facts,
+            &self.routes,
+            self.by_owner,
         );
-        if cancelled() {
-            return None;
-        }
-        summarise(&mut groups, &self.facts, &self.routes, self.shown.len());
-        Some(groups)
+        (!cancelled()).then_some(groups)
     }
 }
 
-/// The findings at `shown` grouped by rule, or by owner given the routes.
+/// The findings at `shown` grouped by rule, or by owner, each group's row
+/// summed up with its members' triage facts and owners.
 #[allow(
     clippy::vec_box,
     reason = "rows hold groups boxed; sorting moves pointers"
@@ -83,39 +82,15 @@ pub fn group(
     findings: &[Finding],
     shown: &[usize],
     keys: &RuleKeys,
-    by_owner: Option<&RouteTable>,
+    facts: &[Facts],
+    routes: &RouteTable,
+    by_owner: bool,
 ) -> Vec<Box<Group>> {
-    match by_owner {
-        Some(routes) => {
-            let owners: Vec<&str> = routes.routes.iter().map(|r| r.owner.as_str()).collect();
-            group_by_owner_with(findings, shown, keys, &routes.of, &owners)
-        }
-        None => group_by_rule_with(findings, shown, keys),
-    }
-}
-
-/// Works out what each group's row shows of its members (shared triage
-/// facts, shared owner) once per grouping rather than on every frame, on
-/// every core when there are many members.
-pub fn summarise(groups: &mut [Box<Group>], facts: &[Facts], routes: &RouteTable, members: usize) {
-    let summarise = |part: &mut [Box<Group>]| {
-        for g in part {
-            g.set_facts(facts);
-            g.set_owner(routes);
-        }
-    };
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    if cores > 1 && members >= SUMMARISE_PARALLEL_MIN && groups.len() > 1 {
-        let size = groups.len().div_ceil(cores);
-        std::thread::scope(|s| {
-            for part in groups.chunks_mut(size) {
-                s.spawn(|| summarise(part));
-            }
-        });
+    let owners: Vec<&str> = routes.routes.iter().map(|r| r.owner.as_str()).collect();
+    let triage = Triage::new(facts, &routes.of, &owners);
+    if by_owner {
+        group_by_owner_with(findings, shown, keys, &triage)
     } else {
-        summarise(groups);
+        group_by_rule_with(findings, shown, keys, &triage)
     }
 }
-
-/// Below this many members one core sums the groups up quicker than two.
-const SUMMARISE_PARALLEL_MIN: usize = 50_000;
