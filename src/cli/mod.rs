@@ -263,9 +263,15 @@ pub struct Selection {
     /// Only this severity and above (critical, high, medium, low, info).
     #[arg(long, value_name = "SEVERITY")]
     pub severity: Option<Severity>,
-    /// Only these sources (securityhub, kubescape, starboard); repeatable.
+    /// Only these sources (securityhub, kubescape, starboard, trivy, grype,
+    /// kube-bench, popeye, prowler, inspector, or a SARIF tool's name such as
+    /// codeql); repeatable.
     #[arg(long, value_name = "SOURCE")]
     pub source: Vec<Source>,
+    /// Only these 4C layers (cloud, cluster, container, code); comma-separated
+    /// or repeated.
+    #[arg(long, value_name = "LAYER", value_delimiter = ',')]
+    pub layer: Vec<posture_core::model::Layer>,
     /// Only these triage statuses (new, acknowledged, in-progress, accepted-risk,
     /// false-positive, resolved); comma-separated or repeated.
     #[arg(long, value_name = "STATUS", value_delimiter = ',')]
@@ -290,6 +296,7 @@ impl Selection {
             include_closed: self.all,
             min_severity: self.severity,
             sources: self.source.clone(),
+            layers: self.layer.clone(),
             text: String::new(),
             statuses: self.status.clone(),
             routes: (!self.owner.is_empty()).then(|| routes.ids_of_owners(&self.owner)),
@@ -330,7 +337,7 @@ pub struct SummaryArgs {
     pub selection: Selection,
     #[arg(long, value_enum, default_value_t)]
     pub format: SummaryFormat,
-    /// Also count severity × owner (`by_owner` in JSON).
+    /// Also count severity × owner (`by_owner` in JSON) or × 4C layer (`by_layer`).
     #[arg(long, value_enum)]
     pub by: Option<SummaryBy>,
 }
@@ -338,6 +345,8 @@ pub struct SummaryArgs {
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum SummaryBy {
     Owner,
+    /// The 4C layer: cloud, cluster, container, code.
+    Layer,
 }
 
 /// Exit status when any input could not be read or parsed (the others still load).

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use posture_core::export::csv_safe::SafeCsvWriter;
-use posture_core::model::{SafeText, Severity, Source, Timestamp};
+use posture_core::model::{Layer, SafeText, Severity, Source, Timestamp};
 use posture_core::query::Filter;
 use posture_core::triage::Status;
 
@@ -131,6 +131,31 @@ pub struct Summary {
     pub by_status: BTreeMap<Status, usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_owner: Option<BTreeMap<String, BTreeMap<Severity, usize>>>,
+    /// `--by layer`: 4C layer → severity → count, the layers outside in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_layer: Option<BTreeMap<Layer, BTreeMap<Severity, usize>>>,
+}
+
+/// A table of counts per severity, a row per `name`, with totals.
+fn print_by_severity<'a>(
+    out: &mut impl Write,
+    heading: &str,
+    rows: impl Iterator<Item = (String, &'a BTreeMap<Severity, usize>)>,
+) -> anyhow::Result<()> {
+    writeln!(out)?;
+    write!(out, "{heading:<20}")?;
+    for sev in Severity::ALL_DESC {
+        write!(out, " {:>8}", sev.as_str())?;
+    }
+    writeln!(out, " {:>8}", "total")?;
+    for (name, counts) in rows {
+        write!(out, "{:<20}", posture_core::text::fit(&name, 20))?;
+        for sev in Severity::ALL_DESC {
+            write!(out, " {:>8}", counts.get(&sev).copied().unwrap_or(0))?;
+        }
+        writeln!(out, " {:>8}", counts.values().sum::<usize>())?;
+    }
+    Ok(())
 }
 
 impl Summary {
@@ -147,6 +172,7 @@ impl Summary {
             by_source: BTreeMap::new(),
             by_status: BTreeMap::new(),
             by_owner: (by == Some(SummaryBy::Owner)).then(BTreeMap::new),
+            by_layer: (by == Some(SummaryBy::Layer)).then(BTreeMap::new),
         };
         for (i, f) in p.findings.iter().enumerate() {
             let fx = &p.facts[i];
@@ -164,6 +190,9 @@ impl Summary {
                         .or_default()
                         .entry(f.severity)
                         .or_default() += 1;
+                }
+                if let Some(l) = &mut s.by_layer {
+                    *l.entry(f.layer).or_default().entry(f.severity).or_default() += 1;
                 }
             }
         }
@@ -199,9 +228,17 @@ impl Summary {
             }
         }
         writeln!(out)?;
-        writeln!(out, "{:<12} {:>7}", "SOURCE", "COUNT")?;
+        // SARIF tools' names can be longer than the fixed sources'.
+        let width = self
+            .by_source
+            .keys()
+            .map(|s| s.as_str().len())
+            .max()
+            .unwrap_or(0)
+            .max(12);
+        writeln!(out, "{:<width$} {:>7}", "SOURCE", "COUNT")?;
         for (src, n) in &self.by_source {
-            writeln!(out, "{:<12} {:>7}", src.as_str(), n)?;
+            writeln!(out, "{:<width$} {:>7}", src.as_str(), n)?;
         }
         writeln!(out)?;
         writeln!(out, "{:<15} {:>7}", "TRIAGE", "COUNT")?;
@@ -209,23 +246,16 @@ impl Summary {
             writeln!(out, "{:<15} {:>7}", st.as_str(), n)?;
         }
         if let Some(by_owner) = &self.by_owner {
-            writeln!(out)?;
-            write!(out, "{:<20}", "OWNER")?;
-            for sev in Severity::ALL_DESC {
-                write!(out, " {:>8}", sev.as_str())?;
-            }
-            writeln!(out, " {:>8}", "total")?;
-            for (owner, counts) in by_owner {
-                write!(
-                    out,
-                    "{:<20}",
-                    posture_core::text::fit(SafeText::line(owner).display(), 20)
-                )?;
-                for sev in Severity::ALL_DESC {
-                    write!(out, " {:>8}", counts.get(&sev).copied().unwrap_or(0))?;
-                }
-                writeln!(out, " {:>8}", counts.values().sum::<usize>())?;
-            }
+            let rows = by_owner
+                .iter()
+                .map(|(owner, counts)| (SafeText::line(owner).display().to_string(), counts));
+            print_by_severity(out, "OWNER", rows)?;
+        }
+        if let Some(by_layer) = &self.by_layer {
+            let rows = by_layer
+                .iter()
+                .map(|(layer, counts)| (layer.as_str().to_string(), counts));
+            print_by_severity(out, "LAYER", rows)?;
         }
         Ok(())
     }

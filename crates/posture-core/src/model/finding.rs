@@ -1,7 +1,6 @@
 //! The one finding model every source maps into.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -10,49 +9,7 @@ use super::safe_text::SafeText;
 use super::severity::Severity;
 use super::timestamp::Timestamp;
 
-/// Where a finding came from. Trivy-Operator reports count as `starboard`: same
-/// API group, same CRDs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    Securityhub,
-    Kubescape,
-    Starboard,
-}
-
-impl Source {
-    pub const ALL: [Source; 3] = [Source::Securityhub, Source::Kubescape, Source::Starboard];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Securityhub => "securityhub",
-            Source::Kubescape => "kubescape",
-            Source::Starboard => "starboard",
-        }
-    }
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("unknown source {0:?} (expected securityhub, kubescape or starboard)")]
-pub struct UnknownSource(pub String);
-
-impl FromStr for Source {
-    type Err = UnknownSource;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "securityhub" | "security-hub" | "asff" | "ocsf" => Ok(Source::Securityhub),
-            "kubescape" => Ok(Source::Kubescape),
-            "starboard" | "trivy" | "trivy-operator" => Ok(Source::Starboard),
-            _ => Err(UnknownSource(s.to_string())),
-        }
-    }
-}
+pub use super::source::{Source, UnknownSource};
 
 /// A stable identity: the same finding read again (next week, from the API instead
 /// of a file) gets the same fingerprint, so triage marks follow it.
@@ -72,11 +29,7 @@ impl Fingerprint {
         }
         let digest = h.finalize();
         let mut s = String::with_capacity(24);
-        s.push_str(match source {
-            Source::Securityhub => "sh-",
-            Source::Kubescape => "ks-",
-            Source::Starboard => "sb-",
-        });
+        s.push_str(source.prefix());
         // By table: a formatted string per byte was a twentieth of a load.
         const HEX: &[u8; 16] = b"0123456789abcdef";
         for b in &digest[..10] {
@@ -114,6 +67,8 @@ pub struct Remediation {
 pub struct Finding {
     pub fingerprint: Fingerprint,
     pub source: Source,
+    /// Where in the 4C model it lives (cloud, cluster, container, code).
+    pub layer: super::Layer,
     pub severity: Severity,
     pub title: SafeText,
     pub rule_id: SafeText,

@@ -15,6 +15,9 @@ use super::timestamp::Timestamp;
 pub struct FindingRecord {
     pub fingerprint: String,
     pub source: Source,
+    /// The 4C layer; records saved before layers existed take their source's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<super::Layer>,
     pub severity: Severity,
     pub title: String,
     #[serde(default)]
@@ -68,6 +71,7 @@ impl FindingRecord {
         FindingRecord {
             fingerprint: f.fingerprint.to_string(),
             source: f.source,
+            layer: Some(f.layer),
             severity: f.severity,
             title: f.title.original().to_string(),
             rule_id: f.rule_id.original().to_string(),
@@ -119,6 +123,7 @@ impl FindingRecord {
         Finding {
             fingerprint: Fingerprint::from_stored(&self.fingerprint),
             source: self.source,
+            layer: self.layer.unwrap_or_else(|| self.source.layer()),
             severity: self.severity,
             title: SafeText::line(&self.title),
             rule_id: SafeText::line(&self.rule_id),

@@ -13,6 +13,8 @@ pub struct Filter {
     pub min_severity: Option<Severity>,
     /// Empty means every source.
     pub sources: Vec<Source>,
+    /// 4C layers shown; empty means every layer.
+    pub layers: Vec<crate::model::Layer>,
     /// Case-insensitive substring over title, resource, rule, account, namespace.
     pub text: String,
     /// Triage statuses shown; empty means every status.
@@ -55,6 +57,7 @@ impl Filter {
             && (self.include_closed || brief.open)
             && self.min_severity.is_none_or(|min| brief.severity >= min)
             && (self.sources.is_empty() || self.sources.contains(&brief.source))
+            && (self.layers.is_empty() || self.layers.contains(&brief.layer))
     }
 }
 
@@ -68,6 +71,7 @@ pub struct Brief {
     pub mask: u64,
     pub severity: Severity,
     pub source: Source,
+    pub layer: crate::model::Layer,
     pub open: bool,
 }
 
@@ -87,6 +91,7 @@ impl Brief {
             mask: u64::MAX,
             severity: f.severity,
             source: f.source,
+            layer: f.layer,
             open: f.open,
         }
     }

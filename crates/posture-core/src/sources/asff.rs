@@ -97,11 +97,23 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
             first_seen: time(v, &["FirstObservedAt"]).or_else(|| time(v, &["CreatedAt"])),
             last_seen: time(v, &["LastObservedAt"]).or_else(|| time(v, &["UpdatedAt"])),
             tags: super::draft::string_map(at(v, &["Resources", "0", "Tags"])),
+            layer: text(v, &["Resources", "0", "Type"]).and_then(|t| layer_of_resource(&t)),
             ..Draft::default()
         },
     };
     let raw = sink.raw_record(v);
     push(fields, raw, sink)
+}
+
+/// The 4C layer a finding on a resource of this ASFF type belongs to, when
+/// it is not the cloud: container images and containers are the container
+/// layer.
+pub(crate) fn layer_of_resource(kind: &str) -> Option<crate::model::Layer> {
+    matches!(
+        kind,
+        "AwsEcrContainerImage" | "Container" | "AwsEcsContainer"
+    )
+    .then_some(crate::model::Layer::Container)
 }
 
 /// Makes the finding of a record read into `fields`.

@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-use crate::model::{Finding, Fingerprint, Remediation, SafeText, Severity, Source, Timestamp};
+use crate::model::{
+    Finding, Fingerprint, Layer, Remediation, SafeText, Severity, Source, Timestamp,
+};
 
 /// A finding under construction, in the parser's own terms. Its texts
 /// borrow from the parsed record where they can: each is copied once, into
@@ -27,6 +29,9 @@ pub struct Draft<'a> {
     pub raw: Option<Box<str>>,
     /// AWS resource tags or Kubernetes workload labels.
     pub tags: Vec<(String, String)>,
+    /// The 4C layer, when the record says more than its source does (see
+    /// [`Source::layer`]).
+    pub layer: Option<Layer>,
 }
 
 impl Draft<'_> {
@@ -41,6 +46,7 @@ impl Draft<'_> {
         Finding {
             fingerprint: Fingerprint::from_parts(source, identity),
             source,
+            layer: self.layer.unwrap_or_else(|| source.layer()),
             severity: self.severity,
             title: SafeText::line(title),
             rule_id: SafeText::line(self.rule_id.trim()),

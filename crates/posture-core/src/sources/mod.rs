@@ -14,6 +14,7 @@ pub mod ocsf;
 pub mod parse_cache;
 pub mod progress;
 mod scan;
+pub mod scanners;
 pub mod snapshot;
 pub mod starboard;
 mod stream;
@@ -155,6 +156,13 @@ pub enum Format {
     KubescapeOperator,
     Starboard,
     Snapshot,
+    Trivy,
+    Sarif,
+    Grype,
+    KubeBench,
+    Popeye,
+    Prowler,
+    Inspector,
 }
 
 pub fn detect(v: &Node) -> Option<Format> {
@@ -171,6 +179,20 @@ pub fn detect(v: &Node) -> Option<Format> {
         Format::KubescapeScan
     } else if asff::looks_like(v) {
         Format::Asff
+    } else if scanners::trivy::looks_like(v) {
+        Format::Trivy
+    } else if scanners::sarif::looks_like(v) {
+        Format::Sarif
+    } else if scanners::grype::looks_like(v) {
+        Format::Grype
+    } else if scanners::kube_bench::looks_like(v) {
+        Format::KubeBench
+    } else if scanners::popeye::looks_like(v) {
+        Format::Popeye
+    } else if scanners::prowler::looks_like(v) {
+        Format::Prowler
+    } else if scanners::inspector::looks_like(v) {
+        Format::Inspector
     } else if ocsf::looks_like(v) {
         Format::Ocsf
     } else {
@@ -458,6 +480,13 @@ fn parse_one(mut sink: Sink, value: &Node) -> (Vec<(bool, String)>, Result<(), S
         Some(Format::KubescapeOperator) => kubescape::parse_operator(value, &mut sink),
         Some(Format::Starboard) => starboard::parse(value, &mut sink),
         Some(Format::Snapshot) => snapshot::parse(value, &mut sink),
+        Some(Format::Trivy) => scanners::trivy::parse(value, &mut sink),
+        Some(Format::Sarif) => scanners::sarif::parse(value, &mut sink),
+        Some(Format::Grype) => scanners::grype::parse(value, &mut sink),
+        Some(Format::KubeBench) => scanners::kube_bench::parse(value, &mut sink),
+        Some(Format::Popeye) => scanners::popeye::parse(value, &mut sink),
+        Some(Format::Prowler) => scanners::prowler::parse(value, &mut sink),
+        Some(Format::Inspector) => scanners::inspector::parse(value, &mut sink),
         None => Err(unrecognised(value)),
     };
     (sink.into_messages(), result)
@@ -517,7 +546,7 @@ fn unrecognised(v: &Node) -> String {
         Node::Null => "null".to_string(),
     };
     format!(
-        "not a Security Hub (ASFF/OCSF), Kubescape, Starboard/Trivy-Operator or posture snapshot record: found {what}"
+        "not a Security Hub (ASFF/OCSF), Kubescape, Starboard/Trivy-Operator, Trivy, SARIF, Grype, kube-bench, Popeye, Prowler, Inspector or posture snapshot record: found {what}"
     )
 }
 

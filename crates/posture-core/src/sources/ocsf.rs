@@ -71,6 +71,7 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
         open: is_open(v),
         raw: sink.raw_record(v),
         tags: ocsf_tags(v),
+        layer: None,
     };
     sink.push(draft.finish(Source::Securityhub, &[&product, &uid]));
     Ok(())

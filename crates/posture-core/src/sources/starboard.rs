@@ -7,7 +7,7 @@ use super::node::Node;
 use super::Sink;
 use super::draft::{Draft, k8s_resource};
 use super::json::{array, first_text, text, text_or_empty};
-use crate::model::{Severity, Source, Timestamp};
+use crate::model::{Layer, Severity, Source, Timestamp};
 
 pub const GROUP: &str = "aquasecurity.github.io/";
 
@@ -23,6 +23,9 @@ struct Report {
     container: String,
     first_seen: Option<Timestamp>,
     last_seen: Option<Timestamp>,
+    /// Image vulnerabilities and secrets are the container layer; the
+    /// other reports are about the cluster (the source's layer).
+    layer: Option<Layer>,
 }
 
 impl Report {
@@ -47,6 +50,12 @@ impl Report {
             container: label("container.name").into_owned(),
             first_seen: ts(&["metadata", "creationTimestamp"]).or(last),
             last_seen: last.or_else(|| ts(&["metadata", "creationTimestamp"])),
+            layer: match &*text_or_empty(v, &["kind"]) {
+                "VulnerabilityReport" | "ClusterVulnerabilityReport" | "ExposedSecretReport" => {
+                    Some(Layer::Container)
+                }
+                _ => None,
+            },
         }
     }
 
@@ -60,6 +69,7 @@ impl Report {
             last_seen: self.last_seen,
             open: true,
             raw,
+            layer: self.layer,
             ..Draft::default()
         }
     }

@@ -6,6 +6,7 @@ mod conformance;
 mod demo;
 mod parsers;
 mod robustness;
+mod scanners;
 
 /// The workspace root, where `tests/fixtures` and `snapshots/` live.
 fn project_root() -> std::path::PathBuf {

@@ -206,6 +206,7 @@ struct Package<'a> {
 #[serde(rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
 struct Resource<'a> {
     id: Option<Text<'a>>,
+    r#type: Option<Text<'a>>,
     region: Option<Text<'a>>,
     details: Option<Obj<Details<'a>>>,
     tags: Option<Tags<'a>>,
@@ -314,6 +315,9 @@ pub fn fields(text: &str) -> Option<Fields<'_>> {
             title: cow(&r.title).unwrap_or_default(),
             description: cow(&r.description).unwrap_or_default(),
             account: cow(&r.aws_account_id).unwrap_or_default(),
+            layer: resource
+                .and_then(|res| cow(&res.r#type))
+                .and_then(|t| super::layer_of_resource(&t)),
             ..Draft::default()
         },
         id: cow(&r.id),

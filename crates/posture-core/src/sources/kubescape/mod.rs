@@ -442,6 +442,7 @@ fn vulnerability_manifest(v: &Node, sink: &mut Sink) -> Result<(), String> {
             last_seen: created,
             open: true,
             raw: sink.raw(m),
+            layer: Some(crate::model::Layer::Container),
             ..Draft::default()
         };
         sink.push(draft.finish(

@@ -4,7 +4,9 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 use crate::model::safe_text::{Lines, is_safe_display};
-use crate::model::{Finding, Fingerprint, Remediation, SafeText, Severity, Source, Timestamp};
+use crate::model::{
+    Finding, Fingerprint, Layer, Remediation, SafeText, Severity, Source, Timestamp,
+};
 use crate::sources::MAX_INPUT_BYTES;
 use crate::sources::codec::{Decoder, Encoder};
 
@@ -24,6 +26,9 @@ impl<'a> TextTable<'a> {
         };
         for f in findings {
             t.add(f.fingerprint.as_str());
+            if !f.source.is_fixed() {
+                t.add(f.source.as_str());
+            }
             for text in texts_of(f) {
                 let (display, original) = text.parts();
                 if let Some(d) = display {
@@ -164,7 +169,14 @@ const LINES: [Lines; 10] = [
 
 pub fn write_finding(e: &mut Encoder, f: &Finding, t: &TextTable<'_>) {
     e.u32(t.id(f.fingerprint.as_str()));
-    e.u8(source_code(f.source));
+    match source_code(f.source) {
+        Some(code) => e.u8(code),
+        None => {
+            e.u8(NAMED_SOURCE);
+            e.u32(t.id(f.source.as_str()));
+        }
+    }
+    e.u8(layer_code(f.layer));
     e.u8(severity_code(f.severity));
     e.u8(u8::from(f.open) | (u8::from(f.remediation.url.is_some()) << 1));
     for text in texts_of(f) {
@@ -197,7 +209,11 @@ pub fn write_finding(e: &mut Encoder, f: &Finding, t: &TextTable<'_>) {
 
 pub fn read_finding<R: Read>(d: &mut Decoder<R>, t: &mut Checker<'_>) -> Option<Finding> {
     let fingerprint = Fingerprint::from_stored(t.plain(d.u32()?)?);
-    let source = source_of(d.u8()?)?;
+    let source = match d.u8()? {
+        NAMED_SOURCE => Source::named(t.plain(d.u32()?)?),
+        code => source_of(code)?,
+    };
+    let layer = *Layer::ALL.get(usize::from(d.u8()?))?;
     let severity = *Severity::ALL_DESC.get(usize::from(d.u8()?))?;
     let flags = d.u8()?;
     let mut texts: [SafeText; 10] = Default::default();
@@ -244,6 +260,7 @@ pub fn read_finding<R: Read>(d: &mut Decoder<R>, t: &mut Checker<'_>) -> Option<
     Some(Finding {
         fingerprint,
         source,
+        layer,
         severity,
         title,
         rule_id,
@@ -269,8 +286,16 @@ fn severity_code(s: Severity) -> u8 {
     Severity::ALL_DESC.iter().position(|&x| x == s).unwrap_or(0) as u8
 }
 
-fn source_code(s: Source) -> u8 {
-    Source::ALL.iter().position(|&x| x == s).unwrap_or(0) as u8
+/// A source's code, for the fixed ones; a SARIF tool's is [`NAMED_SOURCE`]
+/// and its name.
+fn source_code(s: Source) -> Option<u8> {
+    Source::ALL.iter().position(|&x| x == s).map(|i| i as u8)
+}
+
+const NAMED_SOURCE: u8 = u8::MAX;
+
+fn layer_code(l: Layer) -> u8 {
+    Layer::ALL.iter().position(|&x| x == l).unwrap_or(0) as u8
 }
 
 fn source_of(code: u8) -> Option<Source> {
