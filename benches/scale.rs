@@ -179,10 +179,11 @@ enum Grouping {
 
 impl Grouping {
     fn set(self, app: &mut App) {
-        (app.view.grouped, app.view.by_owner) = match self {
-            Grouping::Off => (false, false),
-            Grouping::Rule => (true, false),
-            Grouping::Owner => (true, true),
+        use posture_core::query::grouping::GroupBy;
+        (app.view.grouped, app.view.group_by) = match self {
+            Grouping::Off => (false, GroupBy::Rule),
+            Grouping::Rule => (true, GroupBy::Rule),
+            Grouping::Owner => (true, GroupBy::Owner),
         };
     }
 }

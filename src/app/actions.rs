@@ -3,8 +3,9 @@
 
 use posture_core::config::keymap::{Action, Step};
 use posture_core::config::theme;
-use posture_core::model::{Severity, Source};
+use posture_core::model::{Layer, Severity, Source};
 use posture_core::query::SortKey;
+use posture_core::query::grouping::GroupBy;
 use posture_core::triage::Status;
 
 use super::effect::Effect;
@@ -107,18 +108,40 @@ pub fn apply(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::SetFloor(floor) => set_floor(app, floor),
         Action::CycleSource => {
-            let current = app.view.filter.sources.first().copied();
-            let next = match current {
-                None => Some(Source::ALL[0]),
-                Some(s) => Source::ALL
-                    .iter()
-                    .position(|x| *x == s)
-                    .and_then(|i| Source::ALL.get(i + 1).copied()),
+            // Through the sources the findings come from (a SARIF file can
+            // bring any tool), then all again.
+            let present: std::collections::BTreeSet<Source> =
+                app.session.findings.iter().map(|f| f.source).collect();
+            let next = match app.view.filter.sources.first() {
+                None => present.first().copied(),
+                Some(s) => present.range(s..).nth(1).copied(),
             };
             app.view.filter.sources = next.into_iter().collect();
             app.refresh_view();
             app.status = Some(format!("source: {}", next.map_or("all", Source::as_str)));
         }
+        Action::CycleLayer => {
+            let next = match app.view.filter.layers.first() {
+                None => Some(Layer::ALL[0]),
+                Some(l) => Layer::ALL
+                    .iter()
+                    .position(|x| x == l)
+                    .and_then(|i| Layer::ALL.get(i + 1).copied()),
+            };
+            app.view.filter.layers = next.into_iter().collect();
+            app.refresh_view();
+            app.status = Some(format!("layer: {}", next.map_or("all", Layer::as_str)));
+        }
+        Action::ToggleColumn(column) => {
+            let shown = super::column_shown(column, app.layout.width, &app.columns);
+            app.columns.insert(column, !shown);
+            app.status = Some(format!(
+                "{} column {}",
+                column.name(),
+                if shown { "hidden" } else { "shown" }
+            ));
+        }
+        Action::GroupBy(by) => set_group(app, by),
         Action::ToggleOpenOnly => {
             app.view.filter.include_closed = !app.view.filter.include_closed;
             app.refresh_view();
@@ -187,25 +210,28 @@ pub fn apply(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 fn toggle_group(app: &mut App) {
-    // Off → by rule → by owner → off.
-    (app.view.grouped, app.view.by_owner) = match (app.view.grouped, app.view.by_owner) {
-        (false, _) => (true, false),
-        (true, false) => (true, true),
-        (true, true) => (false, false),
+    // Off → by rule → by owner → by layer → off.
+    let next = match (app.view.grouped, app.view.group_by) {
+        (false, _) => Some(GroupBy::Rule),
+        (true, GroupBy::Rule) => Some(GroupBy::Owner),
+        (true, GroupBy::Owner) => Some(GroupBy::Layer),
+        (true, GroupBy::Layer) => None,
     };
+    set_group(app, next);
+}
+
+/// Groups the rows by `by` (`None`: one row per finding).
+fn set_group(app: &mut App, by: Option<GroupBy>) {
+    app.view.grouped = by.is_some();
+    app.view.group_by = by.unwrap_or_default();
     app.view.selected = 0;
     app.view.offset = 0;
     app.refresh_view();
-    app.status = Some(
-        if app.view.grouped && app.view.by_owner {
-            "grouped by owner"
-        } else if app.view.grouped {
-            "grouped by rule"
-        } else {
-            "one row per finding"
-        }
-        .to_string(),
-    );
+    app.status = Some(if app.view.grouped {
+        format!("grouped by {}", app.view.group_by.name())
+    } else {
+        "one row per finding".to_string()
+    });
 }
 
 fn toggle_new_only(app: &mut App) {

@@ -1,7 +1,7 @@
 //! The `:` command line: any action in its text form (`floor high`, `sort
 //! title`, `mark false-positive`, `group`), plus the commands that take
-//! free text (`filter`, `theme`, `status-filter`, `owner`, `source`, `note`,
-//! `jira`).
+//! free text (`filter`, `theme`, `status-filter`, `owner`, `source`, `layer`,
+//! `note`, `jira`).
 
 use posture_core::config::keymap::{Action, ActionError};
 use posture_core::model::Source;
@@ -21,6 +21,7 @@ pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
     match (cmd, arg.as_str()) {
         ("q" | "exit", _) => app.quit = true,
         ("source", s) if !s.is_empty() => set_source(app, s),
+        ("layer", s) if !s.is_empty() => set_layer(app, s),
         ("filter", text) => {
             app.view.filter.text = text.to_string();
             app.refresh_view();
@@ -74,6 +75,22 @@ fn set_source(app: &mut App, s: &str) {
     }
     app.refresh_view();
     app.status = Some(format!("source: {s}"));
+}
+
+fn set_layer(app: &mut App, s: &str) {
+    if s == "all" {
+        app.view.filter.layers.clear();
+    } else {
+        match s.parse::<posture_core::model::Layer>() {
+            Ok(layer) => app.view.filter.layers = vec![layer],
+            Err(e) => {
+                app.status = Some(e.to_string());
+                return;
+            }
+        }
+    }
+    app.refresh_view();
+    app.status = Some(format!("layer: {s}"));
 }
 
 fn set_owner(app: &mut App, s: &str) {

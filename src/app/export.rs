@@ -10,6 +10,7 @@ use std::path::Path;
 use posture_core::config::keymap::Action;
 use posture_core::export::jira;
 use posture_core::model::SafeText;
+use posture_core::query::grouping::GroupBy;
 use posture_core::session::export::JiraExported;
 
 use super::effect::Effect;
@@ -32,7 +33,7 @@ pub fn export_jira(app: &mut App) {
             Some("nothing to export: every finding here has a ticket or a decision".into());
         return;
     }
-    let by_rule = app.view.grouped && !app.view.by_owner;
+    let by_rule = app.view.grouped && app.view.group_by == GroupBy::Rule;
     let tickets = app.session.tickets(&findings, by_rule, "Task").len();
     let stamp = app.session.now.to_rfc3339().replace([':', '-'], "");
     app.modal = Some(Modal::ConfirmExport(ExportPlan {

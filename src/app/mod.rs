@@ -19,4 +19,4 @@ mod tests;
 
 pub use effect::{Effect, Event, Mouse};
 pub use modal::{Modal, Mode, Scroll};
-pub use state::{App, SourceStatus, TableLayout};
+pub use state::{App, SourceStatus, TableLayout, column_shown};

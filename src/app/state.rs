@@ -54,6 +54,9 @@ pub struct App {
     pub layout: TableLayout,
     /// Findings picked with space / `v` for a bulk triage action.
     pub picked: BTreeSet<usize>,
+    /// Columns shown (`true`) or hidden (`false`) by choice; the others as
+    /// the width allows.
+    pub columns: std::collections::BTreeMap<posture_core::config::keymap::Column, bool>,
     /// Where `E` writes JIRA CSVs (default: the current directory).
     pub export_dir: std::path::PathBuf,
     pub sync: SyncStatus,
@@ -97,6 +100,7 @@ impl App {
                 width: 80,
             },
             picked: BTreeSet::new(),
+            columns: Default::default(),
             export_dir: std::path::PathBuf::from("."),
             sync: SyncStatus::default(),
             follow: None,
@@ -142,4 +146,23 @@ impl App {
     pub fn page_size(&self) -> usize {
         usize::from(self.layout.rows.max(1))
     }
+}
+
+/// Whether `column` is drawn at `width`: as chosen (`c`, `:column NAME`),
+/// else when the width allows it.
+pub fn column_shown(
+    column: posture_core::config::keymap::Column,
+    width: u16,
+    chosen: &std::collections::BTreeMap<posture_core::config::keymap::Column, bool>,
+) -> bool {
+    use posture_core::config::keymap::Column;
+    chosen.get(&column).copied().unwrap_or(
+        width
+            >= match column {
+                Column::Source => 100,
+                Column::Scope => 110,
+                Column::Owner => 120,
+                Column::Layer => 140,
+            },
+    )
 }

@@ -450,3 +450,118 @@ fn grouping_while_typing_comes_from_a_job_and_only_the_newest_is_shown() {
     );
     assert!(a.view.rows.iter().all(|r| matches!(r, Row::Finding(_))));
 }
+
+/// The demo plus a SARIF scan (code) and a Grype scan, Grype put in the code
+/// layer by `[layers]`.
+fn app_with_layers() -> App {
+    let mut findings = posture_core::demo::load_current().findings;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for f in ["sarif/two-runs.sarif", "grype/image.json"] {
+        findings.extend(posture_core::sources::load_file(&root.join(f)).findings);
+    }
+    let spec = posture_core::routing::parse_file(
+        "[layers]\ngrype = \"code\"\n",
+        std::path::Path::new("r.toml"),
+    )
+    .unwrap();
+    let session = posture_core::session::Session::new(posture_core::session::SessionParts {
+        findings,
+        router: posture_core::routing::Router::new(spec),
+        now: Some(posture_core::model::Timestamp::parse("2026-11-17T00:00:00Z").unwrap()),
+        ..Default::default()
+    });
+    App::new(
+        session,
+        theme::load("dark", None).unwrap(),
+        Keymap::defaults(),
+    )
+}
+
+#[test]
+fn layers_filter_group_and_show_as_a_column() {
+    use posture_core::model::Layer;
+    use posture_core::query::grouping::GroupBy;
+    let mut a = app_with_layers();
+    let layer_of = |a: &App, r: &Row| match r {
+        Row::Finding(i) => a.session.findings[*i].layer,
+        Row::Group(_) => panic!("ungrouped"),
+    };
+    // `[layers]` moved Grype's image findings to code.
+    let grype: Vec<_> = a
+        .session
+        .findings
+        .iter()
+        .filter(|f| f.source == Source::Grype)
+        .collect();
+    assert!(!grype.is_empty() && grype.iter().all(|f| f.layer == Layer::Code));
+    // `L` cycles the layer filter: cloud, cluster, container, code, all.
+    for want in Layer::ALL {
+        keys(&mut a, "L");
+        assert!(!a.view.rows.is_empty(), "{want}");
+        assert!(
+            a.view.rows.iter().all(|r| layer_of(&a, r) == want),
+            "{want}"
+        );
+    }
+    keys(&mut a, "L");
+    assert!(a.view.filter.layers.is_empty());
+    run_command(&mut a, "layer container");
+    assert!(
+        a.view
+            .rows
+            .iter()
+            .all(|r| layer_of(&a, r) == Layer::Container)
+    );
+    run_command(&mut a, "layer kernel");
+    assert!(
+        a.status
+            .as_deref()
+            .unwrap_or_default()
+            .contains("unknown layer")
+    );
+    run_command(&mut a, "layer all");
+    // Grouped by layer: one row per layer, its members all of that layer.
+    run_command(&mut a, "group layer");
+    assert!(a.view.grouped && a.view.group_by == GroupBy::Layer);
+    let groups: Vec<_> = a
+        .view
+        .rows
+        .iter()
+        .map(|r| match r {
+            Row::Group(g) => g.clone(),
+            Row::Finding(_) => panic!("grouped"),
+        })
+        .collect();
+    assert_eq!(groups.len(), 4);
+    for g in &groups {
+        let layer = g.layer.expect("one layer per group");
+        assert_eq!(g.rule_id(&a.session.findings), layer.as_str());
+        assert!(
+            g.members
+                .iter()
+                .all(|&i| a.session.findings[i].layer == layer)
+        );
+    }
+    // `g` from by-layer goes back to one row per finding.
+    keys(&mut a, "g");
+    assert!(!a.view.grouped);
+    // The LAYER column: shown from 140 columns, `c` flips it either way.
+    a.layout.width = 120;
+    assert!(!super::column_shown(
+        posture_core::config::keymap::Column::Layer,
+        120,
+        &a.columns
+    ));
+    keys(&mut a, "c");
+    assert!(super::column_shown(
+        posture_core::config::keymap::Column::Layer,
+        120,
+        &a.columns
+    ));
+    keys(&mut a, "c");
+    assert!(!super::column_shown(
+        posture_core::config::keymap::Column::Layer,
+        200,
+        &a.columns
+    ));
+}

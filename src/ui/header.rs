@@ -62,14 +62,7 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     if app.view.waiting_groups || app.view.groups_pending() {
         scope.push("grouping…".to_string());
     } else if app.view.grouped {
-        scope.push(
-            if app.view.by_owner {
-                "by owner"
-            } else {
-                "by rule"
-            }
-            .to_string(),
-        );
+        scope.push(format!("by {}", app.view.group_by.name()));
     }
     scope.push(format!(
         "sort:{}{}{}",

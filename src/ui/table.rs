@@ -9,6 +9,9 @@ use ratatui::widgets::{Block, Borders, Cell, Row as TRow, Table};
 use super::style::{Styles, severity_short};
 use crate::app::view::Row;
 use crate::app::{App, TableLayout};
+use std::collections::BTreeMap;
+
+use posture_core::config::keymap::Column;
 use posture_core::model::timestamp::age;
 use posture_core::query::Facts;
 use posture_core::triage::Status;
@@ -18,6 +21,7 @@ enum Col {
     Pick,
     Severity,
     Source,
+    Layer,
     Title,
     Resource,
     Scope,
@@ -32,6 +36,7 @@ impl Col {
             Col::Pick => "",
             Col::Severity => "SEV",
             Col::Source => "SOURCE",
+            Col::Layer => "LAYER",
             Col::Title => "TITLE",
             Col::Resource => "RESOURCE",
             Col::Scope => "ACCOUNT/CLUSTER",
@@ -42,21 +47,26 @@ impl Col {
     }
 }
 
-/// Columns that fit the width, most important first; narrow terminals drop the rest.
-fn columns(width: u16) -> Vec<(Col, Constraint)> {
+/// Columns that fit the width, most important first; narrow terminals drop
+/// the rest, and the user's choices override.
+fn columns(width: u16, chosen: &BTreeMap<Column, bool>) -> Vec<(Col, Constraint)> {
+    let shown = |c: Column| crate::app::column_shown(c, width, chosen);
     let mut cols = vec![
         (Col::Pick, Constraint::Length(1)),
         (Col::Severity, Constraint::Length(4)),
     ];
-    if width >= 100 {
+    if shown(Column::Source) {
         cols.push((Col::Source, Constraint::Length(11)));
+    }
+    if shown(Column::Layer) {
+        cols.push((Col::Layer, Constraint::Length(9)));
     }
     cols.push((Col::Title, Constraint::Fill(3)));
     cols.push((Col::Resource, Constraint::Fill(2)));
-    if width >= 110 {
+    if shown(Column::Scope) {
         cols.push((Col::Scope, Constraint::Length(24)));
     }
-    if width >= 120 {
+    if shown(Column::Owner) {
         cols.push((Col::Owner, Constraint::Length(10)));
     }
     // Triage is why people open posture: the status stays at every width.
@@ -87,7 +97,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> TableLayou
     let rows_fit = inner.height.saturating_sub(1);
     let mut view = app.view.clone_window();
     view.ensure_visible(usize::from(rows_fit));
-    let cols = columns(area.width);
+    let cols = columns(area.width, &app.columns);
     let widths: Vec<u16> = ratatui::layout::Layout::horizontal(cols.iter().map(|(_, w)| *w))
         .spacing(1)
         .split(inner)
@@ -202,6 +212,7 @@ fn build_row<'a>(
                     st.severity(f.severity),
                 )),
                 Col::Source => Cell::from(f.source.as_str()),
+                Col::Layer => Cell::from(f.layer.as_str()),
                 Col::Title => {
                     if app.session.facts_of(*i).new {
                         Cell::from(Line::from(vec![
@@ -250,6 +261,10 @@ fn build_row<'a>(
             )),
             Col::Source => match g.source {
                 Some(s) => Cell::from(s.as_str()),
+                None => Cell::from(Span::styled("several", st.muted())),
+            },
+            Col::Layer => match g.layer {
+                Some(l) => Cell::from(l.as_str()),
                 None => Cell::from(Span::styled("several", st.muted())),
             },
             Col::Title => {

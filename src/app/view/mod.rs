@@ -8,7 +8,7 @@ mod tests;
 use posture_core::model::{Finding, Severity};
 use posture_core::query::filter::{Brief, Needle};
 use posture_core::query::group::RuleKeys;
-use posture_core::query::grouping::{self, Grouping};
+use posture_core::query::grouping::{self, GroupBy, Grouping};
 use posture_core::query::{Facts, Filter, Group, Orders, SortKey, TextIndex};
 use posture_core::routing::RouteTable;
 
@@ -87,8 +87,8 @@ pub struct View {
     pub sort: SortKey,
     pub reverse: bool,
     pub grouped: bool,
-    /// With `grouped`: by owner instead of by rule.
-    pub by_owner: bool,
+    /// With `grouped`: by rule, owner or layer.
+    pub group_by: GroupBy,
     pub rows: Vec<Row>,
     /// Findings behind the rows (all members when grouped), for the header counts.
     pub shown: Vec<usize>,
@@ -316,7 +316,7 @@ impl View {
             findings: findings.clone(),
             keys,
             shown: Arc::new(self.shown.clone()),
-            by_owner: self.by_owner,
+            by: self.group_by,
             facts: facts.clone(),
             routes: routes.clone(),
             generation: self.prepared.generation,
@@ -495,7 +495,7 @@ impl View {
             return self.shown.iter().map(|&i| Row::Finding(i)).collect();
         }
         let keys = self.prepared.rule_keys(findings).clone();
-        grouping::group(findings, &self.shown, &keys, facts, routes, self.by_owner)
+        grouping::group(findings, &self.shown, &keys, facts, routes, self.group_by)
             .into_iter()
             .map(Row::Group)
             .collect()

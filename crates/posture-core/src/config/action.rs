@@ -9,7 +9,31 @@ use std::str::FromStr;
 
 use crate::model::Severity;
 use crate::query::SortKey;
+use crate::query::grouping::GroupBy;
 use crate::triage::Status;
+
+/// A column of the table that can be shown or hidden (the others always
+/// show, as far as the width allows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Column {
+    Source,
+    Layer,
+    Scope,
+    Owner,
+}
+
+impl Column {
+    pub const ALL: [Column; 4] = [Column::Source, Column::Layer, Column::Scope, Column::Owner];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Source => "source",
+            Column::Layer => "layer",
+            Column::Scope => "scope",
+            Column::Owner => "owner",
+        }
+    }
+}
 
 /// How far a list or a pane moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,6 +94,12 @@ pub enum Action {
     /// Shows this severity and above; `None`: every severity.
     SetFloor(Option<Severity>),
     CycleSource,
+    /// Cycles the layer filter: all, cloud, cluster, container, code.
+    CycleLayer,
+    /// Shows or hides a column.
+    ToggleColumn(Column),
+    /// Groups the rows by this; `None`: one row per finding.
+    GroupBy(Option<GroupBy>),
     ToggleOpenOnly,
     CycleSort,
     Sort(SortKey),
@@ -112,6 +142,7 @@ const PLAIN: &[(&str, Action)] = &[
     ("filter", Action::Filter),
     ("clear-filter", Action::ClearFilter),
     ("source", Action::CycleSource),
+    ("layer", Action::CycleLayer),
     ("open-only", Action::ToggleOpenOnly),
     ("sort", Action::CycleSort),
     ("reverse", Action::ReverseSort),
@@ -211,6 +242,22 @@ impl Action {
                     let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.name()).collect();
                     bad(name, &names)
                 }),
+            "column" => Column::ALL
+                .iter()
+                .copied()
+                .find(|c| c.name() == arg)
+                .map(Action::ToggleColumn)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+                    bad(name, &names)
+                }),
+            "group" if !arg.is_empty() => match arg {
+                "off" => Ok(Action::GroupBy(None)),
+                "rule" => Ok(Action::GroupBy(Some(GroupBy::Rule))),
+                "owner" => Ok(Action::GroupBy(Some(GroupBy::Owner))),
+                "layer" => Ok(Action::GroupBy(Some(GroupBy::Layer))),
+                _ => Err(bad(name, &["rule", "owner", "layer", "off"])),
+            },
             "mark" if !arg.is_empty() => arg.parse::<Status>().map(Action::Mark).map_err(|_| {
                 let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
                 bad(name, &names)
@@ -242,6 +289,9 @@ impl fmt::Display for Action {
             Action::SetFloor(None) => f.write_str("floor all"),
             Action::Sort(k) => write!(f, "sort {}", k.name()),
             Action::Mark(s) => write!(f, "mark {}", s.as_str()),
+            Action::ToggleColumn(c) => write!(f, "column {}", c.name()),
+            Action::GroupBy(None) => f.write_str("group off"),
+            Action::GroupBy(Some(g)) => write!(f, "group {}", g.name()),
             plain => {
                 let name = PLAIN
                     .iter()
@@ -270,6 +320,13 @@ mod tests {
         all.push(Action::SetFloor(None));
         all.extend(SortKey::ALL.iter().map(|&k| Action::Sort(k)));
         all.extend(Status::ALL.iter().map(|&s| Action::Mark(s)));
+        all.extend(Column::ALL.iter().map(|&c| Action::ToggleColumn(c)));
+        all.push(Action::GroupBy(None));
+        all.extend(
+            [GroupBy::Rule, GroupBy::Owner, GroupBy::Layer]
+                .iter()
+                .map(|&g| Action::GroupBy(Some(g))),
+        );
         for a in all {
             assert_eq!(Action::parse(&a.to_string()), Ok(a), "{a}");
         }

@@ -139,8 +139,20 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Table,
         action: Action::CycleSource,
-        help: "cycle source: all, securityhub, kubescape, starboard",
+        help: "cycle source: all, then each source the findings come from",
         keys: &["t"],
+    },
+    Binding {
+        context: Context::Table,
+        action: Action::CycleLayer,
+        help: "cycle 4C layer: all, cloud, cluster, container, code",
+        keys: &["L"],
+    },
+    Binding {
+        context: Context::Table,
+        action: Action::ToggleColumn(super::action::Column::Layer),
+        help: "show or hide the LAYER column (`:column source|layer|scope|owner`)",
+        keys: &["c"],
     },
     Binding {
         context: Context::Table,
@@ -163,7 +175,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Table,
         action: Action::ToggleGroup,
-        help: "group: by rule (one row per CVE/control), by owner, off",
+        help: "group: by rule (one row per CVE/control), by owner, by layer, off (`:group layer`)",
         keys: &["g"],
     },
     Binding {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-pub use super::action::{Action, ActionError, Step};
+pub use super::action::{Action, ActionError, Column, Step};
 pub use super::bindings::{BINDINGS, Binding, Context};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

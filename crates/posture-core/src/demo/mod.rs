@@ -199,6 +199,8 @@ fn kubernetes(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Findin
                     first_seen: Some(Timestamp::from_unix(taken.unix() - age * DAY)),
                     last_seen: Some(taken),
                     open: true,
+                    // Image vulnerabilities: the container layer.
+                    layer: Some(crate::model::Layer::Container),
                     ..Draft::default()
                 };
                 out.push(d.finish(

@@ -10,7 +10,9 @@ use crate::model::Finding;
 use crate::routing::RouteTable;
 
 use super::Facts;
-use super::group::{Group, RuleKeys, Triage, group_by_owner_with, group_by_rule_with};
+use super::group::{
+    Group, RuleKeys, Triage, group_by_layer_with, group_by_owner_with, group_by_rule_with,
+};
 
 /// What to group and how.
 #[derive(Clone)]
@@ -19,7 +21,7 @@ pub struct Grouping {
     pub keys: Arc<RuleKeys>,
     /// The shown findings, in the order shown.
     pub shown: Arc<Vec<usize>>,
-    pub by_owner: bool,
+    pub by: GroupBy,
     /// What each group's summary reads (shared with the view, not copied
     /// per keystroke).
     pub facts: Arc<Vec<Facts>>,
@@ -38,7 +40,7 @@ impl std::fmt::Debug for Grouping {
             .field("generation", &self.generation)
             .field("request", &self.request)
             .field("shown", &self.shown.len())
-            .field("by_owner", &self.by_owner)
+            .field("by", &self.by)
             .finish()
     }
 }
@@ -66,14 +68,36 @@ impl Grouping {
             &self.keys,
             &self.facts,
             &self.routes,
-            self.by_owner,
+            self.by,
         );
         (!cancelled()).then_some(groups)
     }
 }
 
-/// The findings at `shown` grouped by rule, or by owner, each group's row
-/// summed up with its members' triage facts and owners.
+/// What the rows are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum GroupBy {
+    /// One row per rule (a CVE, a control) and source.
+    #[default]
+    Rule,
+    /// One row per owner (routes sharing an owner are one).
+    Owner,
+    /// One row per 4C layer.
+    Layer,
+}
+
+impl GroupBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupBy::Rule => "rule",
+            GroupBy::Owner => "owner",
+            GroupBy::Layer => "layer",
+        }
+    }
+}
+
+/// The findings at `shown` grouped by rule, owner or layer, each group's
+/// row summed up with its members' triage facts and owners.
 #[allow(
     clippy::vec_box,
     reason = "rows hold groups boxed; sorting moves pointers"
@@ -84,13 +108,13 @@ pub fn group(
     keys: &RuleKeys,
     facts: &[Facts],
     routes: &RouteTable,
-    by_owner: bool,
+    by: GroupBy,
 ) -> Vec<Box<Group>> {
     let owners: Vec<&str> = routes.routes.iter().map(|r| r.owner.as_str()).collect();
     let triage = Triage::new(facts, &routes.of, &owners);
-    if by_owner {
-        group_by_owner_with(findings, shown, keys, &triage)
-    } else {
-        group_by_rule_with(findings, shown, keys, &triage)
+    match by {
+        GroupBy::Rule => group_by_rule_with(findings, shown, keys, &triage),
+        GroupBy::Owner => group_by_owner_with(findings, shown, keys, &triage),
+        GroupBy::Layer => group_by_layer_with(findings, shown, keys, &triage),
     }
 }

@@ -144,6 +144,26 @@ owner = "{namespace}"
     }
 
     #[test]
+    fn rules_match_on_the_layer_and_sources_can_be_put_in_another() {
+        use crate::model::{Layer, Source};
+        let spec = parse_file(
+            "[layers]\ngrype = \"code\"\n\n[[rules]]\nlayer = [\"code\", \"container\"]\nowner = \"appsec\"\n",
+            Path::new("r.toml"),
+        )
+        .unwrap();
+        let r = Router::new(spec);
+        assert_eq!(r.layer_of(Source::Grype), Some(Layer::Code));
+        assert_eq!(r.layer_of(Source::Trivy), None);
+        let mut f = finding(Severity::High, "x");
+        f.layer = Layer::Cluster;
+        assert_eq!(r.route(&f).owner, "product");
+        let (steps, _) = r.explain(&f);
+        assert!(steps[0].miss.as_deref().unwrap().contains("layer cluster"));
+        f.layer = Layer::Code;
+        assert_eq!(r.route(&f).owner, "appsec");
+    }
+
+    #[test]
     fn invalid_rules_name_their_line() {
         let p = Path::new("r.toml");
         for (text, line, needle) in [
@@ -161,6 +181,12 @@ owner = "{namespace}"
             ("[[rules]]\nowner = \"{team}\"\n", 2, "placeholder"),
             ("[[rules]]\nseverity = \"high\"\n", 1, "owner"),
             ("[sla]\ncritical = -1\n", 2, ""),
+            (
+                "[[rules]]\nowner = \"x\"\nlayer = \"kernel\"\n",
+                3,
+                "kernel",
+            ),
+            ("[layers]\ngrype = \"cloudy\"\n", 1, "cloudy"),
         ] {
             let e = parse_file(text, p).unwrap_err();
             assert_eq!(e.location.line, line, "{text}: {e}");

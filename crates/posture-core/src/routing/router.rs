@@ -23,6 +23,7 @@ pub struct Route {
 pub struct Router {
     rules: Vec<RuleSpec>,
     pub sla: SlaSpec,
+    layers: Vec<(Source, crate::model::Layer)>,
 }
 
 /// One rule's verdict for `route explain`.
@@ -38,7 +39,21 @@ impl Router {
         Router {
             rules: spec.rules,
             sla: spec.sla,
+            layers: spec.layers.0,
         }
+    }
+
+    /// The layer `[layers]` puts this source's findings in, if it says.
+    pub fn layer_of(&self, source: Source) -> Option<crate::model::Layer> {
+        self.layers
+            .iter()
+            .find(|(s, _)| *s == source)
+            .map(|(_, l)| *l)
+    }
+
+    /// Every `[layers]` override: source and layer.
+    pub fn layer_overrides(&self) -> &[(Source, crate::model::Layer)] {
+        &self.layers
     }
 
     pub fn rule_name(&self, i: usize) -> String {
@@ -125,6 +140,11 @@ fn apply(r: &RuleSpec, f: &Finding) -> Result<Route, String> {
         && !src.0.contains(&f.source)
     {
         return Err(format!("source {} is not listed", f.source));
+    }
+    if let Some(layers) = &r.layer
+        && !layers.0.contains(&f.layer)
+    {
+        return Err(format!("layer {} is not listed", f.layer));
     }
     let fields: [(&str, &Option<Globs>, &str); 6] = [
         ("rule_id", &r.rule_id, f.rule_id.original()),

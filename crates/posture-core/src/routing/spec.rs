@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Deserializer};
 
-use crate::model::{Severity, Source};
+use crate::model::{Layer, Severity, Source};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,6 +17,29 @@ pub struct RoutingSpec {
     pub rules: Vec<RuleSpec>,
     #[serde(default)]
     pub sla: SlaSpec,
+    /// Per source, the 4C layer its findings are in, overriding what the
+    /// input says (`[layers] grype = "code"`: that team's Grype scans are of
+    /// repositories).
+    #[serde(default)]
+    pub layers: LayerOverrides,
+}
+
+/// `source name = "layer"` pairs, each name and layer checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LayerOverrides(pub Vec<(Source, Layer)>);
+
+impl<'de> Deserialize<'de> for LayerOverrides {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, String>::deserialize(d)?;
+        map.iter()
+            .map(|(source, layer)| {
+                let source = source.parse::<Source>().map_err(serde::de::Error::custom)?;
+                let layer = layer.parse::<Layer>().map_err(serde::de::Error::custom)?;
+                Ok((source, layer))
+            })
+            .collect::<Result<Vec<_>, D::Error>>()
+            .map(LayerOverrides)
+    }
 }
 
 /// Days to fix, per severity: the JIRA due date and the review's overdue list.
@@ -64,6 +87,8 @@ pub struct RuleSpec {
     /// `"high"`: that severity and above; `["medium", "low"]`: exactly those.
     pub severity: Option<SeverityMatch>,
     pub source: Option<Sources>,
+    /// One 4C layer or a list (`["container", "code"]`).
+    pub layer: Option<Layers>,
     pub rule_id: Option<Globs>,
     pub account: Option<Globs>,
     pub region: Option<Globs>,
@@ -116,6 +141,17 @@ impl<'de> Deserialize<'de> for SeverityMatch {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sources(pub Vec<Source>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layers(pub Vec<Layer>);
+
+impl<'de> Deserialize<'de> for Layers {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Layers(parse_each(
+            &OneOrMany::<String>::deserialize(d)?.to_vec(),
+        )?))
+    }
+}
 
 impl<'de> Deserialize<'de> for Sources {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -143,10 +143,28 @@ impl Session {
             return false;
         }
         debug_assert_eq!(self.origins.len(), self.findings.len());
+        self.override_layers();
         self.routes = Arc::new(RouteTable::build(&self.router, &self.findings));
         self.stale = false;
         self.refresh_facts();
         true
+    }
+
+    /// Puts findings in the layer `[layers]` names for their source, before
+    /// routes (which may match on the layer) are built. The findings are
+    /// only changed when one needs it.
+    fn override_layers(&mut self) {
+        let router = &self.router;
+        let wrong = |f: &Finding| router.layer_of(f.source).is_some_and(|l| l != f.layer);
+        if !self.findings.iter().any(wrong) {
+            return;
+        }
+        let overrides = self.router.layer_overrides().to_vec();
+        for f in self.findings_mut().iter_mut() {
+            if let Some((_, l)) = overrides.iter().find(|(s, _)| *s == f.source) {
+                f.layer = *l;
+            }
+        }
     }
 
     /// Recomputes each finding's facts (after marks, the clock or the

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::model::{Severity, Source, Timestamp};
+use crate::model::{Layer, Severity, Source, Timestamp};
 use crate::query::Facts;
 
 use super::{Group, Label, Members, RuleKey, RuleKeys, Triage};
@@ -77,6 +77,7 @@ pub(super) fn group_by_key(
                     },
                     resources: distinct(part.iter().map(|m| m.0), row, &mut place_seen),
                     source: r.source,
+                    layer: r.layer,
                     scopes,
                     scope_of: (scopes == 1).then_some(r.first),
                     oldest: r.oldest,
@@ -153,6 +154,7 @@ struct Row {
     count: usize,
     severity: Severity,
     source: Option<Source>,
+    layer: Option<Layer>,
     oldest: Option<Timestamp>,
     /// The first member's facts, and whether every member has the same.
     facts: Facts,
@@ -180,6 +182,7 @@ impl Row {
             count: 0,
             severity: m.key.severity,
             source: Some(m.key.source),
+            layer: Some(m.key.layer),
             oldest: m.key.first_seen,
             facts: m.facts,
             same_facts: true,
@@ -196,6 +199,9 @@ impl Row {
         if self.source != Some(m.key.source) {
             self.source = None;
         }
+        if self.layer != Some(m.key.layer) {
+            self.layer = None;
+        }
         self.same_facts &= m.facts == self.facts;
         self.same_owner &= m.owner == self.owner;
     }
@@ -207,6 +213,9 @@ impl Row {
         self.oldest = earliest(self.oldest, later.oldest);
         if self.source != later.source {
             self.source = None;
+        }
+        if self.layer != later.layer {
+            self.layer = None;
         }
         self.same_facts &= later.same_facts && later.facts == self.facts;
         self.same_owner &= later.same_owner && later.owner == self.owner;

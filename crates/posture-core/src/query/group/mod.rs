@@ -22,6 +22,8 @@ pub struct Group {
     pub resources: usize,
     /// The members' source when they share one, `None` for several.
     pub source: Option<Source>,
+    /// The members' 4C layer when they share one, `None` for several.
+    pub layer: Option<crate::model::Layer>,
     /// Distinct scopes (clusters, account/region pairs) of the members.
     pub scopes: usize,
     /// A member whose scope is the group's, when there is one.
@@ -126,6 +128,7 @@ struct RuleKey {
     scope: u32,
     severity: Severity,
     source: Source,
+    layer: crate::model::Layer,
 }
 
 impl RuleKeys {
@@ -154,6 +157,7 @@ impl RuleKeys {
                         scope: scopes[i],
                         severity: f.severity,
                         source: f.source,
+                        layer: f.layer,
                     }
                 })
                 .collect(),
@@ -345,6 +349,48 @@ pub fn group_by_owner_with(
         if let Label::Named { title, .. } = &mut g.label {
             *title = Arc::from(format!(
                 "{} finding{} owned",
+                g.members.len(),
+                if g.members.len() == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    groups
+}
+
+/// Groups by 4C layer (cloud, cluster, container, code), worst first.
+#[allow(
+    clippy::vec_box,
+    reason = "rows hold groups boxed; sorting moves pointers"
+)]
+pub fn group_by_layer_with(
+    findings: &[Finding],
+    order: &[usize],
+    keys: &RuleKeys,
+    triage: &Triage,
+) -> Vec<Box<Group>> {
+    use crate::model::Layer;
+    let fresh;
+    let keys = if keys.fits(findings) {
+        keys
+    } else {
+        fresh = RuleKeys::of(findings);
+        &fresh
+    };
+    let mut groups = build::group_by_key(
+        order,
+        keys,
+        triage,
+        Layer::ALL.len(),
+        |_, k, _| k.layer as u32,
+        |_, key| Label::Named {
+            name: Arc::from(Layer::ALL.get(key as usize).map_or("", |l| l.as_str())),
+            title: Arc::from(""),
+        },
+    );
+    for g in &mut groups {
+        if let Label::Named { name, title } = &mut g.label {
+            *title = Arc::from(format!(
+                "{} finding{} in the {name} layer",
                 g.members.len(),
                 if g.members.len() == 1 { "" } else { "s" }
             ));

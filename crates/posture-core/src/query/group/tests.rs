@@ -28,6 +28,7 @@ fn plain(
                 members: Members::default(),
                 resources: 0,
                 source: Some(f.source),
+                layer: Some(f.layer),
                 scopes: 0,
                 scope_of: None,
                 oldest: None,
@@ -40,6 +41,9 @@ fn plain(
         groups[g].severity = groups[g].severity.max(f.severity);
         if groups[g].source != Some(f.source) {
             groups[g].source = None;
+        }
+        if groups[g].layer != Some(f.layer) {
+            groups[g].layer = None;
         }
         lists[g].push(i);
     }
@@ -62,6 +66,7 @@ type Seen = (
     Vec<usize>,
     usize,
     Option<Source>,
+    Option<crate::model::Layer>,
     usize,
     Option<usize>,
     Option<crate::model::Timestamp>,
@@ -81,6 +86,7 @@ fn seen(groups: &[Group], findings: &[Finding]) -> Vec<Seen> {
                 g.members.to_vec(),
                 g.resources,
                 g.source,
+                g.layer,
                 g.scopes,
                 g.scope_of,
                 g.oldest,
