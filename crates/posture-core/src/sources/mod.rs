@@ -114,6 +114,12 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// `text` (a part of the record, as it came) for the raw view, while
+    /// the input's budget lasts.
+    pub fn raw_of_text(&self, text: &str) -> Option<Box<str>> {
+        (self.shared.raw_left > 0).then(|| node::compact_text(text))
+    }
+
     /// The record's own text for the raw view (when it came as text, and
     /// while the input's budget lasts).
     pub fn raw_text(&self) -> Option<Box<str>> {
@@ -243,6 +249,7 @@ pub fn parse_bytes(path: &Path, bytes: &[u8], cluster: Option<&str>) -> Loaded {
             .errors
             .push(SourceError::new(path, e.location, e.message)),
     }
+    scanners::number_repeats(&mut loaded.findings);
     cap(&mut loaded.errors, path, "errors");
     cap(&mut loaded.warnings, path, "warnings");
     loaded
@@ -262,11 +269,22 @@ fn report_broken(loaded: &mut Loaded, broken: Vec<document::DocError>) {
 /// are out), on every core for large inputs; results keep the file's order.
 /// One large Kubescape scan (a single document) is split by resource first.
 fn parse_raw(loaded: &mut Loaded, json: &document::JsonRecords, cluster: Option<&str>) {
+    // One large document (a Kubescape scan, a scanner's report) is cut into
+    // its items, parsed on every core; its top level is cut once for both.
     if let [one] = json.records.as_slice()
-        && let Some(scan) = kubescape::split::Scan::of(json.text, one)
+        && one.text.len() >= kubescape::split::SPLIT_MIN_BYTES
+        && one.text.starts_with('{')
+        && let Ok(kubescape::split::Parts(parts)) = serde_json::from_str(one.text)
     {
-        scan.parse(loaded, cluster);
-        return;
+        let parts = || kubescape::split::Parts(parts.clone());
+        if let Some(scan) = kubescape::split::Scan::of_parts(json.text, one, parts()) {
+            scan.parse(loaded, cluster);
+            return;
+        }
+        if let Some(doc) = scanners::split::Doc::of_parts(json.text, one, parts()) {
+            doc.parse(loaded, cluster);
+            return;
+        }
     }
     let path = loaded.path.clone();
     let parts = crate::parallel::in_chunks(
@@ -451,6 +469,7 @@ pub fn parse_values_in(
     // Live records keep their raw form whatever the count: triage sync needs
     // each Security Hub finding's ProductArn and Id from it.
     parse_records(&mut loaded, records, cluster, &mut Shared::new(usize::MAX));
+    scanners::number_repeats(&mut loaded.findings);
     let path = loaded.path.clone();
     cap(&mut loaded.errors, &path, "errors");
     cap(&mut loaded.warnings, &path, "warnings");

@@ -18,7 +18,7 @@ use crate::sources::document::{Places, RawRecord};
 use crate::sources::{Format, Loaded, MAX_RAW_PER_INPUT, Shared, Sink, detect};
 
 /// Smaller scans parse whole: splitting costs more than it saves.
-const SPLIT_MIN_BYTES: usize = 1 << 20;
+pub(crate) const SPLIT_MIN_BYTES: usize = 1 << 20;
 
 /// A scan document cut into its parts.
 pub struct Scan<'a> {
@@ -31,7 +31,7 @@ pub struct Scan<'a> {
 }
 
 /// The top level with every value still raw text.
-struct Parts<'a>(Vec<(String, &'a RawValue)>);
+pub(crate) struct Parts<'a>(pub(crate) Vec<(String, &'a RawValue)>);
 
 impl<'de> Deserialize<'de> for Parts<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -54,7 +54,7 @@ impl<'de> Deserialize<'de> for Parts<'de> {
 }
 
 /// A raw JSON array's items, still raw; None when it is not an array.
-fn raw_items(raw: &RawValue) -> Option<Vec<&RawValue>> {
+pub(crate) fn raw_items(raw: &RawValue) -> Option<Vec<&RawValue>> {
     serde_json::from_str::<Vec<&RawValue>>(raw.get()).ok()
 }
 
@@ -66,7 +66,16 @@ impl<'a> Scan<'a> {
         if record.text.len() < SPLIT_MIN_BYTES || !record.text.starts_with('{') {
             return None;
         }
-        let Parts(parts) = serde_json::from_str(record.text).ok()?;
+        Scan::of_parts(input, record, serde_json::from_str(record.text).ok()?)
+    }
+
+    /// As [`Scan::of`], the record's top level already cut into `parts`.
+    pub(crate) fn of_parts(
+        input: &'a str,
+        record: &RawRecord<'a>,
+        parts: Parts<'a>,
+    ) -> Option<Scan<'a>> {
+        let Parts(parts) = parts;
         // Recognised as the whole-document path would: by its keys (values do
         // not matter to the scan test) and its apiVersion.
         let mut probe = Members::default();

@@ -18,17 +18,20 @@ pub fn looks_like(v: &Node) -> bool {
 pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
     if v.get("findings").is_some() {
         for f in array(v, &["findings"]) {
-            if let Err(e) = finding(f, sink) {
+            let raw = sink.raw(f);
+            if let Err(e) = finding(f, raw, sink) {
                 sink.error(e);
             }
         }
         Ok(())
     } else {
-        finding(v, sink)
+        let raw = sink.raw_record(v);
+        finding(v, raw, sink)
     }
 }
 
-fn finding(v: &Node, sink: &mut Sink) -> Result<(), String> {
+/// One finding of the list.
+pub(crate) fn finding(v: &Node, raw: Option<Box<str>>, sink: &mut Sink) -> Result<(), String> {
     let arn = text_or_empty(v, &["findingArn"]);
     if arn.is_empty() {
         return Err("Inspector finding without findingArn".to_string());
@@ -107,7 +110,7 @@ fn finding(v: &Node, sink: &mut Sink) -> Result<(), String> {
         first_seen: time(v, "firstObservedAt"),
         last_seen: time(v, "lastObservedAt").or_else(|| time(v, "updatedAt")),
         open: !matches!(status.as_str(), "CLOSED" | "SUPPRESSED"),
-        raw: sink.raw(v),
+        raw,
         layer: Some(layer),
         ..Draft::default()
     };

@@ -27,7 +27,8 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
     Ok(())
 }
 
-fn parse_control(control: &Node, sink: &mut Sink) {
+/// One control's FAIL and WARN results.
+pub(crate) fn parse_control(control: &Node, sink: &mut Sink) {
     let node_type = text_or_empty(control, &["node_type"]);
     let cluster = sink.cluster.clone().unwrap_or_default();
     for test in array(control, &["tests"]) {

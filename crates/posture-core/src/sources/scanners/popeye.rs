@@ -6,7 +6,6 @@ use super::super::Sink;
 use super::super::draft::Draft;
 use super::super::json::{array, at, first_text, number, text_or_empty};
 use super::super::node::Node;
-use super::Repeats;
 use crate::model::{Severity, Source};
 
 pub fn looks_like(v: &Node) -> bool {
@@ -20,7 +19,6 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
     } else {
         cluster.into_owned()
     };
-    let mut repeats = Repeats::default();
     for list in ["sanitizers", "sections"] {
         for section in array(v, &["popeye", list]) {
             let linter = first_text(section, &[&["sanitizer"], &["linter"]]);
@@ -36,16 +34,7 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
                         Some(1) => Severity::Info,
                         _ => continue,
                     };
-                    issue_finding(
-                        issue,
-                        severity,
-                        path,
-                        &linter,
-                        &gvr,
-                        &cluster,
-                        &mut repeats,
-                        sink,
-                    );
+                    issue_finding(issue, severity, path, &linter, &gvr, &cluster, sink);
                 }
             }
         }
@@ -64,7 +53,6 @@ fn issue_finding(
     linter: &str,
     gvr: &str,
     cluster: &str,
-    repeats: &mut Repeats,
     sink: &mut Sink,
 ) {
     let message = text_or_empty(issue, &["message"]);
@@ -92,7 +80,5 @@ fn issue_finding(
         raw: sink.raw(issue),
         ..Draft::default()
     };
-    let identity = [cluster, linter, path, &group, &*message];
-    let nth = repeats.mark(&identity);
-    sink.push(draft.finish(Source::Popeye, &[&identity[..], &[&nth]].concat()));
+    sink.push(draft.finish(Source::Popeye, &[cluster, linter, path, &group, &message]));
 }

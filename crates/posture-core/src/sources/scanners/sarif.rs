@@ -6,7 +6,6 @@ use super::super::Sink;
 use super::super::draft::Draft;
 use super::super::json::{array, at, first_text, number, text, text_or_empty};
 use super::super::node::Node;
-use super::Repeats;
 use crate::model::{Layer, Severity, Source};
 
 pub fn looks_like(v: &Node) -> bool {
@@ -15,14 +14,14 @@ pub fn looks_like(v: &Node) -> bool {
 }
 
 pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
-    let mut repeats = Repeats::default();
     for run in array(v, &["runs"]) {
         let tool = first_text(run, &[&["tool", "driver", "name"]]);
         let source = Source::named(&tool);
         let rules = array(run, &["tool", "driver", "rules"]);
         for result in array(run, &["results"]) {
             let rule = rule_of(result, rules);
-            push(result, rule, source, &mut repeats, sink);
+            let raw = sink.raw(result);
+            push(result, rule, source, raw, sink);
         }
     }
     Ok(())
@@ -30,7 +29,7 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
 
 /// The result's rule among the driver's: by `ruleIndex`, else by `ruleId`
 /// (or a hierarchical id's first part, `a/b` → `a`).
-fn rule_of<'a, 'j>(result: &Node, rules: &'a [Node<'j>]) -> Option<&'a Node<'j>> {
+pub(crate) fn rule_of<'a, 'j>(result: &Node, rules: &'a [Node<'j>]) -> Option<&'a Node<'j>> {
     let index = number(result, &["ruleIndex"])
         .or_else(|| number(result, &["rule", "index"]))
         .filter(|i| *i >= 0.0)
@@ -91,11 +90,12 @@ fn is_open(result: &Node) -> bool {
     !(suppressed || passed || absent)
 }
 
-fn push(
+/// One result's finding.
+pub(crate) fn push(
     result: &Node,
     rule: Option<&Node>,
     source: Source,
-    repeats: &mut Repeats,
+    raw: Option<Box<str>>,
     sink: &mut Sink,
 ) {
     let rule_id = first_text(result, &[&["ruleId"], &["rule", "id"]]);
@@ -144,7 +144,7 @@ fn push(
         remediation_text: rule_text(&["help", "text"]).into(),
         remediation_url: rule_text(&["helpUri"]).into(),
         open: is_open(result),
-        raw: sink.raw(result),
+        raw,
         layer: Some(Layer::Code),
         ..Draft::default()
     };
@@ -158,9 +158,6 @@ fn push(
         id.extend(stable.iter().map(String::as_str));
         id
     };
-    let nth = repeats.mark(&identity);
-    let mut identity = identity;
-    identity.push(&nth);
     sink.push(draft.finish(source, &identity));
 }
 

@@ -8,7 +8,6 @@ use super::super::Sink;
 use super::super::draft::Draft;
 use super::super::json::{array, first_text, text_or_empty};
 use super::super::node::Node;
-use super::Repeats;
 use crate::model::{Layer, Severity, Source};
 
 pub fn looks_like(v: &Node) -> bool {
@@ -21,51 +20,87 @@ pub fn looks_like(v: &Node) -> bool {
 }
 
 pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
-    let mut repeats = Repeats::default();
     if v.get("ClusterName").is_some() {
         let cluster = first_text(v, &[&["ClusterName"]]);
         for list in ["Resources", "Vulnerabilities", "Misconfigurations"] {
             for resource in array(v, &[list]) {
-                let name = k8s_name(resource);
                 let target = Target {
-                    artifact: &name,
-                    namespace: &text_or_empty(resource, &["Namespace"]),
-                    cluster: &cluster,
+                    artifact: k8s_name(resource),
+                    namespace: text_or_empty(resource, &["Namespace"]).into_owned(),
+                    cluster: cluster.to_string(),
                     // Images are the container layer; the cluster's own
                     // configuration is the cluster's.
                     vulnerabilities: Layer::Container,
                     misconfigurations: Layer::Cluster,
                 };
-                results(resource, &target, &mut repeats, sink);
+                results(resource, &target, sink);
             }
         }
         return Ok(());
     }
-    let artifact = text_or_empty(v, &["ArtifactName"]);
-    // An image's findings are the container layer; a directory, repository,
-    // configuration or SBOM scan is code.
-    let layer = match &*text_or_empty(v, &["ArtifactType"]) {
-        "container_image" | "vm" => Layer::Container,
-        _ => Layer::Code,
-    };
-    let cluster = sink.cluster.clone().unwrap_or_default();
-    let target = Target {
-        artifact: &artifact,
-        namespace: "",
-        cluster: &cluster,
-        vulnerabilities: layer,
-        misconfigurations: layer,
-    };
-    results(v, &target, &mut repeats, sink);
+    let target = Target::of_scan(v, sink.cluster.as_deref());
+    results(v, &target, sink);
     Ok(())
 }
 
-struct Target<'a> {
-    artifact: &'a str,
-    namespace: &'a str,
-    cluster: &'a str,
+/// What the findings of one scanned thing share.
+pub(crate) struct Target {
+    artifact: String,
+    namespace: String,
+    cluster: String,
     vulnerabilities: Layer,
     misconfigurations: Layer,
+}
+
+impl Target {
+    /// The artifact of a `trivy image|fs|repo|config|sbom` report.
+    pub(crate) fn of_scan(v: &Node, cluster: Option<&str>) -> Target {
+        // An image's findings are the container layer; a directory,
+        // repository, configuration or SBOM scan is code.
+        let layer = match &*text_or_empty(v, &["ArtifactType"]) {
+            "container_image" | "vm" => Layer::Container,
+            _ => Layer::Code,
+        };
+        Target {
+            artifact: text_or_empty(v, &["ArtifactName"]).into_owned(),
+            namespace: String::new(),
+            cluster: cluster.unwrap_or_default().to_string(),
+            vulnerabilities: layer,
+            misconfigurations: layer,
+        }
+    }
+}
+
+/// What a `Results[]` entry lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Vulnerability,
+    Misconfiguration,
+    Secret,
+}
+
+impl Kind {
+    pub(crate) const ALL: [(Kind, &'static str); 3] = [
+        (Kind::Vulnerability, "Vulnerabilities"),
+        (Kind::Misconfiguration, "Misconfigurations"),
+        (Kind::Secret, "Secrets"),
+    ];
+}
+
+/// One entry of a result (`file` is its `Target`).
+pub(crate) fn item(
+    kind: Kind,
+    v: &Node,
+    raw: Option<Box<str>>,
+    file: &str,
+    t: &Target,
+    sink: &mut Sink,
+) {
+    match kind {
+        Kind::Vulnerability => vulnerability(v, raw, file, t, sink),
+        Kind::Misconfiguration => misconfiguration(v, raw, file, t, sink),
+        Kind::Secret => secret(v, raw, file, t, sink),
+    }
 }
 
 /// `Kind/Name` of a `trivy k8s` resource.
@@ -78,17 +113,14 @@ fn k8s_name(r: &Node) -> String {
     }
 }
 
-fn results(v: &Node, t: &Target, repeats: &mut Repeats, sink: &mut Sink) {
+fn results(v: &Node, t: &Target, sink: &mut Sink) {
     for result in array(v, &["Results"]) {
         let file = text_or_empty(result, &["Target"]);
-        for vuln in array(result, &["Vulnerabilities"]) {
-            vulnerability(vuln, &file, t, repeats, sink);
-        }
-        for m in array(result, &["Misconfigurations"]) {
-            misconfiguration(m, &file, t, repeats, sink);
-        }
-        for s in array(result, &["Secrets"]) {
-            secret(s, &file, t, repeats, sink);
+        for (kind, list) in Kind::ALL {
+            for entry in array(result, &[list]) {
+                let raw = sink.raw(entry);
+                item(kind, entry, raw, &file, t, sink);
+            }
         }
     }
 }
@@ -103,9 +135,9 @@ fn severity(v: &Node, sink: &mut Sink) -> Severity {
 
 /// What a finding is on: the artifact and, when it says more, the file.
 fn resource(t: &Target, file: &str) -> String {
-    if file.is_empty() || file.starts_with(t.artifact) || t.artifact.is_empty() {
+    if file.is_empty() || file.starts_with(&t.artifact) || t.artifact.is_empty() {
         if file.is_empty() {
-            t.artifact.to_string()
+            t.artifact.clone()
         } else {
             file.to_string()
         }
@@ -118,15 +150,15 @@ fn draft<'a>(t: &Target, file: &str, severity: Severity, layer: Layer) -> Draft<
     Draft {
         severity,
         resource: resource(t, file).into(),
-        namespace: t.namespace.to_string().into(),
-        cluster: t.cluster.to_string().into(),
+        namespace: t.namespace.clone().into(),
+        cluster: t.cluster.clone().into(),
         open: true,
         layer: Some(layer),
         ..Draft::default()
     }
 }
 
-fn vulnerability(v: &Node, file: &str, t: &Target, repeats: &mut Repeats, sink: &mut Sink) {
+fn vulnerability(v: &Node, raw: Option<Box<str>>, file: &str, t: &Target, sink: &mut Sink) {
     let id = text_or_empty(v, &["VulnerabilityID"]);
     let pkg = first_text(v, &[&["PkgName"], &["PkgID"]]);
     let version = text_or_empty(v, &["InstalledVersion"]);
@@ -147,24 +179,23 @@ fn vulnerability(v: &Node, file: &str, t: &Target, repeats: &mut Repeats, sink: 
     }
     .into();
     d.remediation_url = text_or_empty(v, &["PrimaryURL"]);
-    d.raw = sink.raw(v);
+    d.raw = raw;
     let pkg_path = text_or_empty(v, &["PkgPath"]);
     let identity = [
-        t.cluster,
-        t.namespace,
-        t.artifact,
+        &*t.cluster,
+        &t.namespace,
+        &t.artifact,
         file,
         &id,
         &pkg,
         &version,
         &pkg_path,
     ];
-    let nth = repeats.mark(&identity);
-    let f = d.finish(Source::Trivy, &[&identity[..], &[&nth]].concat());
+    let f = d.finish(Source::Trivy, &identity);
     sink.push(f);
 }
 
-fn misconfiguration(m: &Node, file: &str, t: &Target, repeats: &mut Repeats, sink: &mut Sink) {
+fn misconfiguration(m: &Node, raw: Option<Box<str>>, file: &str, t: &Target, sink: &mut Sink) {
     let id = first_text(m, &[&["AVDID"], &["ID"]]);
     let status = text_or_empty(m, &["Status"]).to_ascii_uppercase();
     let mut d = draft(t, file, severity(m, sink), t.misconfigurations);
@@ -180,15 +211,22 @@ fn misconfiguration(m: &Node, file: &str, t: &Target, repeats: &mut Repeats, sin
     d.remediation_url = text_or_empty(m, &["PrimaryURL"]);
     // A passed check is recorded, closed.
     d.open = status != "PASS";
-    d.raw = sink.raw(m);
+    d.raw = raw;
     let line = first_text(m, &[&["CauseMetadata", "StartLine"]]);
     let cause = first_text(m, &[&["CauseMetadata", "Resource"]]);
-    let identity = [t.cluster, t.namespace, t.artifact, file, &id, &cause, &line];
-    let nth = repeats.mark(&identity);
-    sink.push(d.finish(Source::Trivy, &[&identity[..], &[&nth]].concat()));
+    let identity = [
+        &*t.cluster,
+        &t.namespace,
+        &t.artifact,
+        file,
+        &id,
+        &cause,
+        &line,
+    ];
+    sink.push(d.finish(Source::Trivy, &identity));
 }
 
-fn secret(s: &Node, file: &str, t: &Target, repeats: &mut Repeats, sink: &mut Sink) {
+fn secret(s: &Node, raw: Option<Box<str>>, file: &str, t: &Target, sink: &mut Sink) {
     let rule = text_or_empty(s, &["RuleID"]);
     let line = first_text(s, &[&["StartLine"]]);
     let mut d = draft(t, file, severity(s, sink), t.vulnerabilities);
@@ -200,8 +238,7 @@ fn secret(s: &Node, file: &str, t: &Target, repeats: &mut Repeats, sink: &mut Si
     )
     .into();
     d.remediation_text = "Remove the secret from the artifact and rotate it.".into();
-    d.raw = sink.raw(s);
-    let identity = [t.cluster, t.namespace, t.artifact, file, &rule, &line];
-    let nth = repeats.mark(&identity);
-    sink.push(d.finish(Source::Trivy, &[&identity[..], &[&nth]].concat()));
+    d.raw = raw;
+    let identity = [&*t.cluster, &t.namespace, &t.artifact, file, &rule, &line];
+    sink.push(d.finish(Source::Trivy, &identity));
 }
