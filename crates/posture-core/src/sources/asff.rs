@@ -97,7 +97,10 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
             first_seen: time(v, &["FirstObservedAt"]).or_else(|| time(v, &["CreatedAt"])),
             last_seen: time(v, &["LastObservedAt"]).or_else(|| time(v, &["UpdatedAt"])),
             tags: super::draft::string_map(at(v, &["Resources", "0", "Tags"])),
-            layer: text(v, &["Resources", "0", "Type"]).and_then(|t| layer_of_resource(&t)),
+            layer: layer_of(
+                !array(v, &["Vulnerabilities", "0", "CodeVulnerabilities"]).is_empty(),
+                text(v, &["Resources", "0", "Type"]).as_deref(),
+            ),
             ..Draft::default()
         },
     };
@@ -105,15 +108,19 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
     push(fields, raw, sink)
 }
 
-/// The 4C layer a finding on a resource of this ASFF type belongs to, when
-/// it is not the cloud: container images and containers are the container
-/// layer.
-pub(crate) fn layer_of_resource(kind: &str) -> Option<crate::model::Layer> {
+/// The 4C layer of a finding, when it is not the cloud: Inspector's
+/// findings in Lambda code are code; findings on container images and
+/// containers (the resource's ASFF type) are the container layer.
+pub(crate) fn layer_of(in_code: bool, resource_type: Option<&str>) -> Option<crate::model::Layer> {
+    use crate::model::Layer;
+    if in_code {
+        return Some(Layer::Code);
+    }
     matches!(
-        kind,
-        "AwsEcrContainerImage" | "Container" | "AwsEcsContainer"
+        resource_type,
+        Some("AwsEcrContainerImage" | "Container" | "AwsEcsContainer")
     )
-    .then_some(crate::model::Layer::Container)
+    .then_some(Layer::Container)
 }
 
 /// Makes the finding of a record read into `fields`.

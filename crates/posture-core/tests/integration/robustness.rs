@@ -20,7 +20,7 @@ fn fixtures() -> Vec<PathBuf> {
             let f = f.unwrap().path();
             if matches!(
                 f.extension().and_then(|e| e.to_str()),
-                Some("json" | "jsonl" | "yaml")
+                Some("json" | "jsonl" | "yaml" | "sarif")
             ) {
                 out.push(f);
             }

@@ -141,3 +141,55 @@ fn grype_kube_bench_popeye_prowler_and_inspector() {
         ]
     );
 }
+
+#[test]
+fn edge_cases_of_each_format() {
+    use Layer::*;
+    use Severity::*;
+    // Nothing found is no finding and no error.
+    for empty in [
+        "sarif/empty.sarif",
+        "trivy/fs-nothing-found.json",
+        "inspector/empty.json",
+    ] {
+        let path = crate::project_root().join("tests/fixtures").join(empty);
+        let loaded = posture_core::sources::load_file(&path);
+        assert!(
+            loaded.findings.is_empty() && loaded.errors.is_empty(),
+            "{empty}: {loaded:?}"
+        );
+    }
+    // Popeye's old layout; level 0 is no finding.
+    assert_eq!(
+        seen(&load("popeye/sanitizers.json")),
+        vec![
+            row("popeye", Cluster, Info, true),
+            row("popeye", Cluster, High, true)
+        ]
+    );
+    // Grype on a directory is code; two equal matches are two findings.
+    assert_eq!(
+        seen(&load("grype/directory.json")),
+        vec![
+            row("grype", Code, Unknown, true),
+            row("grype", Code, Medium, true),
+            row("grype", Code, Medium, true),
+        ]
+    );
+    // kube-bench's controls as a top-level array.
+    assert_eq!(
+        seen(&load("kube-bench/array.json")),
+        vec![
+            row("kube-bench", Cluster, Low, true),
+            row("kube-bench", Cluster, Medium, true)
+        ]
+    );
+    // Inspector through Security Hub: Lambda code is code, an image container.
+    assert_eq!(
+        seen(&load("inspector/asff-lambda-code.json")),
+        vec![
+            row("securityhub", Container, Medium, true),
+            row("securityhub", Code, High, true)
+        ]
+    );
+}

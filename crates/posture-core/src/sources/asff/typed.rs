@@ -192,6 +192,8 @@ struct ProductFields<'a> {
 struct Vulnerability<'a> {
     id: Option<Text<'a>>,
     vulnerable_packages: Option<Vec<Obj<Package<'a>>>>,
+    /// Inspector's findings in Lambda code (their count is all that counts).
+    code_vulnerabilities: Option<Vec<serde::de::IgnoredAny>>,
 }
 
 #[derive(Deserialize)]
@@ -315,9 +317,12 @@ pub fn fields(text: &str) -> Option<Fields<'_>> {
             title: cow(&r.title).unwrap_or_default(),
             description: cow(&r.description).unwrap_or_default(),
             account: cow(&r.aws_account_id).unwrap_or_default(),
-            layer: resource
-                .and_then(|res| cow(&res.r#type))
-                .and_then(|t| super::layer_of_resource(&t)),
+            layer: super::layer_of(
+                vulnerability
+                    .and_then(|v| v.code_vulnerabilities.as_ref())
+                    .is_some_and(|c| !c.is_empty()),
+                resource.and_then(|res| cow(&res.r#type)).as_deref(),
+            ),
             ..Draft::default()
         },
         id: cow(&r.id),
