@@ -114,7 +114,10 @@ pub fn apply(app: &mut App, action: Action) -> Vec<Effect> {
                 app.session.findings.iter().map(|f| f.source).collect();
             let next = match app.view.filter.sources.first() {
                 None => present.first().copied(),
-                Some(s) => present.range(s..).nth(1).copied(),
+                Some(s) => present
+                    .range((std::ops::Bound::Excluded(s), std::ops::Bound::Unbounded))
+                    .next()
+                    .copied(),
             };
             app.view.filter.sources = next.into_iter().collect();
             app.refresh_view();
