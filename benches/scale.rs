@@ -246,6 +246,31 @@ fn type_search<const N: usize>(bencher: Bencher, key: &'static str) {
     keystroke(bencher, N, Grouping::Off, key);
 }
 
+/// Queries with several field terms, each put in whole (as `:filter` or a
+/// saved view does) on a prepared view.
+const QUERIES: [&str; 6] = [
+    "sev>=high layer:container",
+    "ns:pay* !status:resolved",
+    "cve-2023 sev:critical or source:kube*",
+    "~cve-20(22|23)-\\d+",
+    "owner:sre age>30d",
+    "privileged ns:payments sev:critical,high !new:yes",
+];
+
+#[divan::bench(consts = [100_000, 1_000_000], args = QUERIES, sample_count = 5, sample_size = 1)]
+fn query<const N: usize>(bencher: Bencher, query: &'static str) {
+    let setup = |a: &mut App| {
+        prepare(a);
+        a.view.filter.text.clear();
+        Grouping::Off.set(a);
+        a.view.facts_changed();
+        a.refresh_view();
+    };
+    timed(bencher, N, setup, |a| {
+        a.view.filter.text = query.to_string()
+    });
+}
+
 /// The same, with the rows grouped by rule and by owner.
 #[divan::bench(consts = [100_000, 1_000_000], args = prefixes("cve-2023"), sample_count = 5, sample_size = 1)]
 fn type_search_grouped_by_rule<const N: usize>(bencher: Bencher, key: &'static str) {

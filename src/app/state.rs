@@ -125,7 +125,11 @@ impl App {
 
     pub fn refresh_view(&mut self) {
         let s = &self.session;
-        self.view.recompute(&s.findings, &s.facts, &s.routes);
+        // A query that does not parse leaves the rows as they were; the
+        // error shows where the query is typed.
+        if self.view.bind_query(&s.routes, &s.router.sla, s.today()) {
+            self.view.recompute(&s.findings, &s.facts, &s.routes);
+        }
         self.detail_scroll = Scroll::default();
     }
 

@@ -565,3 +565,48 @@ fn layers_filter_group_and_show_as_a_column() {
         &a.columns
     ));
 }
+
+#[test]
+fn the_slash_line_takes_a_query_and_a_malformed_one_keeps_the_rows() {
+    let mut a = app();
+    keys(&mut a, "/sev:critical ns:pay*");
+    assert!(!a.view.rows.is_empty());
+    assert!(a.view.rows.iter().all(|r| match r {
+        Row::Finding(i) => {
+            let f = &a.session.findings[*i];
+            f.severity == Severity::Critical && f.namespace.original().starts_with("pay")
+        }
+        Row::Group(_) => false,
+    }));
+    // A term that does not parse: the error in place, the rows as the last
+    // query that parsed left them.
+    let before = a.view.rows.clone();
+    run_command(&mut a, "filter sev:critical ns:pay* colour:red");
+    assert_eq!(a.view.rows, before);
+    let e = a.view.query_error.clone().expect("an error");
+    assert_eq!(e.term, "colour:red");
+    // The query put right is taken again.
+    run_command(&mut a, "filter sev:critical ns:pay*");
+    assert!(a.view.query_error.is_none());
+    assert_eq!(a.view.rows, before);
+    run_command(&mut a, "filter colour:red");
+    assert!(a.view.query_error.is_some());
+    keys(&mut a, "/");
+    on_key(&mut a, Key::plain(KeyCode::Esc));
+    assert!(a.view.query_error.is_none());
+    // Words: all of them, anywhere; the owner counts (SRE owns critical
+    // findings by default, and no title says "sre").
+    keys(&mut a, "/sre privileged");
+    assert!(!a.view.rows.is_empty());
+    assert!(a.view.rows.iter().all(|r| match r {
+        Row::Finding(i) => {
+            a.session.routes.owner(*i) == "SRE"
+                && a.session.findings[*i]
+                    .title
+                    .display()
+                    .to_lowercase()
+                    .contains("privileged")
+        }
+        Row::Group(_) => false,
+    }));
+}

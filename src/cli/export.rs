@@ -79,7 +79,7 @@ pub fn run(cli: &Cli, cmd: &ExportCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn export_jira(mut p: Session, args: &JiraArgs) -> anyhow::Result<ExitCode> {
-    let selected = p.select(&args.selection.filter(&p.routes));
+    let selected = p.select(&args.selection.filter(&p));
     let request = JiraRequest {
         findings: &selected,
         include_ticketed: args.include_ticketed,
@@ -127,7 +127,7 @@ fn export_jira(mut p: Session, args: &JiraArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn export_sheet(ctx: &Context, p: &Session, args: &SheetArgs) -> anyhow::Result<ExitCode> {
-    let idx = p.select(&args.selection.filter(&p.routes));
+    let idx = p.select(&args.selection.filter(p));
     let key = |i: usize| match args.split_by {
         Some(SplitBy::Account) => p.findings[i].scope(),
         Some(SplitBy::Owner) | None => p.routes.owner(i).to_string(),

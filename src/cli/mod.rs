@@ -279,6 +279,18 @@ pub struct Selection {
     /// Only findings routed to these owners (teams); comma-separated or repeated.
     #[arg(long, value_name = "OWNER", value_delimiter = ',')]
     pub owner: Vec<String>,
+    /// Only findings this query passes: words (all must appear), "a phrase",
+    /// ~regex, field:value globs and sets (sev:critical,high  ns:pay*
+    /// layer:code  owner:SRE  status:new  tag:Owner=payments), comparisons
+    /// (sev>=high  age>30d), !term to negate, `or` between groups of terms.
+    #[arg(long, value_name = "QUERY", value_parser = parse_query)]
+    pub query: Option<posture_core::query::Query>,
+}
+
+/// A `--query` as clap reads it: a malformed query is a usage error (exit 2)
+/// that names its term.
+fn parse_query(text: &str) -> Result<posture_core::query::Query, String> {
+    posture_core::query::Query::parse(text).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]
@@ -291,8 +303,13 @@ pub enum RouteCommand {
 }
 
 impl Selection {
-    pub fn filter(&self, routes: &posture_core::routing::RouteTable) -> Filter {
+    pub fn filter(&self, p: &posture_core::session::Session) -> Filter {
+        let routes = &p.routes;
         Filter {
+            query: self
+                .query
+                .clone()
+                .map(|q| q.bind(routes, &p.router.sla, p.today())),
             include_closed: self.all,
             min_severity: self.severity,
             sources: self.source.clone(),
@@ -412,7 +429,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::List(args)) => {
             let ctx = Context::load(&cli)?;
             let p = open_session(&cli, &ctx, WithHistory::No)?;
-            let shown = p.select(&args.selection.filter(&p.routes));
+            let shown = p.select(&args.selection.filter(&p));
             let mut out = std::io::stdout().lock();
             match args.format {
                 ListFormat::Json => output::print_json(&mut out, &p, &shown, args.raw)?,

@@ -160,7 +160,7 @@ fn print_by_severity<'a>(
 
 impl Summary {
     pub fn of(p: &Session, sel: &Selection, by: Option<SummaryBy>) -> Summary {
-        let counted = sel.filter(&p.routes);
+        let counted = sel.filter(p);
         let everything = Filter {
             include_closed: true,
             ..counted.clone()

@@ -45,6 +45,17 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     if let Some(src) = f.sources.first() {
         scope.push(src.to_string());
     }
+    if let Some(layer) = f.layers.first() {
+        scope.push(layer.to_string());
+    }
+    // The active query, always in sight (shortened; the footer has it whole).
+    if let Some(q) = &f.query {
+        let text = posture_core::model::SafeText::line(&q.query().text);
+        scope.push(format!(
+            "/{}",
+            posture_core::text::fit(text.display(), 40).trim_end()
+        ));
+    }
     if f.new_only
         && let Some(b) = &app.session.baseline
     {

@@ -9,6 +9,16 @@ use super::style::Styles;
 use crate::app::App;
 use posture_core::config::keymap::Context;
 
+/// The query grammar, as `?` shows it.
+const QUERY_HELP: &[&str] = &[
+    "  cve 2023            every word, anywhere in title, resource, rule, account, namespace, owner, source, cluster",
+    "  \"a phrase\"  ~regex  words in that order; a regular expression (case-insensitive)",
+    "  sev:critical,high   a set; also sev>=high sev<medium; age>30d age<=2w",
+    "  ns:pay*  owner:sre  globs on namespace (ns), account, region, cluster, rule, resource, title, owner, source",
+    "  layer:code  status:new,acknowledged  new:yes  overdue:yes  tag:Owner=pay*  label:team=pay*",
+    "  !term  a or b       not; either side (or binds last: a b or c is (a and b) or c)",
+];
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     let mut lines = vec![Line::styled(
         "Keys — j/k scroll, any other key closes; rebind in config.toml [keys] \
@@ -42,6 +52,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         ":mark STATUS  :note TEXT  :jira KEY  :status-filter new,acknowledged|all  :owner NAME",
         st.muted(),
     ));
+    lines.push(Line::styled(
+        ":layer LAYER|all  :group rule|owner|layer|off  :column source|layer|scope|owner",
+        st.muted(),
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "The / query (also --query on the commands)",
+        st.accent(),
+    ));
+    for line in QUERY_HELP {
+        lines.push(Line::raw(*line));
+    }
+    lines.push(Line::raw(""));
     lines.push(Line::styled(
         "Mouse: wheel scrolls, click selects.",
         st.muted(),

@@ -84,7 +84,16 @@ fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &S
                     .to_string(),
             ),
             Span::styled("█", st.accent()),
-            Span::styled("   enter keeps · esc clears", st.muted()),
+            match &app.view.query_error {
+                Some(e) => Span::styled(
+                    format!(
+                        "   {}",
+                        posture_core::model::SafeText::line(&e.to_string()).display()
+                    ),
+                    st.error(),
+                ),
+                None => Span::styled("   enter keeps · esc clears", st.muted()),
+            },
         ]),
         Mode::Command => Line::from(vec![
             Span::styled(":", st.accent()),
@@ -107,6 +116,15 @@ fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &S
                         posture_core::model::SafeText::line(&app.view.filter.text).display()
                     ),
                     st.accent(),
+                ));
+            }
+            if let Some(e) = &app.view.query_error {
+                spans.push(Span::styled(
+                    format!(
+                        "{}  ",
+                        posture_core::model::SafeText::line(&e.to_string()).display()
+                    ),
+                    st.error(),
                 ));
             }
             if let Some(s) = &app.status {

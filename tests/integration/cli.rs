@@ -122,6 +122,65 @@ fn severity_and_source_filters() {
 }
 
 #[test]
+fn a_query_selects_and_a_malformed_one_is_a_usage_error_naming_its_term() {
+    // Inputs that load cleanly: exit 2 can then only be the query.
+    let inputs = ["kubescape", "sarif", "trivy"].map(fixture);
+    let run = |query: &str| {
+        posture()
+            .args(["list", "--all", "--format", "json", "--query", query])
+            .args(
+                inputs
+                    .iter()
+                    .flat_map(|p| [std::ffi::OsStr::new("--file"), p.as_os_str()]),
+            )
+            .output()
+            .unwrap()
+    };
+    let out = run("layer:code sev>=high or source:kube* sev:critical");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_of(&out.stdout);
+    let items = v.as_array().unwrap();
+    assert!(items.iter().any(|i| i["layer"] == "code"));
+    assert!(items.iter().any(|i| i["source"] == "kubescape"));
+    for i in items {
+        let sev = i["severity"].as_str().unwrap();
+        let code = i["layer"] == "code" && (sev == "high" || sev == "critical");
+        let kube = i["source"] == "kubescape" && sev == "critical";
+        assert!(code || kube, "{i}");
+    }
+    // The same through summary: the counts of what list shows.
+    let summary = posture()
+        .args([
+            "summary",
+            "--all",
+            "--format",
+            "json",
+            "--query",
+            "layer:code sev>=high",
+        ])
+        .args(
+            inputs
+                .iter()
+                .flat_map(|p| [std::ffi::OsStr::new("--file"), p.as_os_str()]),
+        )
+        .output()
+        .unwrap();
+    let s = json_of(&summary.stdout);
+    let listed = json_of(&run("layer:code sev>=high").stdout);
+    assert_eq!(s["total"], listed.as_array().unwrap().len());
+    // A malformed query: exit 2, the term and its place named, nothing listed.
+    let bad = run("sev:high colour:red");
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("\"colour:red\" (at character 10)"), "{err}");
+    assert!(bad.stdout.is_empty());
+}
+
+#[test]
 fn summary_json_counts_open_by_severity_and_source() {
     let out = posture()
         .args(["summary", "--format", "json", "--file"])

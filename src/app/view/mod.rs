@@ -84,6 +84,8 @@ impl Prepared {
 #[derive(Debug, Clone, Default)]
 pub struct View {
     pub filter: Filter,
+    /// Why the typed query does not parse (the rows stay as they were).
+    pub query_error: Option<posture_core::query::QueryError>,
     pub sort: SortKey,
     pub reverse: bool,
     pub grouped: bool,
@@ -367,6 +369,33 @@ impl View {
         self.facts_changed();
     }
 
+    /// Reads the typed text as a query for these routes, today and the SLA;
+    /// `false` (and the error kept) when it does not parse.
+    pub fn bind_query(
+        &mut self,
+        routes: &RouteTable,
+        sla: &posture_core::routing::spec::SlaSpec,
+        today: time::Date,
+    ) -> bool {
+        let text = self.filter.text.trim();
+        if text.is_empty() {
+            self.filter.query = None;
+            self.query_error = None;
+            return true;
+        }
+        match posture_core::query::Query::parse(text) {
+            Ok(q) => {
+                self.filter.query = Some(q.bind(routes, sla, today));
+                self.query_error = None;
+                true
+            }
+            Err(e) => {
+                self.query_error = Some(e);
+                false
+            }
+        }
+    }
+
     /// Whether `new` keeps a subset of what `old` kept: the same filter with
     /// a text that contains the old one (typing one more character).
     fn narrows(old: &Filter, new: &Filter) -> bool {
@@ -375,13 +404,19 @@ impl View {
             new.text.trim().to_lowercase(),
         );
         // The same text is not a keystroke: facts may have changed, filter all.
+        // Only words: each word typed further holds in fewer findings.
+        let words = |f: &Filter| f.query.as_ref().is_none_or(|q| q.only_words());
         b != a
             && b.contains(&a)
+            && words(old)
+            && words(new)
             && Filter {
                 text: String::new(),
+                query: None,
                 ..old.clone()
             } == Filter {
                 text: String::new(),
+                query: None,
                 ..new.clone()
             }
     }

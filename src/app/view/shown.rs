@@ -113,18 +113,25 @@ impl Pass<'_> {
                 &own
             }
         };
-        if !self.filter.matches_facts(brief, &fx) || self.needle.mask & !brief.mask != 0 {
+        if !self.filter.matches_facts(brief, &fx) {
             return None;
         }
-        let text_matches = match text {
-            TextTest::MaskOnly => true,
-            TextTest::Flags(flags) => flags.get(i).copied().unwrap_or(true),
-            TextTest::Index(index, finder) => index
-                .contains(i, finder)
-                .unwrap_or_else(|| matches_text(f, &self.needle.text)),
-            TextTest::Fields => matches_text(f, &self.needle.text),
-        };
-        text_matches.then_some(brief.severity)
+        let text_matches = self.needle.mask & !brief.mask == 0
+            && match text {
+                TextTest::MaskOnly => true,
+                TextTest::Flags(flags) => flags.get(i).copied().unwrap_or(true),
+                TextTest::Index(index, finder) => index
+                    .contains(i, finder)
+                    .unwrap_or_else(|| matches_text(f, &self.needle.text)),
+                TextTest::Fields => matches_text(f, &self.needle.text),
+            };
+        // A query's word may be held by the owner or source instead, and
+        // the query has the last word.
+        // Holding the needle (in the fields, or by owner or source), a
+        // query of that one word needs no other test.
+        let passes = (text_matches || self.filter.needle_outside_text(f, &fx))
+            && self.filter.matches_query_with_needle(f, &fx);
+        passes.then_some(brief.severity)
     }
 
     /// The candidates (a narrower filter's earlier result) that pass, each

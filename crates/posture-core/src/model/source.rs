@@ -90,6 +90,18 @@ impl Source {
         }
     }
 
+    /// Its number: below [`Source::known`]`().len()`.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+
+    /// Every source this process knows so far: the fixed ones, then the
+    /// tools named since, in their numbers' order.
+    pub fn known() -> Vec<Source> {
+        let named = NAMED.names.read().map_or(0, |n| n.len());
+        (0..FIXED.len() + named).map(|i| Source(i as u16)).collect()
+    }
+
     /// Whether this is one of the fixed sources (not a SARIF tool's name).
     pub fn is_fixed(self) -> bool {
         usize::from(self.0) < FIXED.len()

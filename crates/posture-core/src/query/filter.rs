@@ -23,6 +23,8 @@ pub struct Filter {
     pub routes: Option<Vec<u32>>,
     /// Only findings new since the last snapshot.
     pub new_only: bool,
+    /// Only findings this query (`--query`, the `/` line) passes.
+    pub query: Option<super::lang::Bound>,
 }
 
 impl Filter {
@@ -33,11 +35,46 @@ impl Filter {
     /// The text filter as matched: trimmed, lowercase. Hot loops compute it
     /// once and call [`Filter::matches_needle`].
     pub fn needle(&self) -> String {
-        self.text.trim().to_lowercase()
+        match &self.query {
+            // The query decides; its longest required word, if any, finds
+            // the candidates in the text first.
+            Some(q) => q
+                .required_word()
+                .map(|(_, w)| w.to_string())
+                .unwrap_or_default(),
+            None => self.text.trim().to_lowercase(),
+        }
+    }
+
+    /// Whether `f` (which lacks the needle in its searched fields) still
+    /// holds the query's required word by its owner or source.
+    #[inline]
+    pub fn needle_outside_text(&self, f: &Finding, facts: &Facts) -> bool {
+        self.query
+            .as_ref()
+            .is_some_and(|q| q.required_outside_text(f, facts))
     }
 
     pub fn matches_needle(&self, f: &Finding, facts: &Facts, needle: &str) -> bool {
-        self.matches_except_text(f, facts) && matches_text(f, needle)
+        self.matches_except_text(f, facts)
+            && (matches_text(f, needle) || self.needle_outside_text(f, facts))
+            && self.matches_query_with_needle(f, facts)
+    }
+
+    /// Whether the query, if any, passes `f`.
+    #[inline]
+    pub fn matches_query(&self, f: &Finding, facts: &Facts) -> bool {
+        self.query.as_ref().is_none_or(|q| q.matches(f, facts))
+    }
+
+    /// As [`Filter::matches_query`] for a finding known to hold the needle
+    /// (in its searched fields, or by its owner or source): a query of that
+    /// one word passes it as is.
+    #[inline]
+    pub fn matches_query_with_needle(&self, f: &Finding, facts: &Facts) -> bool {
+        self.query
+            .as_ref()
+            .is_none_or(|q| q.just_one_word() || q.matches(f, facts))
     }
 
     fn matches_except_text(&self, f: &Finding, facts: &Facts) -> bool {

@@ -1,0 +1,268 @@
+//! A query bound to the session: owners resolved per route, ages and due
+//! dates against today. Testing a finding then needs only it and its facts.
+
+use std::sync::Arc;
+
+use time::Date;
+
+use super::{Query, Test, TextField};
+use crate::model::{Finding, Source};
+use crate::query::Facts;
+use crate::query::filter::{contains_ci, searched};
+use crate::routing::RouteTable;
+use crate::routing::spec::SlaSpec;
+
+/// A query ready to test findings.
+#[derive(Debug, Clone)]
+pub struct Bound {
+    query: Arc<Query>,
+    /// Per term (in the query's order, alternatives one after another), for
+    /// owner terms: whether each route's owner matches; for words: whether
+    /// each route's owner holds the word.
+    owners: Vec<Vec<bool>>,
+    /// Each route's owner, lower case (a regex searches owners too).
+    owner_names: Vec<String>,
+    today: Date,
+    sla: SlaSpec,
+    /// The word every passing finding holds, if any (see
+    /// [`Bound::required_word`]), worked out once.
+    required: Option<Required>,
+}
+
+/// The required word: its term, and where outside the searched fields a
+/// finding can hold it.
+#[derive(Debug, Clone)]
+struct Required {
+    term: usize,
+    word: String,
+    /// The query is this word alone.
+    alone: bool,
+    /// Per route, whether its owner holds the word; per source number,
+    /// whether the source's name does. `None`: no owner or source does.
+    outside: Option<(Vec<bool>, Vec<bool>)>,
+}
+
+/// Two bound queries are the same filter when their text is: the view
+/// compares filters to reuse results, and rebinding follows new findings.
+impl PartialEq for Bound {
+    fn eq(&self, other: &Bound) -> bool {
+        self.query.text == other.query.text && self.today == other.today
+    }
+}
+
+impl Query {
+    /// The query for these routes (owners), with today's date and the SLA
+    /// (ages, overdue).
+    pub fn bind(self, routes: &RouteTable, sla: &SlaSpec, today: Date) -> Bound {
+        let owners = self
+            .any_of
+            .iter()
+            .flatten()
+            .map(|t| match &t.test {
+                Test::Owner(globs) => routes
+                    .routes
+                    .iter()
+                    .map(|r| globs.iter().any(|g| g.is_match(&r.owner)))
+                    .collect(),
+                Test::Words(w) => routes
+                    .routes
+                    .iter()
+                    .map(|r| contains_ci(&r.owner, w))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let required = required(&self, routes);
+        Bound {
+            required,
+            owner_names: routes
+                .routes
+                .iter()
+                .map(|r| r.owner.to_lowercase())
+                .collect(),
+            owners,
+            query: Arc::new(self),
+            today,
+            sla: *sla,
+        }
+    }
+}
+
+impl Bound {
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    /// Whether `f` (with its facts) passes: some alternative whose every
+    /// term holds (a negated term: does not hold).
+    pub fn matches(&self, f: &Finding, facts: &Facts) -> bool {
+        if self.query.is_empty() {
+            return true;
+        }
+        let mut n = 0;
+        self.query.any_of.iter().any(|all| {
+            let first = n;
+            n += all.len();
+            all.iter()
+                .enumerate()
+                .all(|(k, t)| self.holds(first + k, &t.test, f, facts) != t.negated)
+        })
+    }
+
+    /// A word every passing finding holds, when there is one (one group of
+    /// terms with a word in it): the longest, with its term's number. The
+    /// dashboard searches its prepared text for it first; a finding whose
+    /// fields lack it can still pass by its owner or source
+    /// ([`Bound::outside_text`]).
+    pub fn required_word(&self) -> Option<(usize, &str)> {
+        self.required.as_ref().map(|r| (r.term, r.word.as_str()))
+    }
+
+    /// Whether `f` holds the required word by its owner or source (the
+    /// text index holds neither): array lookups, for every finding a
+    /// keystroke tests.
+    #[inline]
+    pub fn required_outside_text(&self, f: &Finding, facts: &Facts) -> bool {
+        let Some((owners, sources)) = self.required.as_ref().and_then(|r| r.outside.as_ref())
+        else {
+            return false;
+        };
+        let at = |v: &Vec<bool>, i: usize| v.get(i).copied().unwrap_or(false);
+        at(owners, facts.route as usize) || at(sources, f.source.index())
+    }
+
+    /// Whether word term `n` holds for `f` by its owner or its source (the
+    /// fields the text index does not hold).
+    pub fn outside_text(&self, n: usize, f: &Finding, facts: &Facts) -> bool {
+        let by_owner = self
+            .owners
+            .get(n)
+            .and_then(|routes| routes.get(facts.route as usize))
+            .copied()
+            .unwrap_or(false);
+        by_owner
+            || match self.query.any_of.iter().flatten().nth(n).map(|t| &t.test) {
+                Some(Test::Words(w)) => contains_ci(f.source.as_str(), w),
+                _ => false,
+            }
+    }
+
+    /// Whether the query is its required word alone: a finding whose
+    /// fields hold the word passes without the query being tested again.
+    #[inline]
+    pub fn just_one_word(&self) -> bool {
+        self.required.as_ref().is_some_and(|r| r.alone)
+    }
+
+    /// Whether only words make the query (one group, none negated): then a
+    /// query typed further keeps a subset of what it kept.
+    pub fn only_words(&self) -> bool {
+        self.query.only_words()
+    }
+
+    fn owner(&self, facts: &Facts) -> &str {
+        self.owner_names
+            .get(facts.route as usize)
+            .map_or("", String::as_str)
+    }
+
+    fn holds(&self, n: usize, test: &Test, f: &Finding, facts: &Facts) -> bool {
+        match test {
+            Test::Words(w) => {
+                searched(f).iter().any(|t| contains_ci(t.display(), w))
+                    || self.outside_text(n, f, facts)
+            }
+            Test::Regex(re) => {
+                searched(f).iter().any(|t| re.is_match(t.display()))
+                    || re.is_match(self.owner(facts))
+                    || re.is_match(f.source.as_str())
+            }
+            Test::Text(field, globs) => {
+                let value = match field {
+                    TextField::Namespace => &f.namespace,
+                    TextField::Account => &f.account,
+                    TextField::Region => &f.region,
+                    TextField::Cluster => &f.cluster,
+                    TextField::Rule => &f.rule_id,
+                    TextField::Resource => &f.resource,
+                    TextField::Title => &f.title,
+                };
+                globs.iter().any(|g| g.is_match(value.original()))
+            }
+            Test::Owner(_) => self
+                .owners
+                .get(n)
+                .and_then(|routes| routes.get(facts.route as usize))
+                .copied()
+                .unwrap_or(false),
+            Test::Source(globs) => super::source_matches(globs, f.source),
+            Test::Layers(layers) => layers.contains(&f.layer),
+            Test::Statuses(statuses) => statuses.contains(&facts.status),
+            Test::Severities(set) => set.contains(&f.severity),
+            Test::Severity(cmp, than) => cmp.holds(f.severity, *than),
+            Test::Tag {
+                kubernetes,
+                key,
+                value,
+            } => {
+                let cloud = matches!(
+                    f.source,
+                    Source::Securityhub | Source::Inspector | Source::Prowler
+                );
+                cloud != *kubernetes && f.tag(key).is_some_and(|v| value.is_match(v))
+            }
+            Test::New(yes) => facts.new == *yes,
+            Test::Overdue(yes) => self.overdue(f, facts) == *yes,
+            Test::Age(cmp, days) => cmp.holds(self.age(f), *days),
+        }
+    }
+
+    /// Whole days since first seen (0 when unknown).
+    fn age(&self, f: &Finding) -> i64 {
+        f.first_seen.map_or(0, |t| {
+            (self.today - crate::model::date::day_of(t))
+                .whole_days()
+                .max(0)
+        })
+    }
+
+    /// Open, not decided away, and past its SLA due date, as the review
+    /// counts it.
+    fn overdue(&self, f: &Finding, facts: &Facts) -> bool {
+        f.open
+            && facts.status.is_active()
+            && crate::routing::due_date(&self.sla, f.severity, f.first_seen, self.today)
+                .is_some_and(|due| due < self.today)
+    }
+}
+
+/// The longest word of a query of one group of terms, not negated.
+fn required(query: &Query, routes: &RouteTable) -> Option<Required> {
+    let [all] = query.any_of.as_slice() else {
+        return None;
+    };
+    let (term, word) = all
+        .iter()
+        .enumerate()
+        .filter_map(|(n, t)| match &t.test {
+            Test::Words(w) if !t.negated => Some((n, w.as_str())),
+            _ => None,
+        })
+        .max_by_key(|(_, w)| w.len())?;
+    let owners: Vec<bool> = routes
+        .routes
+        .iter()
+        .map(|r| contains_ci(&r.owner, word))
+        .collect();
+    let sources: Vec<bool> = Source::known()
+        .into_iter()
+        .map(|s| contains_ci(s.as_str(), word))
+        .collect();
+    let any = owners.iter().chain(&sources).any(|&b| b);
+    Some(Required {
+        term,
+        word: word.to_string(),
+        alone: all.len() == 1,
+        outside: any.then_some((owners, sources)),
+    })
+}

@@ -1,0 +1,135 @@
+//! The query language of `/`, `--query` and saved views: words that must all
+//! appear, `"phrases"`, `~regex`, `field:value` terms with globs and sets,
+//! comparisons (`sev>=high`, `age>30d`), `!` to negate a term and `or`
+//! between groups of terms (it binds less tightly than the implicit and).
+//!
+//! A query is parsed once ([`Query::parse`], every error naming its term),
+//! then bound to what it needs from the session (owners, today, the SLA) in
+//! [`Query::bind`]; the bound query tests a finding with its facts alone.
+
+mod bound;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use crate::model::{Layer, Severity, Source};
+use crate::triage::Status;
+
+pub use bound::Bound;
+
+/// A query as written: alternatives (`or`), each a list of terms that must
+/// all hold.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// The query's text, as typed.
+    pub text: String,
+    pub any_of: Vec<Vec<Term>>,
+}
+
+/// One term, possibly negated.
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// The term as written (for messages).
+    pub text: String,
+    pub negated: bool,
+    pub test: Test,
+}
+
+/// How a term compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    fn holds<T: PartialOrd>(self, value: T, than: T) -> bool {
+        match self {
+            Cmp::Lt => value < than,
+            Cmp::Le => value <= than,
+            Cmp::Gt => value > than,
+            Cmp::Ge => value >= than,
+        }
+    }
+}
+
+/// A text field of a finding a term can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    Namespace,
+    Account,
+    Region,
+    Cluster,
+    Rule,
+    Resource,
+    Title,
+}
+
+/// What a term tests.
+#[derive(Debug, Clone)]
+pub enum Test {
+    /// A case-insensitive substring of any searched field (title, resource,
+    /// rule, account, namespace, owner, source, cluster); lower case.
+    Words(String),
+    /// A regular expression over the same fields.
+    Regex(regex::Regex),
+    /// One of these globs matches the whole field.
+    Text(TextField, Vec<globset::GlobMatcher>),
+    Owner(Vec<globset::GlobMatcher>),
+    Source(Vec<globset::GlobMatcher>),
+    Layers(Vec<Layer>),
+    Statuses(Vec<Status>),
+    Severities(Vec<Severity>),
+    Severity(Cmp, Severity),
+    /// `tag:KEY=VALUE` (AWS tags) and `label:KEY=VALUE` (workload labels):
+    /// the key exactly, the value a glob.
+    Tag {
+        kubernetes: bool,
+        key: String,
+        value: globset::GlobMatcher,
+    },
+    New(bool),
+    Overdue(bool),
+    /// Days since first seen.
+    Age(Cmp, i64),
+}
+
+/// A query that does not parse: which term, where, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("in the query, {term:?} (at character {at}): {message}")]
+pub struct QueryError {
+    pub term: String,
+    /// Where the term starts, counted in characters from 1.
+    pub at: usize,
+    pub message: String,
+}
+
+impl Query {
+    /// Parses `text`; an empty text is the query that passes everything.
+    pub fn parse(text: &str) -> Result<Query, QueryError> {
+        parse::parse(text)
+    }
+
+    /// Whether the query is only words (the dashboard's text index answers
+    /// those): one alternative, no negation, no other term.
+    pub fn only_words(&self) -> bool {
+        self.any_of.len() <= 1
+            && self
+                .any_of
+                .iter()
+                .flatten()
+                .all(|t| !t.negated && matches!(t.test, Test::Words(_)))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.any_of.iter().all(Vec::is_empty)
+    }
+}
+
+/// Names the sources a `source:` glob set matches among `known`, for
+/// messages and for fixed sources.
+pub fn source_matches(globs: &[globset::GlobMatcher], s: Source) -> bool {
+    globs.iter().any(|g| g.is_match(s.as_str()))
+}
