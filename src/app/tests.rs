@@ -610,3 +610,49 @@ fn the_slash_line_takes_a_query_and_a_malformed_one_keeps_the_rows() {
         Row::Group(_) => false,
     }));
 }
+
+#[test]
+fn queries_in_the_dashboard_pass_what_they_pass_headless() {
+    let mut a = app();
+    // The prepared text in place: words and regexes are searched in it.
+    while a.prepare_one() {}
+    for text in [
+        "privileged container",
+        "cve-2023 sev:critical or source:kube*",
+        "~cve-20(22|23)-\\d+",
+        "~^deployment",
+        "~checkout.*web",
+        // Across two fields in the prepared text, in no one field.
+        "~checkout.*payments or sev:low",
+        "!privileged sre",
+        "sre or ~kube-sys",
+        "production or prod-eu",
+    ] {
+        let s = &a.session;
+        let bound = posture_core::query::Query::parse(text).unwrap().bind(
+            &s.routes,
+            &s.router.sla,
+            s.today(),
+        );
+        let filter = posture_core::query::Filter {
+            query: Some(bound),
+            ..Default::default()
+        };
+        let mut want = s.select(&filter);
+        want.sort_unstable();
+        run_command(&mut a, &format!("filter {text}"));
+        assert!(a.view.query_error.is_none(), "{text}");
+        let mut got: Vec<usize> = a
+            .view
+            .rows
+            .iter()
+            .map(|r| match r {
+                Row::Finding(i) => *i,
+                Row::Group(_) => panic!("grouped"),
+            })
+            .collect();
+        got.sort_unstable();
+        assert_eq!(got, want, "{text}");
+        assert!(!want.is_empty(), "{text}");
+    }
+}

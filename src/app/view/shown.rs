@@ -4,6 +4,7 @@
 
 use posture_core::model::{Finding, Severity};
 use posture_core::query::filter::{Brief, Needle, matches_text};
+use posture_core::query::lang::Test;
 use posture_core::query::text_index::{Finder, searchable};
 use posture_core::query::{Facts, Filter, TextIndex};
 
@@ -73,6 +74,13 @@ enum TextTest<'a> {
     Fields,
 }
 
+/// Where one term of a query is in the prepared text, per finding.
+enum Hits {
+    Words(Vec<bool>),
+    /// `None`: the leftmost match ran across two fields; test the finding.
+    Regex(Vec<Option<bool>>),
+}
+
 /// One filter over one list of findings, with what was prepared for it.
 pub(super) struct Pass<'a> {
     pub filter: &'a Filter,
@@ -102,7 +110,7 @@ impl Pass<'_> {
 
     /// Finding `i`'s severity if it passes.
     #[inline]
-    fn passes(&self, i: usize, text: &TextTest<'_>) -> Option<Severity> {
+    fn passes(&self, i: usize, text: &TextTest<'_>, hits: &[Option<Hits>]) -> Option<Severity> {
         let f = &self.findings[i];
         let fx = self.facts.get(i).copied().unwrap_or_default();
         let own;
@@ -130,8 +138,38 @@ impl Pass<'_> {
         // Holding the needle (in the fields, or by owner or source), a
         // query of that one word needs no other test.
         let passes = (text_matches || self.filter.needle_outside_text(f, &fx))
-            && self.filter.matches_query_with_needle(f, &fx);
+            && match &self.filter.query {
+                None => true,
+                Some(q) if q.just_one_word() => true,
+                Some(q) => q.matches_with(f, &fx, |n| match hits.get(n) {
+                    Some(Some(Hits::Words(flags))) => flags.get(i).copied(),
+                    Some(Some(Hits::Regex(flags))) => flags.get(i).copied().flatten(),
+                    _ => None,
+                }),
+            };
         passes.then_some(brief.severity)
+    }
+
+    /// For a query of more than one word: where each of its words and
+    /// regexes is in the prepared text, every finding at once (one pass over
+    /// the text per term, on every core), instead of each finding's fields
+    /// one by one.
+    fn term_hits(&self) -> Vec<Option<Hits>> {
+        let (Some(q), Some(index)) = (&self.filter.query, &self.prepared.text) else {
+            return Vec::new();
+        };
+        if q.just_one_word() || !index.fits(self.findings) {
+            return Vec::new();
+        }
+        q.terms()
+            .map(|(n, t)| match &t.test {
+                Test::Words(w) if searchable(w) => Some(Hits::Words(index.matching(w))),
+                Test::Regex(_) => q
+                    .byte_regex(n)
+                    .map(|re| Hits::Regex(index.matching_regex(re))),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The candidates (a narrower filter's earlier result) that pass, each
@@ -144,7 +182,7 @@ impl Pass<'_> {
             |c| {
                 let mut out = Shown::default();
                 for &i in c.items {
-                    if let Some(s) = self.passes(i, &text) {
+                    if let Some(s) = self.passes(i, &text, &[]) {
                         out.push(i, s);
                     }
                 }
@@ -161,6 +199,7 @@ impl Pass<'_> {
     /// keeps those that passed.
     pub fn all(&self, order: &[u32]) -> Shown {
         let text = self.text_test(true);
+        let hits = self.term_hits();
         let findings = self.findings;
         let parts = posture_core::parallel::in_chunks(
             findings,
@@ -170,7 +209,7 @@ impl Pass<'_> {
                 let pass: Vec<bool> = c
                     .range
                     .map(|i| {
-                        let s = self.passes(i, &text);
+                        let s = self.passes(i, &text, &hits);
                         if let Some(s) = s {
                             counts[rank(s)] += 1;
                         }

@@ -59,6 +59,33 @@ impl Part {
     }
 }
 
+impl Part {
+    /// Which of this part's findings a regex matches: `Some(true)` for a
+    /// match inside one field, `Some(false)` for none, `None` where the
+    /// leftmost match ran across two fields (the caller tests that finding
+    /// field by field).
+    fn matching_regex(&self, re: &regex::bytes::Regex) -> Vec<Option<bool>> {
+        let mut out = vec![Some(false); self.ends.len()];
+        let mut at = 0usize;
+        let mut k = 0usize;
+        while k < self.ends.len() && at <= self.text.len() {
+            let Some(m) = re.find_at(&self.text, at) else {
+                break;
+            };
+            let pos = m.start() as u32;
+            while k < self.ends.len() && self.ends[k] <= pos {
+                k += 1;
+            }
+            let Some(found) = out.get_mut(k) else { break };
+            let one_field = !m.as_bytes().contains(&SEPARATOR);
+            *found = if one_field { Some(true) } else { None };
+            at = self.ends[k] as usize;
+            k += 1;
+        }
+        out
+    }
+}
+
 /// The searched text of every finding, in the findings' order.
 #[derive(Debug, Clone, Default)]
 pub struct TextIndex {
@@ -121,6 +148,33 @@ impl TextIndex {
                 self.parts[range]
                     .iter()
                     .map(|p| vec![true; p.ends.len()])
+                    .collect()
+            },
+        );
+        let mut out = Vec::with_capacity(self.len);
+        for flags in parts.into_iter().flatten() {
+            out.extend(flags);
+        }
+        out
+    }
+
+    /// As [`TextIndex::matching`] for a regular expression (matched in
+    /// the lowercased text): one answer per finding, `None` for the few
+    /// whose leftmost match ran across two fields.
+    pub fn matching_regex(&self, re: &regex::bytes::Regex) -> Vec<Option<bool>> {
+        let parts = crate::parallel::in_chunks(
+            &self.parts,
+            1,
+            |c| {
+                c.items
+                    .iter()
+                    .map(|p| p.matching_regex(re))
+                    .collect::<Vec<_>>()
+            },
+            |range| {
+                self.parts[range]
+                    .iter()
+                    .map(|p| vec![None; p.ends.len()])
                     .collect()
             },
         );

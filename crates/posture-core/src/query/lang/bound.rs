@@ -20,8 +20,12 @@ pub struct Bound {
     /// owner terms: whether each route's owner matches; for words: whether
     /// each route's owner holds the word.
     owners: Vec<Vec<bool>>,
-    /// Each route's owner, lower case (a regex searches owners too).
-    owner_names: Vec<String>,
+    /// Per term, for words and regexes: per source number, whether the
+    /// source's name holds it.
+    sources: Vec<Vec<bool>>,
+    /// Per term, for regexes without anchors: the same regex over bytes,
+    /// for the dashboard's prepared text.
+    byte_regexes: Vec<Option<regex::bytes::Regex>>,
     today: Date,
     sla: SlaSpec,
     /// The word every passing finding holds, if any (see
@@ -69,17 +73,39 @@ impl Query {
                     .iter()
                     .map(|r| contains_ci(&r.owner, w))
                     .collect(),
+                Test::Regex(re) => routes
+                    .routes
+                    .iter()
+                    .map(|r| re.is_match(&r.owner))
+                    .collect(),
                 _ => Vec::new(),
+            })
+            .collect();
+        let known = Source::known();
+        let sources = self
+            .any_of
+            .iter()
+            .flatten()
+            .map(|t| match &t.test {
+                Test::Words(w) => known.iter().map(|s| contains_ci(s.as_str(), w)).collect(),
+                Test::Regex(re) => known.iter().map(|s| re.is_match(s.as_str())).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let byte_regexes = self
+            .any_of
+            .iter()
+            .flatten()
+            .map(|t| match &t.test {
+                Test::Regex(re) => byte_regex(re.as_str()),
+                _ => None,
             })
             .collect();
         let required = required(&self, routes);
         Bound {
+            sources,
+            byte_regexes,
             required,
-            owner_names: routes
-                .routes
-                .iter()
-                .map(|r| r.owner.to_lowercase())
-                .collect(),
             owners,
             query: Arc::new(self),
             today,
@@ -96,6 +122,18 @@ impl Bound {
     /// Whether `f` (with its facts) passes: some alternative whose every
     /// term holds (a negated term: does not hold).
     pub fn matches(&self, f: &Finding, facts: &Facts) -> bool {
+        self.matches_with(f, facts, |_| None)
+    }
+
+    /// As [`Bound::matches`], `in_text(n)` telling (when it knows) whether
+    /// word or regex term `n` is in the finding's searched fields: the
+    /// dashboard searches its prepared text for every such term at once.
+    pub fn matches_with(
+        &self,
+        f: &Finding,
+        facts: &Facts,
+        in_text: impl Fn(usize) -> Option<bool>,
+    ) -> bool {
         if self.query.is_empty() {
             return true;
         }
@@ -103,9 +141,16 @@ impl Bound {
         self.query.any_of.iter().any(|all| {
             let first = n;
             n += all.len();
-            all.iter()
-                .enumerate()
-                .all(|(k, t)| self.holds(first + k, &t.test, f, facts) != t.negated)
+            all.iter().enumerate().all(|(k, t)| {
+                let n = first + k;
+                let holds = match (&t.test, in_text(n)) {
+                    (Test::Words(_) | Test::Regex(_), Some(hit)) => {
+                        hit || self.outside_text(n, f, facts)
+                    }
+                    (test, _) => self.holds(n, test, f, facts),
+                };
+                holds != t.negated
+            })
         })
     }
 
@@ -141,10 +186,27 @@ impl Bound {
             .copied()
             .unwrap_or(false);
         by_owner
-            || match self.query.any_of.iter().flatten().nth(n).map(|t| &t.test) {
-                Some(Test::Words(w)) => contains_ci(f.source.as_str(), w),
-                _ => false,
+            || match self.sources.get(n).and_then(|v| v.get(f.source.index())) {
+                Some(&hit) => hit,
+                // A tool named after the query was bound.
+                None => match self.query.any_of.iter().flatten().nth(n).map(|t| &t.test) {
+                    Some(Test::Words(w)) => contains_ci(f.source.as_str(), w),
+                    Some(Test::Regex(re)) => re.is_match(f.source.as_str()),
+                    _ => false,
+                },
             }
+    }
+
+    /// Per term, the regex to run over the prepared text (none for a term
+    /// that is not a regex, or one with `^`/`$` anchors, which mean a field's
+    /// ends, not the text's).
+    pub fn byte_regex(&self, n: usize) -> Option<&regex::bytes::Regex> {
+        self.byte_regexes.get(n)?.as_ref()
+    }
+
+    /// Every term with its number, in order.
+    pub fn terms(&self) -> impl Iterator<Item = (usize, &super::Term)> {
+        self.query.any_of.iter().flatten().enumerate()
     }
 
     /// Whether the query is its required word alone: a finding whose
@@ -160,12 +222,6 @@ impl Bound {
         self.query.only_words()
     }
 
-    fn owner(&self, facts: &Facts) -> &str {
-        self.owner_names
-            .get(facts.route as usize)
-            .map_or("", String::as_str)
-    }
-
     fn holds(&self, n: usize, test: &Test, f: &Finding, facts: &Facts) -> bool {
         match test {
             Test::Words(w) => {
@@ -174,8 +230,7 @@ impl Bound {
             }
             Test::Regex(re) => {
                 searched(f).iter().any(|t| re.is_match(t.display()))
-                    || re.is_match(self.owner(facts))
-                    || re.is_match(f.source.as_str())
+                    || self.outside_text(n, f, facts)
             }
             Test::Text(field, globs) => {
                 let value = match field {
@@ -265,4 +320,20 @@ fn required(query: &Query, routes: &RouteTable) -> Option<Required> {
         alone: all.len() == 1,
         outside: any.then_some((owners, sources)),
     })
+}
+
+/// `pattern` over bytes, as the query's regex matches (case-insensitive,
+/// bounded); none when it has anchors (`^`, `$`, `\A`, `\z`), which in the
+/// prepared text would mean its ends, not a field's.
+fn byte_regex(pattern: &str) -> Option<regex::bytes::Regex> {
+    let anchored =
+        pattern.contains(['^', '$']) || pattern.contains("\\A") || pattern.contains("\\z");
+    if anchored {
+        return None;
+    }
+    regex::bytes::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(super::parse::REGEX_SIZE_LIMIT)
+        .build()
+        .ok()
 }

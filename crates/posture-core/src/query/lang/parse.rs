@@ -8,7 +8,7 @@ use crate::triage::Status;
 
 /// A regex is compiled to at most this much memory (a hostile pattern is an
 /// error, never a stall: the regex crate matches in linear time).
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub(super) const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// Queries longer than this are refused (a pasted file is not a query).
 const MAX_QUERY_CHARS: usize = 4096;
