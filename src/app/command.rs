@@ -1,7 +1,7 @@
 //! The `:` command line: any action in its text form (`floor high`, `sort
 //! title`, `mark false-positive`, `group`), plus the commands that take
 //! free text (`filter`, `theme`, `status-filter`, `owner`, `source`, `layer`,
-//! `note`, `jira`).
+//! `view`, `note`, `jira`).
 
 use posture_core::config::keymap::{Action, ActionError};
 use posture_core::model::Source;
@@ -22,6 +22,8 @@ pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
         ("q" | "exit", _) => app.quit = true,
         ("source", s) if !s.is_empty() => set_source(app, s),
         ("layer", s) if !s.is_empty() => set_layer(app, s),
+        ("view", "") => super::views::list(app),
+        ("view", name) => super::views::apply(app, name),
         ("filter", text) => {
             app.view.filter.text = text.to_string();
             app.refresh_view();

@@ -13,6 +13,7 @@ pub mod sync;
 pub mod triage;
 pub mod update;
 pub mod view;
+pub mod views;
 
 #[cfg(test)]
 mod tests;

@@ -57,6 +57,9 @@ pub struct App {
     /// Columns shown (`true`) or hidden (`false`) by choice; the others as
     /// the width allows.
     pub columns: std::collections::BTreeMap<posture_core::config::keymap::Column, bool>,
+    /// Saved views from the config (`[views.NAME]`), and the one shown.
+    pub views: std::collections::BTreeMap<String, posture_core::config::views::ViewSpec>,
+    pub current_view: Option<String>,
     /// Where `E` writes JIRA CSVs (default: the current directory).
     pub export_dir: std::path::PathBuf,
     pub sync: SyncStatus,
@@ -101,6 +104,8 @@ impl App {
             },
             picked: BTreeSet::new(),
             columns: Default::default(),
+            views: Default::default(),
+            current_view: None,
             export_dir: std::path::PathBuf::from("."),
             sync: SyncStatus::default(),
             follow: None,

@@ -96,6 +96,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     view.filter.include_closed = config.include_closed;
     let mut app = crate::app::App::with_view(session, theme, keymap, view);
     app.clock_fixed = ctx.clock_fixed;
+    app.views = config.views.clone();
     app.status = history_problem;
     let runner = crate::term::Runner {
         sync_plan: cli

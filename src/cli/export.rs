@@ -73,13 +73,19 @@ pub fn run(cli: &Cli, cmd: &ExportCommand) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli)?;
     let p = open_session(cli, &ctx, WithHistory::No)?;
     match cmd {
-        ExportCommand::Jira(args) => export_jira(p, args),
-        ExportCommand::Sheet(args) => export_sheet(&ctx, &p, args),
+        ExportCommand::Jira(args) => {
+            let (selection, _) = args.selection.with_view(&ctx.config)?;
+            export_jira(p, args, &selection)
+        }
+        ExportCommand::Sheet(args) => {
+            let (selection, _) = args.selection.with_view(&ctx.config)?;
+            export_sheet(&ctx, &p, args, &selection)
+        }
     }
 }
 
-fn export_jira(mut p: Session, args: &JiraArgs) -> anyhow::Result<ExitCode> {
-    let selected = p.select(&args.selection.filter(&p));
+fn export_jira(mut p: Session, args: &JiraArgs, selection: &Selection) -> anyhow::Result<ExitCode> {
+    let selected = p.select(&selection.filter(&p));
     let request = JiraRequest {
         findings: &selected,
         include_ticketed: args.include_ticketed,
@@ -126,8 +132,13 @@ fn export_jira(mut p: Session, args: &JiraArgs) -> anyhow::Result<ExitCode> {
     Ok(exit_code(p.input_failed()))
 }
 
-fn export_sheet(ctx: &Context, p: &Session, args: &SheetArgs) -> anyhow::Result<ExitCode> {
-    let idx = p.select(&args.selection.filter(p));
+fn export_sheet(
+    ctx: &Context,
+    p: &Session,
+    args: &SheetArgs,
+    selection: &Selection,
+) -> anyhow::Result<ExitCode> {
+    let idx = p.select(&selection.filter(p));
     let key = |i: usize| match args.split_by {
         Some(SplitBy::Account) => p.findings[i].scope(),
         Some(SplitBy::Owner) | None => p.routes.owner(i).to_string(),

@@ -285,6 +285,10 @@ pub struct Selection {
     /// (sev>=high  age>30d), !term to negate, `or` between groups of terms.
     #[arg(long, value_name = "QUERY", value_parser = parse_query)]
     pub query: Option<posture_core::query::Query>,
+    /// A saved view (`[views.NAME]` in the config): its query (with --query,
+    /// both must pass) and its sort.
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
 }
 
 /// A `--query` as clap reads it: a malformed query is a usage error (exit 2)
@@ -303,6 +307,34 @@ pub enum RouteCommand {
 }
 
 impl Selection {
+    /// This selection with its saved view's query folded in, and the
+    /// view's sort, if any; an unknown view is an error naming the known.
+    pub fn with_view(
+        &self,
+        config: &posture_core::config::Config,
+    ) -> anyhow::Result<(Selection, Option<posture_core::query::SortKey>)> {
+        let Some(name) = &self.view else {
+            return Ok((self.clone(), None));
+        };
+        let Some(view) = config.views.get(name) else {
+            let known: Vec<&str> = config.views.keys().map(String::as_str).collect();
+            anyhow::bail!(
+                "no view {name:?} in the config (views: {})",
+                if known.is_empty() {
+                    "none; add [views.NAME] to config.toml".to_string()
+                } else {
+                    known.join(", ")
+                }
+            );
+        };
+        let mut sel = self.clone();
+        sel.query = match (view.query.clone(), self.query.clone()) {
+            (Some(v), Some(q)) => Some(v.and(q)),
+            (v, q) => v.or(q),
+        };
+        Ok((sel, view.sort))
+    }
+
     pub fn filter(&self, p: &posture_core::session::Session) -> Filter {
         let routes = &p.routes;
         Filter {
@@ -428,8 +460,12 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::List(args)) => {
             let ctx = Context::load(&cli)?;
+            let (selection, sort) = args.selection.with_view(&ctx.config)?;
             let p = open_session(&cli, &ctx, WithHistory::No)?;
-            let shown = p.select(&args.selection.filter(&p));
+            let mut shown = p.select(&selection.filter(&p));
+            if let Some(key) = sort {
+                posture_core::query::sort_indices(&p.findings, &mut shown, key, false);
+            }
             let mut out = std::io::stdout().lock();
             match args.format {
                 ListFormat::Json => output::print_json(&mut out, &p, &shown, args.raw)?,
@@ -440,8 +476,9 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Summary(args)) => {
             let ctx = Context::load(&cli)?;
+            let (selection, _) = args.selection.with_view(&ctx.config)?;
             let p = open_session(&cli, &ctx, WithHistory::No)?;
-            let summary = Summary::of(&p, &args.selection, args.by);
+            let summary = Summary::of(&p, &selection, args.by);
             let mut out = std::io::stdout().lock();
             match args.format {
                 SummaryFormat::Json => {

@@ -181,6 +181,59 @@ fn a_query_selects_and_a_malformed_one_is_a_usage_error_naming_its_term() {
 }
 
 #[test]
+fn a_saved_view_selects_and_sorts_and_adds_to_a_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[views.kube]\nquery = \"source:kubescape or source:trivy\"\nsort = \"title\"\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        posture()
+            .env("POSTURE_CONFIG", &config)
+            .args(["list", "--all", "--format", "json"])
+            .args(extra)
+            .args(["--file"])
+            .arg(fixture("kubescape"))
+            .args(["--file"])
+            .arg(fixture("trivy"))
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--view", "kube"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_of(&out.stdout);
+    let titles: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert!(!titles.is_empty());
+    let mut sorted = titles.clone();
+    sorted.sort();
+    assert_eq!(titles, sorted, "sorted by title");
+    // With --query: both must pass.
+    let both = json_of(&run(&["--view", "kube", "--query", "source:trivy"]).stdout);
+    let both = both.as_array().unwrap();
+    assert!(!both.is_empty() && both.len() < titles.len());
+    assert!(both.iter().all(|i| i["source"] == "trivy"));
+    // An unknown view names the known ones.
+    let bad = run(&["--view", "nope"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("kube"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
+
+#[test]
 fn summary_json_counts_open_by_severity_and_source() {
     let out = posture()
         .args(["summary", "--format", "json", "--file"])

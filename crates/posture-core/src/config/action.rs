@@ -100,6 +100,8 @@ pub enum Action {
     ToggleColumn(Column),
     /// Groups the rows by this; `None`: one row per finding.
     GroupBy(Option<GroupBy>),
+    /// The next saved view (`[views.NAME]`).
+    NextView,
     ToggleOpenOnly,
     CycleSort,
     Sort(SortKey),
@@ -143,6 +145,7 @@ const PLAIN: &[(&str, Action)] = &[
     ("clear-filter", Action::ClearFilter),
     ("source", Action::CycleSource),
     ("layer", Action::CycleLayer),
+    ("next-view", Action::NextView),
     ("open-only", Action::ToggleOpenOnly),
     ("sort", Action::CycleSort),
     ("reverse", Action::ReverseSort),

@@ -150,6 +150,12 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Table,
+        action: Action::NextView,
+        help: "the next saved view ([views.NAME] in config.toml; `:view NAME`, `:view` lists)",
+        keys: &["V"],
+    },
+    Binding {
+        context: Context::Table,
         action: Action::ToggleColumn(super::action::Column::Layer),
         help: "show or hide the LAYER column (`:column source|layer|scope|owner`)",
         keys: &["c"],

@@ -6,6 +6,7 @@ pub mod bindings;
 pub mod keymap;
 pub mod paths;
 pub mod theme;
+pub mod views;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,9 @@ pub struct Config {
     /// that action's default keys.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    /// Saved views by name (`[views.NAME]`): `--view NAME`, `:view NAME`.
+    #[serde(default)]
+    pub views: BTreeMap<String, views::ViewSpec>,
 }
 
 #[derive(Debug, thiserror::Error)]

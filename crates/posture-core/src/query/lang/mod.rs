@@ -123,6 +123,32 @@ impl Query {
                 .all(|t| !t.negated && matches!(t.test, Test::Words(_)))
     }
 
+    /// This query and `other` both: every pairing of their alternatives
+    /// (a saved view's query and `--query` together).
+    pub fn and(self, other: Query) -> Query {
+        if self.is_empty() {
+            return other;
+        }
+        if other.is_empty() {
+            return self;
+        }
+        let any_of = self
+            .any_of
+            .iter()
+            .flat_map(|a| {
+                other.any_of.iter().map(move |b| {
+                    let mut both = a.clone();
+                    both.extend(b.iter().cloned());
+                    both
+                })
+            })
+            .collect();
+        Query {
+            text: format!("{} + {}", self.text, other.text),
+            any_of,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.any_of.iter().all(Vec::is_empty)
     }

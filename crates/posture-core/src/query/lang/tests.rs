@@ -217,3 +217,28 @@ fn only_words_is_what_the_text_index_can_answer() {
         assert!(!Query::parse(text).unwrap().only_words(), "{text}");
     }
 }
+
+#[test]
+fn two_queries_together_pass_what_both_pass() {
+    let d = Demo::new();
+    let view = Query::parse("sev:critical or layer:cloud").unwrap();
+    let more = Query::parse("ns:pay* or new:yes").unwrap();
+    let both = view.and(more);
+    assert_eq!(both.any_of.len(), 4);
+    let routes = &d.routes;
+    let b = both.bind(routes, &Default::default(), date!(2026 - 11 - 17));
+    let got: Vec<usize> = (0..d.findings.len())
+        .filter(|&i| b.matches(&d.findings[i], &d.facts[i]))
+        .collect();
+    let a = d.run("sev:critical or layer:cloud");
+    let c = d.run("ns:pay* or new:yes");
+    let want: Vec<usize> = a.into_iter().filter(|i| c.contains(i)).collect();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+    // An empty side changes nothing.
+    let plain = Query::parse("sev:low").unwrap();
+    assert_eq!(
+        plain.clone().and(Query::parse("").unwrap()).text,
+        plain.text
+    );
+}
