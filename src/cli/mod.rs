@@ -31,10 +31,12 @@ pub use output::Summary;
 #[command(
     name = "posture",
     version,
-    about = "One severity-sorted view of Security Hub, Kubescape and Starboard/Trivy-Operator findings",
-    long_about = "posture reads AWS Security Hub findings (ASFF or OCSF), Kubescape scan results and \
-Starboard / Trivy-Operator reports, recognises each file by its content, and shows them as one \
-severity-sorted list. Without --file it shows the shipped demo data."
+    about = "One severity-sorted view of Security Hub, Kubescape, Trivy-Operator and scanner findings",
+    long_about = "posture reads AWS Security Hub findings (ASFF or OCSF), Kubescape scan results, \
+Starboard / Trivy-Operator reports, and the reports of Trivy, Grype, kube-bench, Popeye, Prowler, \
+Amazon Inspector and any SARIF code scanner; it recognises each file by its content, puts every \
+finding in its 4C layer (cloud, cluster, container, code) and shows them as one severity-sorted \
+list. Without --file it shows the shipped demo data."
 )]
 pub struct Cli {
     #[command(flatten)]

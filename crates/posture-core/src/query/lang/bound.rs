@@ -17,8 +17,8 @@ use crate::routing::spec::SlaSpec;
 pub struct Bound {
     query: Arc<Query>,
     /// Per term (in the query's order, alternatives one after another), for
-    /// owner terms: whether each route's owner matches; for words: whether
-    /// each route's owner holds the word.
+    /// owner terms: whether each route's owner matches; for words and
+    /// regexes: whether each route's owner holds the word or matches.
     owners: Vec<Vec<bool>>,
     /// Per term, for words and regexes: per source number, whether the
     /// source's name holds it.
