@@ -193,3 +193,29 @@ fn edge_cases_of_each_format() {
         ]
     );
 }
+
+#[test]
+fn an_entry_that_is_not_an_object_is_an_error_and_the_rest_load() {
+    let parse = |text: &str| {
+        posture_core::sources::parse_bytes(std::path::Path::new("r.json"), text.as_bytes(), None)
+    };
+    let sarif = parse(
+        r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [5, {"ruleId": "a", "message": {"text": "m"}}, null]}]}"#,
+    );
+    assert_eq!(
+        (sarif.findings.len(), sarif.errors.len()),
+        (1, 2),
+        "{:?}",
+        sarif.errors
+    );
+    let trivy = parse(
+        r#"{"SchemaVersion": 2, "ArtifactName": "i", "ArtifactType": "container_image", "Results": [{"Target": "t", "Vulnerabilities": ["CVE-1", {"VulnerabilityID": "CVE-2", "PkgName": "p", "InstalledVersion": "1", "Severity": "LOW"}]}]}"#,
+    );
+    assert_eq!(
+        (trivy.findings.len(), trivy.errors.len()),
+        (1, 1),
+        "{:?}",
+        trivy.errors
+    );
+    assert!(trivy.errors[0].to_string().contains("not an object"));
+}

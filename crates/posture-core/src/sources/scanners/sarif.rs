@@ -98,6 +98,10 @@ pub(crate) fn push(
     raw: Option<Box<str>>,
     sink: &mut Sink,
 ) {
+    if !result.is_object() {
+        sink.error("a SARIF result that is not an object skipped".to_string());
+        return;
+    }
     let rule_id = first_text(result, &[&["ruleId"], &["rule", "id"]]);
     let rule_id = if rule_id.is_empty() {
         rule.map(|r| text_or_empty(r, &["id"]).into_owned())

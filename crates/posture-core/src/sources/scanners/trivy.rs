@@ -96,6 +96,12 @@ pub(crate) fn item(
     t: &Target,
     sink: &mut Sink,
 ) {
+    if !v.is_object() {
+        sink.error(format!(
+            "a Trivy {kind:?} entry that is not an object skipped"
+        ));
+        return;
+    }
     match kind {
         Kind::Vulnerability => vulnerability(v, raw, file, t, sink),
         Kind::Misconfiguration => misconfiguration(v, raw, file, t, sink),
