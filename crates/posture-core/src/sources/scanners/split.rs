@@ -197,11 +197,9 @@ impl<'a> Doc<'a> {
                 };
                 lists.push((*kind, items));
             } else if key == "Target" {
-                file = Node::parse(raw.get())
-                    .ok()?
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
+                // As the whole-document parse reads it (a number as its text).
+                let target = Node::parse(raw.get()).ok()?;
+                file = crate::sources::json::text_or_empty(&target, &[]).into_owned();
             }
         }
         // In the whole-document order: vulnerabilities, misconfigurations, secrets.
@@ -360,7 +358,8 @@ mod tests {
                 {"Target": "img:1 (debian)", "Vulnerabilities": (0..n / 2).map(vuln).collect::<Vec<_>>(),
                  "Secrets": [{"RuleID": "aws-key", "Severity": "CRITICAL", "StartLine": 2}]},
                 {"Target": "app.tf", "Misconfigurations": [{"ID": "AVD-1", "Severity": "HIGH", "Status": "FAIL"}, {"ID": "AVD-2", "Severity": "LOW", "Status": "PASS"}],
-                 "Vulnerabilities": (0..n / 2).map(vuln).collect::<Vec<_>>()}]}),
+                 "Vulnerabilities": (0..n / 2).map(vuln).collect::<Vec<_>>()},
+                {"Target": 42, "Vulnerabilities": [vuln(1)]}]}),
             ),
         ]
     }
