@@ -299,13 +299,8 @@ pub fn group_by_rule_with(
     keys: &RuleKeys,
     triage: &Triage,
 ) -> Vec<Box<Group>> {
-    let fresh;
-    let keys = if keys.fits(findings) {
-        keys
-    } else {
-        fresh = RuleKeys::of(findings);
-        &fresh
-    };
+    let keys = fitting(findings, keys);
+    let keys = keys.as_ref();
     build::group_by_key(
         order,
         keys,
@@ -327,13 +322,8 @@ pub fn group_by_owner_with(
     keys: &RuleKeys,
     triage: &Triage,
 ) -> Vec<Box<Group>> {
-    let fresh;
-    let keys = if keys.fits(findings) {
-        keys
-    } else {
-        fresh = RuleKeys::of(findings);
-        &fresh
-    };
+    let keys = fitting(findings, keys);
+    let keys = keys.as_ref();
     let mut groups = build::group_by_key(
         order,
         keys,
@@ -345,15 +335,7 @@ pub fn group_by_owner_with(
             title: Arc::from(""),
         },
     );
-    for g in &mut groups {
-        if let Label::Named { title, .. } = &mut g.label {
-            *title = Arc::from(format!(
-                "{} finding{} owned",
-                g.members.len(),
-                if g.members.len() == 1 { "" } else { "s" }
-            ));
-        }
-    }
+    title_each(&mut groups, |_, count| format!("{count} owned"));
     groups
 }
 
@@ -369,13 +351,8 @@ pub fn group_by_layer_with(
     triage: &Triage,
 ) -> Vec<Box<Group>> {
     use crate::model::Layer;
-    let fresh;
-    let keys = if keys.fits(findings) {
-        keys
-    } else {
-        fresh = RuleKeys::of(findings);
-        &fresh
-    };
+    let keys = fitting(findings, keys);
+    let keys = keys.as_ref();
     let mut groups = build::group_by_key(
         order,
         keys,
@@ -387,16 +364,31 @@ pub fn group_by_layer_with(
             title: Arc::from(""),
         },
     );
-    for g in &mut groups {
-        if let Label::Named { name, title } = &mut g.label {
-            *title = Arc::from(format!(
-                "{} finding{} in the {name} layer",
-                g.members.len(),
-                if g.members.len() == 1 { "" } else { "s" }
-            ));
+    title_each(&mut groups, |name, count| {
+        format!("{count} in the {name} layer")
+    });
+    groups
+}
+
+/// `keys` when they were worked out for `findings`, else keys worked out
+/// now (a caller whose findings changed since).
+fn fitting<'a>(findings: &[Finding], keys: &'a RuleKeys) -> std::borrow::Cow<'a, RuleKeys> {
+    if keys.fits(findings) {
+        std::borrow::Cow::Borrowed(keys)
+    } else {
+        std::borrow::Cow::Owned(RuleKeys::of(findings))
+    }
+}
+
+/// Titles each named group from its name and "N finding(s)".
+fn title_each(groups: &mut [Box<Group>], title: impl Fn(&str, &str) -> String) {
+    for g in groups {
+        let n = g.members.len();
+        let count = format!("{n} finding{}", if n == 1 { "" } else { "s" });
+        if let Label::Named { name, title: t } = &mut g.label {
+            *t = Arc::from(title(name, &count));
         }
     }
-    groups
 }
 
 /// What a finding groups by: its rule, or its title when it has none.
