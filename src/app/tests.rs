@@ -13,9 +13,20 @@ use posture_core::model::{Severity, Source};
 use posture_core::query::SortKey;
 
 fn app() -> App {
-    let loaded = posture_core::demo::load_current();
+    app_of(
+        posture_core::demo::load_current().findings,
+        posture_core::routing::Router::default(),
+    )
+}
+
+/// The dashboard on these findings routed so, on the demo's date.
+fn app_of(
+    findings: Vec<posture_core::model::Finding>,
+    router: posture_core::routing::Router,
+) -> App {
     let session = posture_core::session::Session::new(posture_core::session::SessionParts {
-        findings: loaded.findings,
+        findings,
+        router,
         now: Some(posture_core::model::Timestamp::parse("2026-11-17T00:00:00Z").unwrap()),
         ..Default::default()
     });
@@ -464,17 +475,7 @@ fn app_with_layers() -> App {
         std::path::Path::new("r.toml"),
     )
     .unwrap();
-    let session = posture_core::session::Session::new(posture_core::session::SessionParts {
-        findings,
-        router: posture_core::routing::Router::new(spec),
-        now: Some(posture_core::model::Timestamp::parse("2026-11-17T00:00:00Z").unwrap()),
-        ..Default::default()
-    });
-    App::new(
-        session,
-        theme::load("dark", None).unwrap(),
-        Keymap::defaults(),
-    )
+    app_of(findings, posture_core::routing::Router::new(spec))
 }
 
 #[test]

@@ -141,11 +141,16 @@ impl Pass<'_> {
             && match &self.filter.query {
                 None => true,
                 Some(q) if q.just_one_word() => true,
-                Some(q) => q.matches_with(f, &fx, |n| match hits.get(n) {
-                    Some(Some(Hits::Words(flags))) => flags.get(i).copied(),
-                    Some(Some(Hits::Regex(flags))) => flags.get(i).copied().flatten(),
-                    _ => None,
-                }),
+                Some(q) => {
+                    // The needle is the required word: it holds here.
+                    let required = q.required_word().map(|(n, _)| n);
+                    q.matches_with(f, &fx, |n| match hits.get(n) {
+                        _ if Some(n) == required => Some(true),
+                        Some(Some(Hits::Words(flags))) => flags.get(i).copied(),
+                        Some(Some(Hits::Regex(flags))) => flags.get(i).copied().flatten(),
+                        _ => None,
+                    })
+                }
             };
         passes.then_some(brief.severity)
     }
@@ -161,8 +166,11 @@ impl Pass<'_> {
         if q.just_one_word() || !index.fits(self.findings) {
             return Vec::new();
         }
+        // The required word is the needle, searched already.
+        let required = q.required_word().map(|(n, _)| n);
         q.terms()
             .map(|(n, t)| match &t.test {
+                _ if Some(n) == required => None,
                 Test::Words(w) if searchable(w) => Some(Hits::Words(index.matching(w))),
                 Test::Regex(_) => q
                     .byte_regex(n)

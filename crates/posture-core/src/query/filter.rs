@@ -61,13 +61,7 @@ impl Filter {
             && self.matches_query_with_needle(f, facts)
     }
 
-    /// Whether the query, if any, passes `f`.
-    #[inline]
-    pub fn matches_query(&self, f: &Finding, facts: &Facts) -> bool {
-        self.query.as_ref().is_none_or(|q| q.matches(f, facts))
-    }
-
-    /// As [`Filter::matches_query`] for a finding known to hold the needle
+    /// Whether the query, if any, passes `f`, a finding known to hold the needle
     /// (in its searched fields, or by its owner or source): a query of that
     /// one word passes it as is.
     #[inline]

@@ -15,9 +15,6 @@ use crate::sources::kubescape::split::{Parts, raw_items};
 use crate::sources::node::{Node, Object};
 use crate::sources::{Format, Loaded, MAX_RAW_PER_INPUT, Shared, Sink, detect};
 
-/// Smaller reports parse whole, as smaller Kubescape scans do.
-const SPLIT_MIN_BYTES: usize = crate::sources::kubescape::split::SPLIT_MIN_BYTES;
-
 /// A report cut into groups of raw items, each group with what its items
 /// share.
 pub struct Doc<'a> {
@@ -57,17 +54,9 @@ fn items_key(format: Format) -> Option<&'static str> {
 }
 
 impl<'a> Doc<'a> {
-    /// The parts of `record` when it is a large report of a format parsed
-    /// in parts; `None` sends it down the whole-document path (which also
-    /// reports anything odd).
-    pub fn of(input: &'a str, record: &RawRecord<'a>) -> Option<Doc<'a>> {
-        if record.text.len() < SPLIT_MIN_BYTES || !record.text.starts_with('{') {
-            return None;
-        }
-        Doc::of_parts(input, record, serde_json::from_str(record.text).ok()?)
-    }
-
-    /// As [`Doc::of`], the record's top level already cut into `parts`.
+    /// The parts of `record` (its top level already cut into `parts`) when
+    /// it is a large report of a format parsed in parts; `None` sends it
+    /// down the whole-document path (which also reports anything odd).
     pub(crate) fn of_parts(
         input: &'a str,
         record: &RawRecord<'a>,
@@ -382,12 +371,16 @@ mod tests {
         for (name, report) in reports() {
             let text = serde_json::to_string(&report).unwrap();
             assert!(
-                text.len() > super::SPLIT_MIN_BYTES,
+                text.len() > crate::sources::kubescape::split::SPLIT_MIN_BYTES,
                 "{name}: {} bytes",
                 text.len()
             );
             let record = crate::sources::document::RawRecord { text: &text };
-            assert!(super::Doc::of(&text, &record).is_some(), "{name} splits");
+            let parts = serde_json::from_str(&text).unwrap();
+            assert!(
+                super::Doc::of_parts(&text, &record, parts).is_some(),
+                "{name} splits"
+            );
             let parts = parse_bytes(path, text.as_bytes(), None);
             let whole = parse_values(path, [report]);
             assert!(
