@@ -168,6 +168,7 @@ pub fn column_shown(
     chosen.get(&column).copied().unwrap_or(
         width
             >= match column {
+                Column::Risk => 90,
                 Column::Source => 100,
                 Column::Scope => 110,
                 Column::Owner => 120,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
+use posture_core::catalogue::Catalogues;
 use posture_core::config::Config;
 use posture_core::config::paths::Paths;
 use posture_core::model::Timestamp;
@@ -86,6 +87,32 @@ impl Context {
             .clone()
             .map(Router::new)
             .unwrap_or_default())
+    }
+}
+
+impl Context {
+    /// The KEV and EPSS catalogues: `--kev`/`--epss`, else `kev_file` and
+    /// `epss_file` in the config. A file that is not one stops the command
+    /// at start, naming the file and the line, as invalid routing rules do.
+    pub fn catalogues(&self, cli: &Cli) -> anyhow::Result<Catalogues> {
+        let kev = cli
+            .kev
+            .clone()
+            .or_else(|| self.config.kev_file.as_deref().map(expand_home));
+        let epss = cli
+            .epss
+            .clone()
+            .or_else(|| self.config.epss_file.as_deref().map(expand_home));
+        Ok(Catalogues {
+            kev: kev
+                .map(|p| Catalogues::read_kev(&p))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("KEV catalogue: {e}"))?,
+            epss: epss
+                .map(|p| Catalogues::read_epss(&p))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("EPSS scores: {e}"))?,
+        })
     }
 }
 

@@ -56,6 +56,19 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         inputs.files = config.files.iter().map(|p| expand_home(p)).collect();
     }
     let router = ctx.router(cli)?;
+    let catalogues = ctx.catalogues(cli)?;
+    let catalogue_note = (!catalogues.is_empty()).then(|| {
+        let skipped = catalogues.warnings().len();
+        format!(
+            "using {}{}",
+            catalogues.describe(),
+            if skipped > 0 {
+                format!("; {skipped} entries skipped (`posture summary` lists them)")
+            } else {
+                String::new()
+            }
+        )
+    });
     let demo = inputs.demo || (inputs.files.is_empty() && !inputs.live.any());
     // The last snapshot before the session is built: routes and facts are
     // computed once the files are in, with the NEW flags.
@@ -91,13 +104,14 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         baseline: Baseline::from_history(history.baseline),
         trend: history.trend,
         now: Some(ctx.now),
+        catalogues: std::sync::Arc::new(catalogues),
     });
     let mut view = crate::app::view::View::default();
     view.filter.include_closed = config.include_closed;
     let mut app = crate::app::App::with_view(session, theme, keymap, view);
     app.clock_fixed = ctx.clock_fixed;
     app.views = config.views.clone();
-    app.status = history_problem;
+    app.status = history_problem.or(catalogue_note);
     let runner = crate::term::Runner {
         sync_plan: cli
             .inputs

@@ -138,6 +138,10 @@ fn open(
     quiet_carry: bool,
 ) -> anyhow::Result<Session> {
     let router = ctx.router(cli)?;
+    let catalogues = ctx.catalogues(cli)?;
+    for w in catalogues.warnings() {
+        eprintln!("{}", SafeText::line(&w).display());
+    }
     let set = read_reported(&cli.inputs);
     let store = ctx.open_store()?;
     let (baseline, trend) = match history {
@@ -161,6 +165,7 @@ fn open(
         baseline,
         trend,
         now: Some(ctx.now),
+        catalogues: std::sync::Arc::new(catalogues),
     });
     super::live::pull(&mut session, &cli.inputs.live);
     if let Some(e) = session.store().and_then(|s| s.broken()) {

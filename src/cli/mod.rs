@@ -53,6 +53,14 @@ pub struct Cli {
     /// Routing rules file (`[[rules]]`, `[sla]`); default: `[routing]` in the config, else built-in.
     #[arg(long, value_name = "FILE", global = true)]
     pub routing: Option<PathBuf>,
+    /// CISA's Known Exploited Vulnerabilities catalogue (the JSON from cisa.gov), to mark
+    /// findings whose CVE is exploited in the wild; default: `kev_file` in the config.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub kev: Option<PathBuf>,
+    /// FIRST's EPSS scores (epss_scores-DATE.csv from first.org, decompressed), for each
+    /// CVE's probability of exploitation; default: `epss_file` in the config.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub epss: Option<PathBuf>,
     /// Errors from live sources with the SDK's debug detail too (for a bug report).
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,
@@ -380,6 +388,23 @@ pub struct ListArgs {
     /// With --format json: include each finding's original input record.
     #[arg(long)]
     pub raw: bool,
+    /// Order: severity (default: most severe, then most recent), source, title,
+    /// resource, scope, age (oldest first), or risk (in KEV, then an exploit
+    /// available, then the higher EPSS score, then severity, then the oldest).
+    #[arg(long, value_name = "KEY", value_parser = parse_sort)]
+    pub sort: Option<posture_core::query::SortKey>,
+}
+
+/// A `--sort` key by name.
+fn parse_sort(name: &str) -> Result<posture_core::query::SortKey, String> {
+    use posture_core::query::SortKey;
+    SortKey::ALL
+        .into_iter()
+        .find(|k| k.name().eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| {
+            let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.name()).collect();
+            format!("unknown sort {name:?} (sorts: {})", names.join(", "))
+        })
 }
 
 #[derive(Debug, Args)]
@@ -465,7 +490,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let (selection, sort) = args.selection.with_view(&ctx.config)?;
             let p = open_session(&cli, &ctx, WithHistory::No)?;
             let mut shown = p.select(&selection.filter(&p));
-            if let Some(key) = sort {
+            if let Some(key) = args.sort.or(sort) {
                 posture_core::query::sort_indices(&p.findings, &mut shown, key, false);
             }
             let mut out = std::io::stdout().lock();

@@ -48,11 +48,21 @@ pub fn print_csv(out: &mut impl Write, p: &Session, shown: &[usize]) -> anyhow::
         "status",
         "note",
         "jira",
+        "exploit",
+        "kev",
+        "epss",
+        "fix",
     ])?;
     let ts = |t: Option<Timestamp>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+    let yes_no = |v: Option<bool>| match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
     for &i in shown {
         let f = &p.findings[i];
         let mark = p.mark(i);
+        let epss = f.signals.epss.map(|e| e.to_string()).unwrap_or_default();
         w.row([
             f.fingerprint.as_str(),
             f.source.as_str(),
@@ -71,6 +81,10 @@ pub fn print_csv(out: &mut impl Write, p: &Session, shown: &[usize]) -> anyhow::
             p.facts[i].status.as_str(),
             mark.map_or("", |m| m.note.as_str()),
             mark.map_or("", |m| m.jira.as_str()),
+            yes_no(f.signals.exploit_known()),
+            if f.signals.kev { "yes" } else { "" },
+            &epss,
+            yes_no(f.signals.fix),
         ])?;
     }
     w.finish()?;
@@ -81,6 +95,7 @@ pub fn print_table(out: &mut impl Write, p: &Session, shown: &[usize]) -> anyhow
     let cols = [
         ("SEVERITY", 8),
         ("SOURCE", 11),
+        ("RISK", 7),
         ("TITLE", 50),
         ("RESOURCE", 40),
         ("SCOPE", 22),
@@ -102,6 +117,7 @@ pub fn print_table(out: &mut impl Write, p: &Session, shown: &[usize]) -> anyhow
         let cells = [
             f.severity.as_str().to_string(),
             f.source.as_str().to_string(),
+            f.signals.badges().to_string(),
             f.title.display().to_string(),
             f.resource.display().to_string(),
             f.scope(),
@@ -129,6 +145,10 @@ pub struct Summary {
     pub by_severity: BTreeMap<Severity, usize>,
     pub by_source: BTreeMap<Source, usize>,
     pub by_status: BTreeMap<Status, usize>,
+    /// Counted findings with an exploit known (KEV included), in KEV, with a fix.
+    pub exploit: usize,
+    pub kev: usize,
+    pub fix: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_owner: Option<BTreeMap<String, BTreeMap<Severity, usize>>>,
     /// `--by layer`: 4C layer → severity → count, the layers outside in.
@@ -171,6 +191,9 @@ impl Summary {
             by_severity: BTreeMap::new(),
             by_source: BTreeMap::new(),
             by_status: BTreeMap::new(),
+            exploit: 0,
+            kev: 0,
+            fix: 0,
             by_owner: (by == Some(SummaryBy::Owner)).then(BTreeMap::new),
             by_layer: (by == Some(SummaryBy::Layer)).then(BTreeMap::new),
         };
@@ -185,6 +208,9 @@ impl Summary {
                 *s.by_status.entry(fx.status).or_default() += 1;
                 *s.by_severity.entry(f.severity).or_default() += 1;
                 *s.by_source.entry(f.source).or_default() += 1;
+                s.exploit += usize::from(f.signals.exploited());
+                s.kev += usize::from(f.signals.kev);
+                s.fix += usize::from(f.signals.fix == Some(true));
                 if let Some(o) = &mut s.by_owner {
                     *o.entry(p.routes.owner(i).to_string())
                         .or_default()
@@ -239,6 +265,17 @@ impl Summary {
         writeln!(out, "{:<width$} {:>7}", "SOURCE", "COUNT")?;
         for (src, n) in &self.by_source {
             writeln!(out, "{:<width$} {:>7}", src.as_str(), n)?;
+        }
+        if self.exploit + self.fix > 0 {
+            writeln!(out)?;
+            writeln!(out, "{:<15} {:>7}", "SIGNAL", "COUNT")?;
+            for (name, n) in [
+                ("exploit known", self.exploit),
+                ("in KEV", self.kev),
+                ("fix available", self.fix),
+            ] {
+                writeln!(out, "{name:<15} {n:>7}")?;
+            }
         }
         writeln!(out)?;
         writeln!(out, "{:<15} {:>7}", "TRIAGE", "COUNT")?;

@@ -60,13 +60,18 @@ fn finding_lines<'a>(app: &App, i: usize, f: &'a Finding, st: &Styles) -> Vec<Li
             Span::raw(" "),
             Span::styled(f.title.display(), st.accent()),
         ]),
-        Line::from(vec![
-            Span::styled(f.source.as_str(), st.muted()),
-            Span::styled(
-                if f.open { "  open" } else { "  closed" },
-                if f.open { st.error() } else { st.ok() },
-            ),
-        ]),
+        Line::from(
+            [
+                Span::styled(f.source.as_str(), st.muted()),
+                Span::styled(
+                    if f.open { "  open  " } else { "  closed  " },
+                    if f.open { st.error() } else { st.ok() },
+                ),
+            ]
+            .into_iter()
+            .chain(super::table::badges(&f.signals, st))
+            .collect::<Vec<_>>(),
+        ),
         Line::raw(""),
     ];
     let ts = |t: Option<posture_core::model::Timestamp>| {
@@ -75,7 +80,7 @@ fn finding_lines<'a>(app: &App, i: usize, f: &'a Finding, st: &Styles) -> Vec<Li
     };
     let first = ts(f.first_seen);
     let last = ts(f.last_seen);
-    let rows: Vec<(&str, String)> = vec![
+    let mut rows: Vec<(&str, String)> = vec![
         ("Rule", f.rule_id.display().to_string()),
         ("Resource", f.resource.display().to_string()),
         ("Namespace", f.namespace.display().to_string()),
@@ -87,6 +92,7 @@ fn finding_lines<'a>(app: &App, i: usize, f: &'a Finding, st: &Styles) -> Vec<Li
         ("Fingerprint", f.fingerprint.to_string()),
         ("Owner", owner_text(app, i)),
     ];
+    rows.extend(f.signals.described());
     for (label, value) in rows {
         out.extend(field(label, value, st));
     }

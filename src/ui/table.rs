@@ -26,6 +26,7 @@ enum Col {
     Resource,
     Scope,
     Owner,
+    Risk,
     Status,
     Age,
 }
@@ -41,6 +42,7 @@ impl Col {
             Col::Resource => "RESOURCE",
             Col::Scope => "ACCOUNT/CLUSTER",
             Col::Owner => "OWNER",
+            Col::Risk => "RISK",
             Col::Status => "STATUS",
             Col::Age => "AGE",
         }
@@ -60,6 +62,9 @@ fn columns(width: u16, chosen: &BTreeMap<Column, bool>) -> Vec<(Col, Constraint)
     }
     if shown(Column::Layer) {
         cols.push((Col::Layer, Constraint::Length(9)));
+    }
+    if shown(Column::Risk) {
+        cols.push((Col::Risk, Constraint::Length(7)));
     }
     cols.push((Col::Title, Constraint::Fill(3)));
     cols.push((Col::Resource, Constraint::Fill(2)));
@@ -213,20 +218,23 @@ fn build_row<'a>(
                 )),
                 Col::Source => Cell::from(f.source.as_str()),
                 Col::Layer => Cell::from(f.layer.as_str()),
+                Col::Risk => Cell::from(Line::from(badges(&f.signals, st))),
                 Col::Title => {
+                    let mut spans = Vec::with_capacity(3);
                     if app.session.facts_of(*i).new {
-                        Cell::from(Line::from(vec![
-                            Span::styled("NEW ", st.accent()),
-                            Span::raw(f.title.display()),
-                        ]))
-                    } else if f.open {
-                        Cell::from(f.title.display())
-                    } else {
-                        Cell::from(Line::from(vec![
-                            Span::styled("[closed] ", st.muted()),
-                            Span::raw(f.title.display()),
-                        ]))
+                        spans.push(Span::styled("NEW ", st.accent()));
+                    } else if !f.open {
+                        spans.push(Span::styled("[closed] ", st.muted()));
                     }
+                    // Without the risk column, an exploit still shows.
+                    if !cols.iter().any(|(c, _)| *c == Col::Risk) && f.signals.exploited() {
+                        spans.push(Span::styled(
+                            if f.signals.kev { "KEV " } else { "EXP " },
+                            st.error(),
+                        ));
+                    }
+                    spans.push(Span::raw(f.title.display()));
+                    Cell::from(Line::from(spans))
                 }
                 Col::Resource => Cell::from(posture_core::text::keep_tail(
                     f.resource.display(),
@@ -247,6 +255,15 @@ fn build_row<'a>(
             }
         }
         Row::Group(g) => match c {
+            // A rule's group: its CVE's signals, as its labelling finding has them.
+            Col::Risk => match g.label {
+                posture_core::query::group::Label::Rule(i) => {
+                    app.session.findings.get(i).map_or(Cell::from(""), |f| {
+                        Cell::from(Line::from(badges(&f.signals, st)))
+                    })
+                }
+                _ => Cell::from(""),
+            },
             Col::Pick => pick_cell(
                 !g.members.is_empty() && g.members.iter().all(|i| app.picked.contains(i)),
                 st,
@@ -313,6 +330,24 @@ fn build_row<'a>(
         },
     });
     TRow::new(cells)
+}
+
+/// `KEV` (in red), else `EXP` (an exploit is available), then `FIX` (a
+/// fixed version exists).
+pub fn badges<'a>(s: &posture_core::model::Signals, st: &Styles) -> Vec<Span<'a>> {
+    let mut spans = Vec::new();
+    if s.kev {
+        spans.push(Span::styled("KEV", st.error()));
+    } else if s.exploit == Some(true) {
+        spans.push(Span::styled("EXP", st.error()));
+    }
+    if s.fix == Some(true) {
+        if !spans.is_empty() {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled("FIX", st.ok()));
+    }
+    spans
 }
 
 fn pick_cell<'a>(picked: bool, st: &Styles) -> Cell<'a> {

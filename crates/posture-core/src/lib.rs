@@ -6,6 +6,7 @@
 //! from the APIs, the `posture` binary draws and reads keys. The layering
 //! check (`../shared/checks/layering`) keeps it that way.
 
+pub mod catalogue;
 pub mod config;
 pub mod demo;
 pub mod export;

@@ -20,10 +20,18 @@ pub enum Column {
     Layer,
     Scope,
     Owner,
+    /// The priority badges: `KEV`, `EXP`, `FIX`.
+    Risk,
 }
 
 impl Column {
-    pub const ALL: [Column; 4] = [Column::Source, Column::Layer, Column::Scope, Column::Owner];
+    pub const ALL: [Column; 5] = [
+        Column::Source,
+        Column::Layer,
+        Column::Scope,
+        Column::Owner,
+        Column::Risk,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -31,6 +39,7 @@ impl Column {
             Column::Layer => "layer",
             Column::Scope => "scope",
             Column::Owner => "owner",
+            Column::Risk => "risk",
         }
     }
 }

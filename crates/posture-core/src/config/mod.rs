@@ -30,6 +30,10 @@ pub struct Config {
     pub triage_file: Option<PathBuf>,
     /// Who triage marks are by (default: $USER).
     pub user: Option<String>,
+    /// CISA's Known Exploited Vulnerabilities catalogue (JSON), as `--kev`.
+    pub kev_file: Option<PathBuf>,
+    /// FIRST's EPSS scores (CSV, decompressed), as `--epss`.
+    pub epss_file: Option<PathBuf>,
     /// Your JIRA site (`https://acme.atlassian.net`), for issue links in sheets.
     pub jira_url: Option<String>,
     /// Ownership rules and SLA days (`[[routing.rules]]`, `[routing.sla]`).

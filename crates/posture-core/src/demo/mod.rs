@@ -201,6 +201,12 @@ fn kubernetes(rng: &mut Rng, taken: Timestamp, week: usize, out: &mut Vec<Findin
                     open: true,
                     // Image vulnerabilities: the container layer.
                     layer: Some(crate::model::Layer::Container),
+                    signals: crate::model::Signals {
+                        exploit: None,
+                        fix: Some(!cve.fixed.is_empty()),
+                        kev: cve.kev,
+                        epss: Some(cve.epss),
+                    },
                     ..Draft::default()
                 };
                 out.push(d.finish(

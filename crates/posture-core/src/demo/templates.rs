@@ -353,6 +353,10 @@ pub struct Cve {
     pub title: &'static str,
     /// Which images carry the package (a substring of the image reference).
     pub image_hint: &'static str,
+    /// In CISA's KEV catalogue (as of 2025), as `--kev` would mark it.
+    pub kev: bool,
+    /// A plausible EPSS score, as `--epss` would give it.
+    pub epss: f32,
 }
 
 pub const CONTAINER_CVES: &[Cve] = &[
@@ -364,6 +368,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "8.4.0-r0",
         title: "curl: heap based buffer overflow in the SOCKS5 proxy handshake",
         image_hint: "alpine",
+        kev: false,
+        epss: 0.25,
     },
     Cve {
         id: "CVE-2023-38546",
@@ -373,6 +379,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "8.4.0-r0",
         title: "curl: cookie injection with none file",
         image_hint: "alpine",
+        kev: false,
+        epss: 0.004,
     },
     Cve {
         id: "CVE-2023-5363",
@@ -382,6 +390,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "3.1.4-r0",
         title: "openssl: Incorrect cipher key and IV length processing",
         image_hint: "alpine",
+        kev: false,
+        epss: 0.003,
     },
     Cve {
         id: "CVE-2024-6387",
@@ -391,6 +401,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "1:9.2p1-2+deb12u3",
         title: "openssh: regreSSHion: race condition in signal handling",
         image_hint: "debian",
+        kev: false,
+        epss: 0.42,
     },
     Cve {
         id: "CVE-2023-4911",
@@ -400,6 +412,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "2.36-9+deb12u3",
         title: "glibc: buffer overflow in ld.so leading to privilege escalation",
         image_hint: "debian",
+        kev: true,
+        epss: 0.73,
     },
     Cve {
         id: "CVE-2023-44487",
@@ -409,6 +423,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "0.17.0",
         title: "HTTP/2: Multiple HTTP/2 enabled web servers are vulnerable to a DDoS attack (Rapid Reset Attack)",
         image_hint: "v1.",
+        kev: true,
+        epss: 0.94,
     },
     Cve {
         id: "CVE-2023-45853",
@@ -418,6 +434,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "",
         title: "zlib: integer overflow and resultant heap-based buffer overflow in zipOpenNewFileInZip4_6",
         image_hint: "debian",
+        kev: false,
+        epss: 0.01,
     },
     Cve {
         id: "CVE-2023-46233",
@@ -427,6 +445,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "4.2.0",
         title: "crypto-js: PBKDF2 1,000 times weaker than specified in 1993",
         image_hint: "node",
+        kev: false,
+        epss: 0.012,
     },
     Cve {
         id: "CVE-2023-26136",
@@ -436,6 +456,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "4.1.3",
         title: "tough-cookie: prototype pollution in cookie memstore",
         image_hint: "node",
+        kev: false,
+        epss: 0.006,
     },
     Cve {
         id: "CVE-2023-43804",
@@ -445,6 +467,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "1.26.17",
         title: "python-urllib3: Cookie request header isn't stripped during cross-origin redirects",
         image_hint: "python",
+        kev: false,
+        epss: 0.003,
     },
     Cve {
         id: "CVE-2023-37920",
@@ -454,6 +478,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "2023.7.22",
         title: "python-certifi: Removal of e-Tugra root certificate",
         image_hint: "python",
+        kev: false,
+        epss: 0.002,
     },
     Cve {
         id: "CVE-2005-2541",
@@ -463,6 +489,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "",
         title: "tar: does not properly warn the user when extracting setuid or setgid files",
         image_hint: "debian",
+        kev: false,
+        epss: 0.02,
     },
     Cve {
         id: "CVE-2011-3374",
@@ -472,6 +500,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "",
         title: "It was found that apt-key in apt, all versions, do not correctly validate gpg keys",
         image_hint: "debian",
+        kev: false,
+        epss: 0.004,
     },
     Cve {
         id: "CVE-2023-39325",
@@ -481,6 +511,8 @@ pub const CONTAINER_CVES: &[Cve] = &[
         fixed: "0.17.0",
         title: "golang: net/http, x/net/http2: rapid stream resets can cause excessive work",
         image_hint: "v",
+        kev: false,
+        epss: 0.02,
     },
 ];
 

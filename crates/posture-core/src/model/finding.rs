@@ -82,6 +82,8 @@ pub struct Finding {
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
     pub open: bool,
+    /// Exploit, KEV, EPSS and fix: what says it can actually hurt.
+    pub signals: super::Signals,
     /// AWS resource tags or Kubernetes labels of the workload, where the input
     /// carries them (for routing rules). Empty for most findings: costs 16 bytes.
     pub tags: Tags,

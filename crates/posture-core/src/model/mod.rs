@@ -6,6 +6,7 @@ pub mod layer;
 pub mod record;
 pub mod safe_text;
 pub mod severity;
+pub mod signals;
 pub mod source;
 pub mod timestamp;
 
@@ -14,4 +15,5 @@ pub use layer::Layer;
 pub use record::FindingRecord;
 pub use safe_text::SafeText;
 pub use severity::Severity;
+pub use signals::Signals;
 pub use timestamp::Timestamp;

@@ -43,6 +43,21 @@ pub struct FindingRecord {
     pub first_seen: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<Timestamp>,
+    // The priority signals are left out when nothing says (most findings
+    // of a snapshot: a million of them would carry 50 MB of nulls).
+    /// An exploit is known to be available (also when the CVE is in KEV);
+    /// absent when no input or catalogue says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exploit: Option<bool>,
+    /// In CISA's Known Exploited Vulnerabilities catalogue; absent: not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kev: bool,
+    /// FIRST's EPSS probability of exploitation, 0 to 1; absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss: Option<f32>,
+    /// A fixed version is available (or not); absent when the input does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<bool>,
     /// The triage decision, where posture knows it (`posture list`, snapshots).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<crate::triage::Status>,
@@ -86,6 +101,10 @@ impl FindingRecord {
             remediation_url: f.remediation.url.as_ref().map(|u| u.original().to_string()),
             first_seen: f.first_seen,
             last_seen: f.last_seen,
+            exploit: f.signals.exploit_known(),
+            kev: f.signals.kev,
+            epss: f.signals.epss,
+            fix: f.signals.fix,
             status: None,
             note: None,
             jira: None,
@@ -140,6 +159,14 @@ impl FindingRecord {
             first_seen: self.first_seen,
             last_seen: self.last_seen,
             open: self.open,
+            signals: crate::model::Signals {
+                exploit: self.exploit,
+                fix: self.fix,
+                kev: self.kev,
+                epss: self
+                    .epss
+                    .and_then(|e| crate::model::Signals::epss_of(f64::from(e))),
+            },
             raw: self.raw.map(|r| r.get().into()),
             tags: crate::sources::draft::into_tags(self.tags.into_iter().collect()),
         }

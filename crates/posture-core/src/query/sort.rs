@@ -16,16 +16,19 @@ pub enum SortKey {
     Resource,
     Scope,
     Age,
+    /// What can actually hurt first; see [`risk_key`].
+    Risk,
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 6] = [
+    pub const ALL: [SortKey; 7] = [
         SortKey::Severity,
         SortKey::Source,
         SortKey::Title,
         SortKey::Resource,
         SortKey::Scope,
         SortKey::Age,
+        SortKey::Risk,
     ];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +39,7 @@ impl SortKey {
             SortKey::Resource => "resource",
             SortKey::Scope => "scope",
             SortKey::Age => "age",
+            SortKey::Risk => "risk",
         }
     }
 
@@ -117,7 +121,26 @@ pub(super) fn primary_ranks(
         SortKey::Scope => ranks(&each(order, |i| findings[i].scope())),
         // "Sort by age" reads as "oldest on top": earliest first_seen first.
         SortKey::Age => ranks(&each(order, |i| findings[i].first_seen)),
+        SortKey::Risk => ranks(&each(order, |i| risk_key(&findings[i]))),
     })
+}
+
+/// The risk order, as one value that sorts most urgent first: in CISA's
+/// KEV catalogue; then an exploit available; then the higher EPSS score
+/// (none below any); then the higher severity; then the longer open (the
+/// earliest first seen; unknown last). Ties keep the default order.
+pub fn risk_key(f: &Finding) -> (std::cmp::Reverse<u64>, i64) {
+    let s = &f.signals;
+    // Scores from 0 to 1 order as their bits do; one more keeps 0 above none.
+    let epss = s.epss.map_or(0, |p| u64::from(p.to_bits()) + 1);
+    let packed = (u64::from(s.kev) << 63)
+        | (u64::from(s.exploited()) << 62)
+        | (epss << 8)
+        | f.severity as u64;
+    (
+        std::cmp::Reverse(packed),
+        f.first_seen.map_or(i64::MAX, |t| t.unix()),
+    )
 }
 
 /// Sorted runs as one, merged in pairs so that each item is moved about
@@ -200,6 +223,20 @@ mod tests {
             SortKey::Scope => a.scope().cmp(&b.scope()),
             // "Sort by age" reads as "oldest on top": earliest first_seen first.
             SortKey::Age => a.first_seen.cmp(&b.first_seen),
+            SortKey::Risk => {
+                let known = |f: &Finding| (f.signals.kev, f.signals.exploited());
+                known(b)
+                    .cmp(&known(a))
+                    .then_with(|| match (a.signals.epss, b.signals.epss) {
+                        (Some(x), Some(y)) => y.total_cmp(&x),
+                        (x, y) => y.is_some().cmp(&x.is_some()),
+                    })
+                    .then_with(|| b.severity.cmp(&a.severity))
+                    .then_with(|| match (a.first_seen, b.first_seen) {
+                        (Some(x), Some(y)) => x.cmp(&y),
+                        (x, y) => x.is_none().cmp(&y.is_none()),
+                    })
+            }
         }
     }
     use crate::model::{Fingerprint, Severity, Timestamp};
@@ -220,6 +257,13 @@ mod tests {
             f.severity = Severity::ALL_DESC[i % 3];
             f.last_seen = (i % 4 != 0).then(|| Timestamp::from_unix((i % 5) as i64 * 3600));
             f.fingerprint = Fingerprint::from_stored(&format!("abcdefgh{:03}", (i * 7) % 250));
+            f.first_seen = (i % 6 != 0).then(|| Timestamp::from_unix((i % 7) as i64 * 86_400));
+            f.signals = crate::model::Signals {
+                kev: i % 11 == 0,
+                exploit: [None, Some(true), Some(false)][i % 3],
+                fix: None,
+                epss: (i % 5 != 0).then(|| (i % 4) as f32 / 4.0),
+            };
             out.push(f);
         }
         out

@@ -11,7 +11,8 @@ pub mod review;
 
 use std::sync::Arc;
 
-use crate::model::{Finding, FindingRecord, Timestamp};
+use crate::catalogue::Catalogues;
+use crate::model::{Finding, FindingRecord, Signals, Timestamp};
 use crate::query::{Facts, Filter, SortKey, compute_facts, sort_indices};
 use crate::routing::{RouteTable, Router};
 use crate::triage::{Mark, Marks, Store};
@@ -38,6 +39,8 @@ pub struct SessionParts {
     pub trend: Vec<crate::review::TrendPoint>,
     /// The clock; `None` reads the system clock.
     pub now: Option<Timestamp>,
+    /// The KEV and EPSS catalogues the user gave, if any.
+    pub catalogues: Arc<Catalogues>,
 }
 
 /// How long a change to the findings waits for background work to let go
@@ -70,6 +73,9 @@ pub struct Session {
     /// Marks carried to Security Hub's consolidated control findings, shown
     /// but not saved: the next save (or `posture triage carry`) writes them.
     carried: Vec<crate::triage::carry::Carry>,
+    /// The KEV and EPSS catalogues, applied to every finding (live ones
+    /// too) as routes are built.
+    pub catalogues: Arc<Catalogues>,
     /// Findings changed since routes and facts were built.
     stale: bool,
 }
@@ -95,6 +101,7 @@ impl Session {
             baseline,
             trend,
             now,
+            catalogues,
         } = parts;
         Session {
             origins: vec![FROM_FILE; findings.len()],
@@ -114,6 +121,7 @@ impl Session {
             trend,
             now: now.unwrap_or_else(Timestamp::now),
             carried: Vec::new(),
+            catalogues,
             stale: true,
         }
     }
@@ -144,6 +152,7 @@ impl Session {
         }
         debug_assert_eq!(self.origins.len(), self.findings.len());
         self.override_layers();
+        self.apply_catalogues();
         self.routes = Arc::new(RouteTable::build(&self.router, &self.findings));
         self.stale = false;
         self.refresh_facts();
@@ -164,6 +173,39 @@ impl Session {
             if let Some((_, l)) = overrides.iter().find(|(s, _)| *s == f.source) {
                 f.layer = *l;
             }
+        }
+    }
+
+    /// Marks the findings the catalogues know (KEV, EPSS). Worked out on
+    /// every core; the findings are only changed where one differs.
+    fn apply_catalogues(&mut self) {
+        if self.catalogues.is_empty() {
+            return;
+        }
+        let catalogues = &self.catalogues;
+        let changed: Vec<(usize, Signals)> = crate::parallel::concat(crate::parallel::in_chunks(
+            &self.findings,
+            crate::parallel::MIN_ITEMS,
+            |chunk| {
+                let mut cves = Vec::new();
+                chunk
+                    .items
+                    .iter()
+                    .zip(chunk.range.clone())
+                    .filter_map(|(f, i)| {
+                        let s = catalogues.signals_of(f, &mut cves);
+                        (s != f.signals).then_some((i, s))
+                    })
+                    .collect()
+            },
+            |_| Vec::new(),
+        ));
+        if changed.is_empty() {
+            return;
+        }
+        let findings = self.findings_mut();
+        for (i, s) in changed {
+            findings[i].signals = s;
         }
     }
 

@@ -101,6 +101,7 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
                 !array(v, &["Vulnerabilities", "0", "CodeVulnerabilities"]).is_empty(),
                 text(v, &["Resources", "0", "Type"]).as_deref(),
             ),
+            signals: super::signals::asff(v),
             ..Draft::default()
         },
     };

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::model::{
-    Finding, Fingerprint, Layer, Remediation, SafeText, Severity, Source, Timestamp,
+    Finding, Fingerprint, Layer, Remediation, SafeText, Severity, Signals, Source, Timestamp,
 };
 
 /// A finding under construction, in the parser's own terms. Its texts
@@ -32,6 +32,8 @@ pub struct Draft<'a> {
     /// The 4C layer, when the record says more than its source does (see
     /// [`Source::layer`]).
     pub layer: Option<Layer>,
+    /// Exploit, fix and EPSS, where the input says.
+    pub signals: Signals,
 }
 
 impl Draft<'_> {
@@ -63,6 +65,7 @@ impl Draft<'_> {
             first_seen: self.first_seen,
             last_seen: self.last_seen,
             open: self.open,
+            signals: self.signals,
             raw: self.raw,
             tags: into_tags(self.tags),
         }

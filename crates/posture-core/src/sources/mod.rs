@@ -15,6 +15,7 @@ pub mod parse_cache;
 pub mod progress;
 mod scan;
 pub mod scanners;
+pub mod signals;
 pub mod snapshot;
 pub mod starboard;
 mod stream;

@@ -72,6 +72,7 @@ pub fn parse(v: &Node, sink: &mut Sink) -> Result<(), String> {
         raw: sink.raw_record(v),
         tags: ocsf_tags(v),
         layer: None,
+        signals: super::signals::ocsf(v),
     };
     sink.push(draft.finish(Source::Securityhub, &[&product, &uid]));
     Ok(())

@@ -210,6 +210,7 @@ fn vulnerabilities(v: &Node, r: &Report, sink: &mut Sink) -> Result<(), String> 
             format!("Upgrade {pkg} from {installed} to {fixed}.").into()
         };
         d.remediation_url = first_text(vuln, &[&["primaryLink"], &["links", "0"]]);
+        d.signals = super::signals::fixed_version(&fixed);
         let identity = [
             r.cluster.as_str(),
             &r.resource,

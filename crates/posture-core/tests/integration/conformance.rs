@@ -2,7 +2,8 @@
 //! (beside the checkout, and in CI), every file any EXPECTED.json below it
 //! lists (relative to that EXPECTED.json) must give exactly the expected
 //! total, open and per-severity counts (of all findings), with fingerprints
-//! unique within the file. With `CI` set, a missing folder fails the test
+//! unique within the file; where it lists them, the counts of findings with
+//! an exploit and with a fix available too. With `CI` set, a missing folder fails the test
 //! rather than skipping it.
 
 use std::collections::BTreeMap;
@@ -14,6 +15,9 @@ struct Expected {
     total: usize,
     open: usize,
     by_severity: BTreeMap<String, usize>,
+    /// The exploit samples': findings with an exploit, and with a fix, available.
+    exploit_yes: Option<usize>,
+    fix_yes: Option<usize>,
 }
 
 /// Every EXPECTED.json at or below `dir`.
@@ -89,6 +93,14 @@ fn check(path: &std::path::Path, rel: &str, want: &Expected, failures: &mut Vec<
             want.by_severity
         ));
     }
+    let signal =
+        |want: Option<usize>, name: &str, has: &dyn Fn(&posture_core::model::Signals) -> bool| {
+            let got = f.iter().filter(|x| has(&x.signals)).count();
+            want.filter(|&w| w != got)
+                .map(|w| format!("{rel}: {got} findings with {name}; want {w}"))
+        };
+    failures.extend(signal(want.exploit_yes, "an exploit", &|s| s.exploited()));
+    failures.extend(signal(want.fix_yes, "a fix", &|s| s.fix == Some(true)));
     // Fingerprints are unique within a file: each finding has one identity.
     let mut fps: Vec<_> = f.iter().map(|x| x.fingerprint.clone()).collect();
     fps.sort();
@@ -99,4 +111,51 @@ fn check(path: &std::path::Path, rel: &str, want: &Expected, failures: &mut Vec<
             f.len() - fps.len()
         ));
     }
+}
+
+/// The published catalogues and their broken copies: each good one loads
+/// whole, each broken one is an error naming the line.
+#[test]
+fn shared_kev_and_epss_samples_load_or_fail_where_they_break() {
+    use posture_core::catalogue::Catalogues;
+    let root = crate::project_root().join("../shared/fixtures/exploit");
+    if !root.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} missing",
+            root.display()
+        );
+        return;
+    }
+    let kev = |name: &str| Catalogues::read_kev(&root.join("kev").join(name));
+    let full = kev("known_exploited_vulnerabilities.json").expect("CISA's catalogue reads");
+    assert_eq!(full.data.cves.len(), 1404);
+    assert_eq!(full.problems.count, 0);
+    assert_eq!(full.data.version.as_deref(), Some("2025.08.25"));
+    assert_eq!(
+        kev("grype-kev-list.json")
+            .expect("a bare list")
+            .data
+            .cves
+            .len(),
+        4
+    );
+    let cut = kev("valid-catalog-1.json").expect("a short copy reads");
+    assert_eq!((cut.data.cves.len(), cut.problems.count), (3, 1));
+    for broken in [
+        "example1.json",
+        "known_exploited_vulnerabilities_schema.json",
+    ] {
+        let e = kev(broken).expect_err(broken);
+        assert!(e.to_string().contains(broken), "{e}");
+    }
+    let epss = |name: &str| Catalogues::read_epss(&root.join("epss").join(name));
+    let scores = epss("example-1.csv").expect("FIRST's sample reads");
+    assert_eq!(scores.data.scores.len(), 5);
+    assert_eq!(scores.data.score_date, "2025-02-20");
+    assert_eq!(
+        epss("invalid-header.csv").expect_err("header").at,
+        Some((2, 1))
+    );
+    assert_eq!(epss("missing-date.csv").expect_err("date").at, Some((1, 1)));
 }

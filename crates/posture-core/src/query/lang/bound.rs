@@ -269,6 +269,10 @@ impl Bound {
             Test::New(yes) => facts.new == *yes,
             Test::Overdue(yes) => self.overdue(f, facts) == *yes,
             Test::Age(cmp, days) => cmp.holds(self.age(f), *days),
+            Test::Exploit(want) => f.signals.exploit_known() == *want,
+            Test::Fix(want) => f.signals.fix == *want,
+            Test::Kev(yes) => f.signals.kev == *yes,
+            Test::Epss(cmp, than) => f.signals.epss.is_some_and(|p| cmp.holds(p, *than)),
         }
     }
 

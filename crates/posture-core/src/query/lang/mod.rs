@@ -94,6 +94,15 @@ pub enum Test {
     Overdue(bool),
     /// Days since first seen.
     Age(Cmp, i64),
+    /// `exploit:yes|no|unknown`: an exploit is known (KEV included), the
+    /// input says none, or nothing says.
+    Exploit(Option<bool>),
+    /// `fix:yes|no|unknown`: a fixed version is available, or not.
+    Fix(Option<bool>),
+    /// `kev:yes|no`: in CISA's catalogue of known exploited vulnerabilities.
+    Kev(bool),
+    /// `epss>=0.5`: the EPSS score compares (a finding without one never does).
+    Epss(Cmp, f32),
 }
 
 /// A query that does not parse: which term, where, and why.

@@ -170,7 +170,7 @@ fn split_field(body: &str) -> Option<(&str, &str, &str)> {
     None
 }
 
-const FIELDS: &str = "sev, source, layer, owner, status, ns, account, region, cluster, rule, resource, title, tag, label, new, overdue, age";
+const FIELDS: &str = "sev, source, layer, owner, status, ns, account, region, cluster, rule, resource, title, tag, label, new, overdue, age, exploit, kev, epss, fix";
 
 fn field_test(token: &Token, field: &str, op: &str, value: &str) -> Result<Test, QueryError> {
     let field = field.to_ascii_lowercase();
@@ -241,19 +241,33 @@ fn field_test(token: &Token, field: &str, op: &str, value: &str) -> Result<Test,
                 value: glob(token, if wanted.is_empty() { "*" } else { wanted })?,
             })
         }
-        "new" | "overdue" => {
+        "new" | "overdue" | "kev" => {
             no_cmp(token, cmp, &field)?;
-            let yes = match value.to_ascii_lowercase().as_str() {
-                "yes" | "true" | "y" => true,
-                "no" | "false" | "n" => false,
+            let yes = match yes_no(value) {
+                Some(Some(yes)) => yes,
                 _ => return Err(error(token, format!("{field} is yes or no"))),
             };
-            Ok(if field == "new" {
-                Test::New(yes)
-            } else {
-                Test::Overdue(yes)
+            Ok(match field.as_str() {
+                "new" => Test::New(yes),
+                "kev" => Test::Kev(yes),
+                _ => Test::Overdue(yes),
             })
         }
+        "exploit" | "fix" => {
+            no_cmp(token, cmp, &field)?;
+            let Some(want) = yes_no(value) else {
+                return Err(error(token, format!("{field} is yes, no or unknown")));
+            };
+            Ok(if field == "fix" {
+                Test::Fix(want)
+            } else {
+                Test::Exploit(want)
+            })
+        }
+        "epss" => match cmp {
+            Some(cmp) => Ok(Test::Epss(cmp, probability(token, value)?)),
+            None => Err(error(token, "epss compares: epss>=0.5, epss>10%")),
+        },
         _ => Err(error(
             token,
             format!(
@@ -298,6 +312,38 @@ fn severity(token: &Token, v: &str) -> Result<Severity, QueryError> {
             format!("{v:?} is not a severity (critical, high, medium, low, info, unknown)"),
         )
     })
+}
+
+/// `yes`/`no` (`true`/`false`, `y`/`n`) as `Some`, `unknown` as `None`
+/// inside; anything else is no answer.
+fn yes_no(value: &str) -> Option<Option<bool>> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" | "true" | "y" => Some(Some(true)),
+        "no" | "false" | "n" => Some(Some(false)),
+        "unknown" | "none" => Some(None),
+        _ => None,
+    }
+}
+
+/// `0.5` or `50%` as a probability from 0 to 1.
+fn probability(token: &Token, v: &str) -> Result<f32, QueryError> {
+    let v = v.trim();
+    let (number, scale) = match v.strip_suffix('%') {
+        Some(n) => (n, 100.0),
+        None => (v, 1.0),
+    };
+    number
+        .parse::<f64>()
+        .ok()
+        .map(|n| n / scale)
+        .filter(|p| (0.0..=1.0).contains(p))
+        .map(|p| p as f32)
+        .ok_or_else(|| {
+            error(
+                token,
+                format!("{v:?} is not a probability such as 0.5 or 50%"),
+            )
+        })
 }
 
 /// `30`, `30d`, `2w`, `12h` (rounded down to days) as days.

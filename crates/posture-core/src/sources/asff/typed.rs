@@ -194,6 +194,9 @@ struct Vulnerability<'a> {
     vulnerable_packages: Option<Vec<Obj<Package<'a>>>>,
     /// Inspector's findings in Lambda code (their count is all that counts).
     code_vulnerabilities: Option<Vec<serde::de::IgnoredAny>>,
+    exploit_available: Option<Text<'a>>,
+    fix_available: Option<Text<'a>>,
+    epss_score: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -323,9 +326,28 @@ pub fn fields(text: &str) -> Option<Fields<'_>> {
                     .is_some_and(|c| !c.is_empty()),
                 resource.and_then(|res| cow(&res.r#type)).as_deref(),
             ),
+            signals: signals(r.vulnerabilities.as_deref().unwrap_or_default()),
             ..Draft::default()
         },
         id: cow(&r.id),
+    })
+}
+
+/// As `sources::signals::asff` reads them from the tree.
+fn signals(vulnerabilities: &[Obj<Vulnerability>]) -> crate::model::Signals {
+    use crate::model::Signals;
+    let yes_no = |t: &Option<Text>| t.as_ref().and_then(|t| Signals::yes_no(&t.0));
+    vulnerabilities.iter().fold(Signals::default(), |s, v| {
+        let fixed_package = v.vulnerable_packages.iter().flatten().any(|p| {
+            p.fixed_in_version
+                .as_ref()
+                .is_some_and(|f| !f.0.trim().is_empty())
+        });
+        s.with(
+            yes_no(&v.exploit_available),
+            yes_no(&v.fix_available).or(fixed_package.then_some(true)),
+            v.epss_score.and_then(Signals::epss_of),
+        )
     })
 }
 

@@ -21,7 +21,7 @@ mod record;
 
 use super::codec::{Checked, Decoder, Encoder};
 
-const MAGIC: &[u8; 16] = b"posture-parsed\0\x02";
+const MAGIC: &[u8; 16] = b"posture-parsed\0\x03";
 
 /// Where the cached findings of one set of inputs are kept, and what they
 /// must match.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::model::safe_text::{Lines, is_safe_display};
 use crate::model::{
-    Finding, Fingerprint, Layer, Remediation, SafeText, Severity, Source, Timestamp,
+    Finding, Fingerprint, Layer, Remediation, SafeText, Severity, Signals, Source, Timestamp,
 };
 use crate::sources::MAX_INPUT_BYTES;
 use crate::sources::codec::{Decoder, Encoder};
@@ -193,6 +193,7 @@ pub fn write_finding(e: &mut Encoder, f: &Finding, t: &TextTable<'_>) {
             None => e.u8(0),
         }
     }
+    write_signals(e, f.signals);
     e.u64(f.tags.len() as u64);
     for (k, v) in f.tags.iter() {
         e.u32(t.id(k));
@@ -233,6 +234,7 @@ pub fn read_finding<R: Read>(d: &mut Decoder<R>, t: &mut Checker<'_>) -> Option<
             _ => return None,
         };
     }
+    let signals = read_signals(d)?;
     let tags = (0..d.count(1 << 16)?)
         .map(|_| Some((Box::from(t.plain(d.u32()?)?), Box::from(t.plain(d.u32()?)?))))
         .collect::<Option<Vec<_>>>()?;
@@ -277,8 +279,47 @@ pub fn read_finding<R: Read>(d: &mut Decoder<R>, t: &mut Checker<'_>) -> Option<
         first_seen: times[0],
         last_seen: times[1],
         open: flags & 1 != 0,
+        signals,
         tags: tags.into_boxed_slice(),
         raw,
+    })
+}
+
+/// One byte (exploit and fix in two bits each: unknown, no, yes; KEV;
+/// whether an EPSS score follows), then the score's bits.
+fn write_signals(e: &mut Encoder, s: Signals) {
+    let tri = |v: Option<bool>| match v {
+        None => 0u8,
+        Some(false) => 1,
+        Some(true) => 2,
+    };
+    e.u8(tri(s.exploit)
+        | (tri(s.fix) << 2)
+        | (u8::from(s.kev) << 4)
+        | (u8::from(s.epss.is_some()) << 5));
+    if let Some(score) = s.epss {
+        e.u32(score.to_bits());
+    }
+}
+
+fn read_signals<R: Read>(d: &mut Decoder<R>) -> Option<Signals> {
+    let bits = d.u8()?;
+    let tri = |v: u8| match v & 3 {
+        0 => Some(None),
+        1 => Some(Some(false)),
+        2 => Some(Some(true)),
+        _ => None,
+    };
+    let epss = if bits & 0x20 != 0 {
+        Some(Signals::epss_of(f64::from(f32::from_bits(d.u32()?)))?)
+    } else {
+        None
+    };
+    Some(Signals {
+        exploit: tri(bits)?,
+        fix: tri(bits >> 2)?,
+        kev: bits & 0x10 != 0,
+        epss,
     })
 }
 

@@ -98,6 +98,7 @@ pub(crate) fn one(scanned: &Scanned, m: &Node, raw: Option<Box<str>>, sink: &mut
         open: true,
         raw,
         layer: Some(scanned.layer),
+        signals: crate::sources::signals::grype(m.get("vulnerability")),
         ..Draft::default()
     };
     sink.push(draft.finish(Source::Grype, &[target, &location, &id, &pkg, &version]));

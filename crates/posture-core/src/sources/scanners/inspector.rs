@@ -112,6 +112,7 @@ pub(crate) fn finding(v: &Node, raw: Option<Box<str>>, sink: &mut Sink) -> Resul
         open: !matches!(status.as_str(), "CLOSED" | "SUPPRESSED"),
         raw,
         layer: Some(layer),
+        signals: crate::sources::signals::inspector(v),
         ..Draft::default()
     };
     sink.push(draft.finish(Source::Inspector, &[&arn]));

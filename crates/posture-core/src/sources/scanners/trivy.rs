@@ -185,6 +185,7 @@ fn vulnerability(v: &Node, raw: Option<Box<str>>, file: &str, t: &Target, sink: 
     }
     .into();
     d.remediation_url = text_or_empty(v, &["PrimaryURL"]);
+    d.signals = crate::sources::signals::fixed_version(&fixed);
     d.raw = raw;
     let pkg_path = text_or_empty(v, &["PkgPath"]);
     let identity = [
