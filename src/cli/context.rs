@@ -10,6 +10,7 @@ use posture_core::config::Config;
 use posture_core::config::paths::Paths;
 use posture_core::model::Timestamp;
 use posture_core::routing::Router;
+use posture_core::session::SourceStatus;
 use posture_core::triage::Store;
 
 use super::Cli;
@@ -92,9 +93,10 @@ impl Context {
 
 impl Context {
     /// The KEV and EPSS catalogues: `--kev`/`--epss`, else `kev_file` and
-    /// `epss_file` in the config. A file that is not one stops the command
-    /// at start, naming the file and the line, as invalid routing rules do.
-    pub fn catalogues(&self, cli: &Cli) -> anyhow::Result<Catalogues> {
+    /// `epss_file` in the config, each with its line for the source list.
+    /// One that cannot be read is an input error: the command goes on
+    /// without it (and exits 2), as with a broken input file.
+    pub fn catalogues(&self, cli: &Cli) -> (Catalogues, Vec<SourceStatus>) {
         let kev = cli
             .kev
             .clone()
@@ -103,16 +105,7 @@ impl Context {
             .epss
             .clone()
             .or_else(|| self.config.epss_file.as_deref().map(expand_home));
-        Ok(Catalogues {
-            kev: kev
-                .map(|p| Catalogues::read_kev(&p))
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("KEV catalogue: {e}"))?,
-            epss: epss
-                .map(|p| Catalogues::read_epss(&p))
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("EPSS scores: {e}"))?,
-        })
+        Catalogues::read(kev.as_deref(), epss.as_deref())
     }
 }
 

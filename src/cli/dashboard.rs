@@ -56,19 +56,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         inputs.files = config.files.iter().map(|p| expand_home(p)).collect();
     }
     let router = ctx.router(cli)?;
-    let catalogues = ctx.catalogues(cli)?;
-    let catalogue_note = (!catalogues.is_empty()).then(|| {
-        let skipped = catalogues.warnings().len();
-        format!(
-            "using {}{}",
-            catalogues.describe(),
-            if skipped > 0 {
-                format!("; {skipped} entries skipped (`posture summary` lists them)")
-            } else {
-                String::new()
-            }
-        )
-    });
+    let (catalogues, catalogue_statuses) = ctx.catalogues(cli);
     let demo = inputs.demo || (inputs.files.is_empty() && !inputs.live.any());
     // The last snapshot before the session is built: routes and facts are
     // computed once the files are in, with the NEW flags.
@@ -96,7 +84,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
     let session = Session::new(SessionParts {
         findings: Vec::new(),
-        sources: vec![loading],
+        sources: std::iter::once(loading).chain(catalogue_statuses).collect(),
         demo,
         store: ctx.triage_file.as_deref().map(Store::open),
         user: ctx.user(),
@@ -111,7 +99,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let mut app = crate::app::App::with_view(session, theme, keymap, view);
     app.clock_fixed = ctx.clock_fixed;
     app.views = config.views.clone();
-    app.status = history_problem.or(catalogue_note);
+    app.status = history_problem;
     let runner = crate::term::Runner {
         sync_plan: cli
             .inputs

@@ -138,11 +138,14 @@ fn open(
     quiet_carry: bool,
 ) -> anyhow::Result<Session> {
     let router = ctx.router(cli)?;
-    let catalogues = ctx.catalogues(cli)?;
-    for w in catalogues.warnings() {
-        eprintln!("{}", SafeText::line(&w).display());
+    let (catalogues, catalogue_statuses) = ctx.catalogues(cli);
+    for s in &catalogue_statuses {
+        for line in s.error.iter().chain(&s.warnings) {
+            eprintln!("{line}");
+        }
     }
-    let set = read_reported(&cli.inputs);
+    let mut set = read_reported(&cli.inputs);
+    set.sources.extend(catalogue_statuses);
     let store = ctx.open_store()?;
     let (baseline, trend) = match history {
         WithHistory::No => (None, Vec::new()),

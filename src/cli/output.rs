@@ -227,7 +227,11 @@ impl Summary {
 
     pub fn print_table(&self, out: &mut impl Write, p: &Session) -> anyhow::Result<()> {
         let failed = p.sources.iter().filter(|s| s.error_count > 0).count();
-        let loaded = p.sources.len() - failed;
+        let loaded = p
+            .sources
+            .iter()
+            .filter(|s| s.error_count == 0 && !s.catalogue)
+            .count();
         writeln!(
             out,
             "{} findings, {} open{}  ({} input{} loaded{})",

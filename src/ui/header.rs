@@ -105,7 +105,10 @@ pub fn sources_line(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
             }
         } else {
             spans.push(Span::styled(s.label.clone(), st.ok()));
-            spans.push(Span::styled(format!(" ({})", s.findings), st.muted()));
+            // A catalogue brings no findings: its note says what it holds.
+            if !s.catalogue {
+                spans.push(Span::styled(format!(" ({})", s.findings), st.muted()));
+            }
         }
         if !s.note.is_empty() {
             let mark = if s.busy { " ⟳ " } else { " " };

@@ -16,6 +16,7 @@ const QUERY_HELP: &[&str] = &[
     "  sev:critical,high   a set; also sev>=high sev<medium; age>30d age<=2w",
     "  ns:pay*  owner:sre  globs on namespace (ns), account, region, cluster, rule, resource, title, owner, source",
     "  layer:code  status:new,acknowledged  new:yes  overdue:yes  tag:Owner=pay*  label:team=pay*",
+    "  exploit:yes  kev:yes  fix:no  epss>=0.5 (or 50%)   exploit known (KEV counts), in KEV, no fix, EPSS",
     "  !term  a or b       not; either side (or binds last: a b or c is (a and b) or c)",
 ];
 

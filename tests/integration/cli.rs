@@ -442,3 +442,148 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
         "triage list --format json | head -1: {err}"
     );
 }
+
+/// The catalogues a user downloaded, and the inputs' own signals: KEV and
+/// EPSS mark findings by CVE, `--sort risk` puts what can hurt first, and
+/// the query's signal terms select on them.
+#[test]
+fn kev_and_epss_rank_findings_by_what_can_hurt() {
+    let dir = tempfile::tempdir().unwrap();
+    let kev = dir.path().join("kev.json");
+    std::fs::write(
+        &kev,
+        r#"{"catalogVersion": "2025.08.25", "count": 2, "vulnerabilities": [
+            {"cveID": "CVE-2023-4911"}, {"cveID": "CVE-2022-1271"}]}"#,
+    )
+    .unwrap();
+    let epss = dir.path().join("epss.csv");
+    std::fs::write(
+        &epss,
+        "#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\ncve,epss,percentile\n\
+         CVE-2024-0001,0.97,0.99\nCVE-2023-4911,0.5,0.9\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = posture()
+            .args(["list", "--format", "json", "--sort", "risk"])
+            .args([
+                "--file",
+                "tests/fixtures/inspector",
+                "--file",
+                "tests/fixtures/grype",
+            ])
+            .args(["--file", "tests/fixtures/trivy", "--kev"])
+            .arg(&kev)
+            .arg("--epss")
+            .arg(&epss)
+            .args(extra)
+            .output()
+            .unwrap();
+        // The fixtures hold broken records on purpose (exit 2); the
+        // catalogues read cleanly.
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains("kev.json") && !err.contains("epss.csv"),
+            "{err}"
+        );
+        json_of(&out.stdout)
+    };
+    let all = run(&[]);
+    let rows: Vec<(String, Value, Value)> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["rule_id"].as_str().unwrap().to_string(),
+                x["kev"].clone(),
+                x["epss"].clone(),
+            )
+        })
+        .collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    // KEV (the higher EPSS first), then an exploit available, then EPSS.
+    assert_eq!(
+        ids[..5],
+        [
+            "CVE-2023-4911",
+            "CVE-2023-4911",
+            "CVE-2022-1271",
+            "CVE-2024-3094",
+            "CVE-2024-0001"
+        ],
+        "{rows:?}"
+    );
+    assert_eq!(rows[0].1, true);
+    assert_eq!(rows[0].2.as_f64(), Some(0.5));
+    assert_eq!(rows[3].1, Value::Null, "not in KEV: no key");
+    let first = &all[0];
+    assert_eq!(
+        (first["exploit"].as_bool(), first["fix"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let picked = run(&["--query", "exploit:yes !kev:yes fix:yes"]);
+    let picked: Vec<&str> = picked
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(picked, ["CVE-2024-3094"]);
+    assert_eq!(run(&["--query", "epss>=90%"]).as_array().unwrap().len(), 1);
+}
+
+/// A catalogue that is not one is an input error naming the file and the
+/// line: the findings still print, without what it would have said, and
+/// the command exits 2 as for a broken input.
+#[test]
+fn a_broken_catalogue_is_a_located_error_and_the_findings_still_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let entry = dir.path().join("one-entry.json");
+    std::fs::write(&entry, r#"{"cveID": "CVE-2023-4911"}"#).unwrap();
+    let header = dir.path().join("header.csv");
+    std::fs::write(
+        &header,
+        "#model_version:v1,score_date:2025-01-01\ncve,score\n",
+    )
+    .unwrap();
+    let out = posture()
+        .args([
+            "list",
+            "--format",
+            "json",
+            "--file",
+            "tests/fixtures/trivy",
+            "--kev",
+        ])
+        .arg(&entry)
+        .arg("--epss")
+        .arg(&header)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("one-entry.json:1:1: one KEV entry"), "{err}");
+    assert!(err.contains("header.csv:2:1: the header is"), "{err}");
+    let items = json_of(&out.stdout);
+    assert!(!items.as_array().unwrap().is_empty());
+    assert!(
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x.get("kev").is_none())
+    );
+    let out = posture()
+        .args([
+            "summary",
+            "--file",
+            "tests/fixtures/trivy",
+            "--kev",
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+}

@@ -12,6 +12,7 @@ pub mod kev;
 use std::path::{Path, PathBuf};
 
 use crate::model::{Finding, SafeText, Signals};
+use crate::session::SourceStatus;
 
 pub use cve::CveKey;
 pub use epss::Epss;
@@ -124,43 +125,6 @@ impl Catalogues {
         })
     }
 
-    /// Every skipped entry, as warnings for the user.
-    pub fn warnings(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(k) = &self.kev {
-            out.extend(k.problems.messages(&k.path));
-        }
-        if let Some(e) = &self.epss {
-            out.extend(e.problems.messages(&e.path));
-        }
-        out
-    }
-
-    /// What is in use, for a status line: `KEV 2025.08.25 (1404 CVEs),
-    /// EPSS of 2025-02-20 (3 CVEs)`.
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(k) = &self.kev {
-            parts.push(format!(
-                "KEV {}({} CVEs)",
-                k.data
-                    .version
-                    .as_deref()
-                    .map(|v| format!("{v} "))
-                    .unwrap_or_default(),
-                k.data.cves.len()
-            ));
-        }
-        if let Some(e) = &self.epss {
-            parts.push(format!(
-                "EPSS of {} ({} CVEs)",
-                e.data.score_date,
-                e.data.scores.len()
-            ));
-        }
-        parts.join(", ")
-    }
-
     /// `f`'s signals with the catalogues': KEV when one of its CVEs is in
     /// the catalogue; the catalogue's EPSS score (the highest of its CVEs)
     /// over the input's, as the user's download is the newer.
@@ -187,6 +151,76 @@ impl Catalogues {
         }
         s
     }
+}
+
+impl Catalogues {
+    /// Reads the catalogues named (either, both or none). One that cannot
+    /// be read is left out and its error returned with the rest: the
+    /// findings still load and show, without what it would have said.
+    pub fn read(kev: Option<&Path>, epss: Option<&Path>) -> (Catalogues, Vec<SourceStatus>) {
+        let mut out = Catalogues::default();
+        let mut statuses = Vec::new();
+        if let Some(path) = kev {
+            let read = Self::read_kev(path);
+            statuses.push(status("KEV", path, &read, |k| {
+                format!(
+                    "{} CVEs{}",
+                    k.cves.len(),
+                    k.version
+                        .as_deref()
+                        .map(|v| format!(", {v}"))
+                        .unwrap_or_default()
+                )
+            }));
+            out.kev = read.ok();
+        }
+        if let Some(path) = epss {
+            let read = Self::read_epss(path);
+            statuses.push(status("EPSS", path, &read, |e| {
+                format!("{} CVEs, scores of {}", e.scores.len(), e.score_date)
+            }));
+            out.epss = read.ok();
+        }
+        (out, statuses)
+    }
+}
+
+/// The source line's entry for a catalogue.
+fn status<T>(
+    kind: &str,
+    path: &Path,
+    read: &Result<Loaded<T>, CatalogueError>,
+    note: impl Fn(&T) -> String,
+) -> SourceStatus {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut s = SourceStatus {
+        label: format!("{kind} {}", SafeText::line(&name).display()),
+        catalogue: true,
+        ..SourceStatus::default()
+    };
+    match read {
+        Ok(loaded) => {
+            s.note = note(&loaded.data);
+            s.warnings = loaded
+                .problems
+                .messages(path)
+                .iter()
+                .map(|m| SafeText::line(m).display().to_string())
+                .collect();
+        }
+        Err(e) => {
+            s.error = Some(
+                SafeText::line(&format!("{kind}: {e}"))
+                    .display()
+                    .to_string(),
+            );
+            s.error_count = 1;
+        }
+    }
+    s
 }
 
 /// The file's text: a regular file, at most [`MAX_CATALOGUE_BYTES`], text
@@ -304,7 +338,6 @@ mod tests {
         // Not listed: the input's score stays.
         let s = cats.signals_of(&finding("C-0017", "Immutable root"), &mut cves);
         assert_eq!(s.epss, Some(0.1));
-        assert!(cats.describe().contains("EPSS of 2025-02-20 (2 CVEs)"));
     }
 
     #[test]

@@ -87,6 +87,8 @@ pub struct SourceStatus {
     /// What it is doing (progress, cache age).
     pub note: String,
     pub busy: bool,
+    /// A catalogue (KEV, EPSS) that ranks findings rather than brings any.
+    pub catalogue: bool,
 }
 
 /// What one live event changed.

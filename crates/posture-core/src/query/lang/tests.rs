@@ -23,6 +23,10 @@ impl Demo {
             } else {
                 "team"
             };
+            // The demo's CVEs carry KEV, EPSS and fix; some inputs say no exploit.
+            if i % 4 == 1 && !f.signals.kev {
+                f.signals.exploit = Some(false);
+            }
             if i % 3 == 0 {
                 let pair = (key.to_string(), format!("pay-{}", i % 2));
                 f.tags = crate::sources::draft::into_tags(vec![pair]);
@@ -130,6 +134,24 @@ fn terms_mean_what_the_grammar_says() {
                     || (f.layer == Layer::Cloud && f.severity == Severity::Low)
             }),
         ),
+        ("exploit:yes", d.want(|_, f| f.signals.exploited())),
+        (
+            "exploit:no",
+            d.want(|_, f| !f.signals.kev && f.signals.exploit == Some(false)),
+        ),
+        ("kev:yes", d.want(|_, f| f.signals.kev)),
+        ("fix:no", d.want(|_, f| f.signals.fix == Some(false))),
+        ("fix:unknown", d.want(|_, f| f.signals.fix.is_none())),
+        (
+            "epss>=0.5",
+            d.want(|_, f| f.signals.epss.is_some_and(|p| p >= 0.5)),
+        ),
+        (
+            "epss<5% sev:critical",
+            d.want(|_, f| {
+                f.signals.epss.is_some_and(|p| p < 0.05) && f.severity == Severity::Critical
+            }),
+        ),
         (
             "age>30d",
             d.want(|_, f| {
@@ -198,6 +220,12 @@ fn a_malformed_query_names_its_term() {
         ("ns:[z-a]", "ns:[z-a]", 1, "glob"),
         ("layer:kernel", "layer:kernel", 1, "kernel"),
         ("sev:high,,low", "sev:high,,low", 1, "empty value"),
+        ("kev:yes epss:0.5", "epss:0.5", 9, "compares"),
+        ("epss>=2", "epss>=2", 1, "probability"),
+        ("epss>high", "epss>high", 1, "probability"),
+        ("exploit:maybe", "exploit:maybe", 1, "yes, no or unknown"),
+        ("kev:unknown", "kev:unknown", 1, "yes or no"),
+        ("fix>=yes", "fix>=yes", 1, "does not compare"),
     ] {
         let e = Query::parse(text).expect_err(text);
         assert_eq!((e.term.as_str(), e.at), (term, at), "{text}: {e}");
