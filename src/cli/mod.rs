@@ -236,6 +236,8 @@ pub enum Command {
         since: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         format: review::TableOrJson,
+        #[command(flatten)]
+        only: QueryArgs,
     },
     /// The weekly review: severity × owner, new and resolved, oldest criticals,
     /// overdue by SLA, and the trend across snapshots.
@@ -244,6 +246,8 @@ pub enum Command {
         since: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         format: review::ReviewFormat,
+        #[command(flatten)]
+        only: QueryArgs,
     },
     /// Generate realistic inputs of any size (benchmarks, scale tests).
     Gen {
@@ -316,6 +320,60 @@ pub enum RouteCommand {
     },
 }
 
+/// `--query` and `--view` for the commands that take no other filter
+/// (`review`, `diff`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct QueryArgs {
+    /// Only the findings this query passes (the grammar of `list --query`), now
+    /// and in the snapshot compared with.
+    #[arg(long, value_name = "QUERY", value_parser = parse_query)]
+    pub query: Option<posture_core::query::Query>,
+    /// A saved view's query (`[views.NAME]` in the config); with --query, both must pass.
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
+}
+
+impl QueryArgs {
+    /// The query to apply, the view's and `--query` together, if any.
+    pub fn resolve(
+        &self,
+        config: &posture_core::config::Config,
+    ) -> anyhow::Result<Option<posture_core::query::Query>> {
+        Ok(view_and_query(config, self.view.as_deref(), self.query.clone())?.0)
+    }
+}
+
+/// `--view NAME`'s query folded into `--query`'s (both must pass), and
+/// the view's sort; an unknown view is an error naming the known ones.
+fn view_and_query(
+    config: &posture_core::config::Config,
+    view: Option<&str>,
+    query: Option<posture_core::query::Query>,
+) -> anyhow::Result<(
+    Option<posture_core::query::Query>,
+    Option<posture_core::query::SortKey>,
+)> {
+    let Some(name) = view else {
+        return Ok((query, None));
+    };
+    let Some(view) = config.views.get(name) else {
+        let known: Vec<&str> = config.views.keys().map(String::as_str).collect();
+        anyhow::bail!(
+            "no view {name:?} in the config (views: {})",
+            if known.is_empty() {
+                "none; add [views.NAME] to config.toml".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+    };
+    let query = match (view.query.clone(), query) {
+        (Some(v), Some(q)) => Some(v.and(q)),
+        (v, q) => v.or(q),
+    };
+    Ok((query, view.sort))
+}
+
 impl Selection {
     /// This selection with its saved view's query folded in, and the
     /// view's sort, if any; an unknown view is an error naming the known.
@@ -323,26 +381,14 @@ impl Selection {
         &self,
         config: &posture_core::config::Config,
     ) -> anyhow::Result<(Selection, Option<posture_core::query::SortKey>)> {
-        let Some(name) = &self.view else {
-            return Ok((self.clone(), None));
-        };
-        let Some(view) = config.views.get(name) else {
-            let known: Vec<&str> = config.views.keys().map(String::as_str).collect();
-            anyhow::bail!(
-                "no view {name:?} in the config (views: {})",
-                if known.is_empty() {
-                    "none; add [views.NAME] to config.toml".to_string()
-                } else {
-                    known.join(", ")
-                }
-            );
-        };
-        let mut sel = self.clone();
-        sel.query = match (view.query.clone(), self.query.clone()) {
-            (Some(v), Some(q)) => Some(v.and(q)),
-            (v, q) => v.or(q),
-        };
-        Ok((sel, view.sort))
+        let (query, sort) = view_and_query(config, self.view.as_deref(), self.query.clone())?;
+        Ok((
+            Selection {
+                query,
+                ..self.clone()
+            },
+            sort,
+        ))
     }
 
     pub fn filter(&self, p: &posture_core::session::Session) -> Filter {
@@ -550,10 +596,13 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             snapshots,
             since,
             format,
-        }) => review::diff_command(&cli, snapshots, since.as_deref(), *format),
-        Some(Command::Review { since, format }) => {
-            review::review_command(&cli, since.as_deref(), *format)
-        }
+            only,
+        }) => review::diff_command(&cli, snapshots, since.as_deref(), *format, only),
+        Some(Command::Review {
+            since,
+            format,
+            only,
+        }) => review::review_command(&cli, since.as_deref(), *format, only),
         Some(Command::Triage(cmd)) => triage::run(&cli, cmd),
         None => dashboard::run(&cli),
     }

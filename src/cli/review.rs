@@ -155,8 +155,17 @@ impl Side {
 fn file_side(
     path: &std::path::Path,
     router: &posture_core::routing::Router,
+    only: Option<(&posture_core::query::Query, &Context)>,
 ) -> anyhow::Result<Side> {
-    let findings = snapshots::findings(path)?;
+    let mut findings = snapshots::findings(path)?;
+    if let Some((query, ctx)) = only {
+        // Owners by today's rules, statuses by today's triage marks.
+        let store = ctx.open_store()?;
+        let today = posture_core::model::date::day_of(ctx.now);
+        let passing =
+            posture_core::query::lang::passing(&findings, query, router, store.marks(), today);
+        findings = passing.into_iter().map(|i| findings[i].clone()).collect();
+    }
     let label = match snapshots::read_header(path) {
         Ok(h) => Since {
             name: h.name,
@@ -181,17 +190,22 @@ pub fn diff_command(
     files: &[PathBuf],
     since: Option<&str>,
     format: TableOrJson,
+    only: &super::QueryArgs,
 ) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli)?;
     let router = ctx.router(cli)?;
+    let query = only.resolve(&ctx.config)?;
     let (old, new, code) = match files {
         [old, new] => (
-            file_side(old, &router)?,
-            file_side(new, &router)?,
+            file_side(old, &router, query.as_ref().map(|q| (q, &ctx)))?,
+            file_side(new, &router, query.as_ref().map(|q| (q, &ctx)))?,
             ExitCode::SUCCESS,
         ),
         [] => {
             let mut p = open_session(cli, &ctx, WithHistory::Since(since))?;
+            if let Some(q) = &query {
+                p.keep_only(q);
+            }
             let Some(baseline) = p.baseline.take() else {
                 anyhow::bail!(
                     "no snapshot to compare with: save one with `posture snapshot save`, or give OLD NEW"
@@ -306,18 +320,29 @@ pub fn build_review(
     cli: &Cli,
     ctx: &Context,
     since: Option<&str>,
+    query: Option<&posture_core::query::Query>,
 ) -> anyhow::Result<(Review, ExitCode)> {
-    let p = open_session(cli, ctx, WithHistory::Since(since))?;
-    Ok((p.review(), exit_code(p.input_failed())))
+    let mut p = open_session(cli, ctx, WithHistory::Since(since))?;
+    if let Some(q) = query {
+        p.keep_only(q);
+    }
+    let mut review = p.review();
+    if let Some(q) = query {
+        review.query = Some(q.text.clone());
+        review.trend.clear();
+    }
+    Ok((review, exit_code(p.input_failed())))
 }
 
 pub fn review_command(
     cli: &Cli,
     since: Option<&str>,
     format: ReviewFormat,
+    only: &super::QueryArgs,
 ) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli)?;
-    let (review, code) = build_review(cli, &ctx, since)?;
+    let query = only.resolve(&ctx.config)?;
+    let (review, code) = build_review(cli, &ctx, since, query.as_ref())?;
     let mut out = std::io::stdout().lock();
     match format {
         ReviewFormat::Json => {
@@ -416,6 +441,14 @@ fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
         &r.oldest_criticals.items,
     )?;
     print_items(out, "OVERDUE BY SLA", r.overdue.count, &r.overdue.items)?;
+    if let Some(q) = &r.query {
+        writeln!(
+            out,
+            "\nTREND: not shown for a query (snapshots count every finding): {}",
+            SafeText::line(q).display()
+        )?;
+        return Ok(());
+    }
     writeln!(out, "\nTREND (open){:<14}{head}  total", "")?;
     for p in &r.trend {
         let cells = columns(&p.open);

@@ -280,3 +280,68 @@ fn snapshot_names_never_share_a_file_and_nothing_saved_is_overwritten() {
     let (ok, err) = save(&["--force"]);
     assert!(ok, "{err}");
 }
+
+/// `--query` narrows the review and the diff to what it passes, in the
+/// baseline as now: checked against the whole diff filtered by hand and
+/// against `summary` with the same query.
+#[test]
+fn review_and_diff_take_a_query() {
+    let env = Env::new();
+    let q = "ns:pay* or sev:critical layer:container";
+    let keeps = |f: &Value| {
+        f["namespace"].as_str().unwrap().starts_with("pay")
+            || (f["severity"] == "critical" && f["layer"] == "container")
+    };
+    let whole = env.json(&["diff", "--format", "json"]);
+    let part = env.json(&["diff", "--format", "json", "--query", q]);
+    for key in ["new", "resolved", "still_open"] {
+        let want: BTreeSet<String> = whole[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| keeps(f))
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect();
+        assert!(!want.is_empty(), "{key}");
+        assert!(want.len() < whole[key].as_array().unwrap().len(), "{key}");
+        assert_eq!(fingerprints(&part[key]), want, "{key}");
+    }
+    // Two snapshot files, narrowed the same way.
+    let old = root("snapshots/demo-2026-11-09.json");
+    let new = root("snapshots/demo-2026-11-16.json");
+    let files = env.json(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "json",
+        "--query",
+        q,
+    ]);
+    assert!(files["new"].as_array().unwrap().iter().all(keeps));
+    assert!(!files["new"].as_array().unwrap().is_empty());
+    let review = env.json(&["review", "--format", "json", "--query", q]);
+    let summary = env.json(&["summary", "--by", "owner", "--format", "json", "--query", q]);
+    assert_eq!(review["open"], summary["open"]);
+    assert_eq!(review["by_owner"], summary["by_owner"]);
+    assert_eq!(
+        review["new"]["count"],
+        part["new"].as_array().unwrap().len()
+    );
+    assert_eq!(review["query"], q);
+    assert!(review["trend"].as_array().unwrap().is_empty());
+    let md = env
+        .posture()
+        .args(["review", "--format", "markdown", "--query", q])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("No trend for a query"), "{md}");
+    let bad = env
+        .posture()
+        .args(["review", "--query", "sev>=urgent"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("sev>=urgent"));
+}

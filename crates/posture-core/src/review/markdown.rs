@@ -93,6 +93,9 @@ pub fn render(r: &Review) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Security review — {}", r.taken_at.date());
     let _ = writeln!(out);
+    if let Some(q) = &r.query {
+        let _ = writeln!(out, "Findings matching the query **{}**.\n", cell(q));
+    }
     match &r.since {
         Some(s) => {
             let _ = writeln!(
@@ -154,6 +157,13 @@ pub fn render(r: &Review) -> String {
         "age",
     );
     list(&mut out, "Overdue by SLA", &r.overdue, "overdue");
+    if r.query.is_some() {
+        let _ = writeln!(
+            out,
+            "\n_No trend for a query: the snapshots count every finding._"
+        );
+        return out;
+    }
     let _ = writeln!(out, "\n## Trend: open findings per severity\n");
     let _ = writeln!(out, "| snapshot | date | {} | total |", head.join(" | "));
     let _ = writeln!(out, "|---|---|{}---|", "---|".repeat(COLUMNS.len()));

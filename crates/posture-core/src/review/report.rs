@@ -121,8 +121,12 @@ pub struct Review {
     /// accepted, most overdue first.
     pub overdue: Counted,
     pub overdue_by_owner: BTreeMap<String, usize>,
-    /// Every snapshot, oldest first, then now.
+    /// Every snapshot, oldest first, then now. Empty for a review of part
+    /// of the findings: snapshots keep the counts of all of them.
     pub trend: Vec<TrendPoint>,
+    /// The query the review was narrowed to (`--query`, `--view`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
 }
 
 /// The current posture, as the dashboard and the CLI hold it.
@@ -284,5 +288,6 @@ pub fn build(cur: &Current, baseline: Option<&Baseline>, history: &[TrendPoint])
         overdue,
         overdue_by_owner,
         trend,
+        query: None,
     }
 }

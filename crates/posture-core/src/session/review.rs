@@ -75,6 +75,53 @@ impl Session {
         report::build(&cur, base.as_ref(), &self.trend)
     }
 
+    /// Keeps only what `query` passes, now and in the baseline (each with
+    /// its own owners, and the triage marks of today): a review or a diff
+    /// of one team's or one layer's findings. The trend, counted when each
+    /// snapshot was saved, stays whole.
+    pub fn keep_only(&mut self, query: &crate::query::Query) {
+        self.settle();
+        let today = self.today();
+        let bound = query.clone().bind(&self.routes, &self.router.sla, today);
+        let keep: Vec<bool> = self
+            .findings
+            .iter()
+            .zip(self.facts.iter())
+            .map(|(f, fx)| bound.matches(f, fx))
+            .collect();
+        let findings = self.take_findings();
+        let mut kept = Vec::with_capacity(keep.iter().filter(|&&k| k).count());
+        let mut origins = Vec::with_capacity(kept.capacity());
+        for ((f, origin), k) in findings.into_iter().zip(&self.origins).zip(&keep) {
+            if *k {
+                kept.push(f);
+                origins.push(*origin);
+            }
+        }
+        self.findings = std::sync::Arc::new(kept);
+        self.origins = origins;
+        if let Some(b) = self.baseline.take() {
+            let empty = crate::triage::Marks::new();
+            let marks = self.marks().unwrap_or(&empty);
+            let passing =
+                crate::query::lang::passing(&b.findings, query, &self.router, marks, today);
+            let mut findings = b.findings;
+            let mut at = passing.into_iter().peekable();
+            let mut i = 0;
+            findings.retain(|_| {
+                let k = at.peek() == Some(&i);
+                if k {
+                    at.next();
+                }
+                i += 1;
+                k
+            });
+            self.baseline = Some(Baseline::new(b.name, b.taken_at, findings));
+        }
+        self.stale = true;
+        self.settle();
+    }
+
     /// Every finding with its triage status and owner, as a snapshot named `name`.
     pub fn snapshot(&self, name: &str) -> SnapshotFile {
         let mut file = SnapshotFile::new(name, self.now, &[]);

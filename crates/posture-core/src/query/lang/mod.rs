@@ -163,6 +163,24 @@ impl Query {
     }
 }
 
+/// The indices of `findings` that `query` passes, each with its owner
+/// from `router` and its triage status from `marks`: for findings outside
+/// a session (a snapshot file, the baseline of a review).
+pub fn passing(
+    findings: &[crate::model::Finding],
+    query: &Query,
+    router: &crate::routing::Router,
+    marks: &crate::triage::Marks,
+    today: time::Date,
+) -> Vec<usize> {
+    let routes = crate::routing::RouteTable::build(router, findings);
+    let facts = crate::query::compute_facts(findings, marks, &routes, today);
+    let bound = query.clone().bind(&routes, &router.sla, today);
+    (0..findings.len())
+        .filter(|&i| bound.matches(&findings[i], &facts[i]))
+        .collect()
+}
+
 /// Names the sources a `source:` glob set matches among `known`, for
 /// messages and for fixed sources.
 pub fn source_matches(globs: &[globset::GlobMatcher], s: Source) -> bool {
