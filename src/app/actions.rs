@@ -146,6 +146,7 @@ pub fn apply(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::GroupBy(by) => set_group(app, by),
         Action::NextView => super::views::next(app),
+        Action::PickView => super::views::open_picker(app),
         Action::ToggleOpenOnly => {
             app.view.filter.include_closed = !app.view.filter.include_closed;
             app.refresh_view();

@@ -22,7 +22,7 @@ pub fn run(app: &mut App, line: &str) -> Vec<Effect> {
         ("q" | "exit", _) => app.quit = true,
         ("source", s) if !s.is_empty() => set_source(app, s),
         ("layer", s) if !s.is_empty() => set_layer(app, s),
-        ("view", "") => super::views::list(app),
+        ("view", "") => super::views::open_picker(app),
         ("view", name) => super::views::apply(app, name),
         ("filter", text) => {
             app.view.filter.text = text.to_string();

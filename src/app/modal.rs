@@ -63,6 +63,10 @@ pub enum Modal {
         review: Box<Review>,
         scroll: Scroll,
     },
+    /// Choosing a saved view; the one marked, by its place in name order.
+    ViewPicker {
+        marked: usize,
+    },
 }
 
 /// What `E` would write, shown before anything is written.
@@ -101,6 +105,7 @@ pub enum Mode {
     ConfirmSync,
     ConfirmExport,
     Review,
+    ViewPick,
 }
 
 impl Modal {
@@ -120,13 +125,16 @@ impl Modal {
             Modal::ConfirmSync(_) => Mode::ConfirmSync,
             Modal::ConfirmExport(_) => Mode::ConfirmExport,
             Modal::Review { .. } => Mode::Review,
+            Modal::ViewPicker { .. } => Mode::ViewPick,
         }
     }
 
     /// Where its keys are looked up.
     pub fn context(&self) -> Context {
         match self {
-            Modal::Help(_) | Modal::Gone(_) | Modal::Review { .. } => Context::Popup,
+            Modal::Help(_) | Modal::Gone(_) | Modal::Review { .. } | Modal::ViewPicker { .. } => {
+                Context::Popup
+            }
             Modal::Filter | Modal::Command(_) | Modal::Prompt(_) => Context::Input,
             Modal::StatusPicker => Context::Picker,
             Modal::ConfirmSync(_) | Modal::ConfirmExport(_) => Context::Confirm,

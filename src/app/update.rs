@@ -137,6 +137,10 @@ pub fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Some(Modal::ViewPicker { marked }) => {
+            super::views::on_picker_key(app, marked, key, action);
+            Vec::new()
+        }
         Some(Modal::StatusPicker) => match action {
             Some(Action::Mark(status)) => triage::choose_status(app, status),
             _ => {

@@ -4,6 +4,9 @@
 
 use posture_core::config::keymap::Column;
 
+use posture_core::config::keymap::{Action, Key, KeyCode};
+
+use super::Modal;
 use super::state::App;
 
 /// Shows the view `name`; an unknown name says which there are.
@@ -61,16 +64,41 @@ pub fn next(app: &mut App) {
     }
 }
 
-/// `:view` alone: the names.
-pub fn list(app: &mut App) {
-    app.status = Some(if app.views.is_empty() {
-        "no saved views: add [views.NAME] to config.toml".to_string()
-    } else {
-        format!(
-            "views: {} (V shows the next)",
-            app.views.keys().cloned().collect::<Vec<_>>().join(", ")
-        )
-    });
+/// `V` and `:view` alone: the picker, the view after the one shown marked.
+pub fn open_picker(app: &mut App) {
+    if app.views.is_empty() {
+        app.status = Some("no saved views: add [views.NAME] to config.toml".to_string());
+        return;
+    }
+    let marked = app
+        .current_view
+        .as_ref()
+        .and_then(|c| app.views.keys().position(|n| n == c))
+        .map_or(0, |i| (i + 1) % app.views.len());
+    app.modal = Some(Modal::ViewPicker { marked });
+}
+
+/// A key in the picker: a digit shows that view, `enter` the marked one,
+/// up and down move the mark; anything else closes it.
+pub fn on_picker_key(app: &mut App, marked: usize, key: Key, action: Option<Action>) {
+    let count = app.views.len();
+    let chosen = match (key.code, action) {
+        (KeyCode::Char(c @ '1'..='9'), _) if !key.ctrl && !key.alt => {
+            Some(c as usize - '1' as usize)
+        }
+        (_, Some(Action::Submit)) => Some(marked),
+        (_, Some(Action::Scroll(step))) => {
+            let next = (marked as isize + step.delta(count)).clamp(0, count as isize - 1);
+            app.modal = Some(Modal::ViewPicker {
+                marked: next as usize,
+            });
+            return;
+        }
+        _ => None,
+    };
+    if let Some(name) = chosen.and_then(|i| app.views.keys().nth(i)).cloned() {
+        apply(app, &name);
+    }
 }
 
 #[cfg(test)]
@@ -109,10 +137,13 @@ mod tests {
     }
 
     #[test]
-    fn a_view_is_one_keystroke_and_sets_query_sort_group_and_columns() {
+    fn a_view_is_picked_with_one_digit_and_sets_query_sort_group_and_columns() {
         let mut a = app_with_views();
-        // `V`: the first view by name.
+        // `V` opens the picker, `1` shows the first view by name.
         on_key(&mut a, Key::char('V'));
+        assert_eq!(a.mode(), crate::app::Mode::ViewPick);
+        on_key(&mut a, Key::char('1'));
+        assert_eq!(a.mode(), crate::app::Mode::Normal);
         assert_eq!(a.current_view.as_deref(), Some("criticals"));
         assert_eq!(a.view.filter.text, "sev:critical");
         assert_eq!(a.view.sort, SortKey::Age);
@@ -122,12 +153,53 @@ mod tests {
         assert!(!a.view.rows.is_empty());
         assert!(a.view.rows.iter().all(|r| matches!(r,
             Row::Finding(i) if a.session.findings[*i].severity == Severity::Critical)));
-        // `V` again: the next; then round to the first.
+        // The picker marks the view after the one shown: `V` `enter` is the next.
         on_key(&mut a, Key::char('V'));
+        on_key(
+            &mut a,
+            Key::plain(posture_core::config::keymap::KeyCode::Enter),
+        );
         assert_eq!(a.current_view.as_deref(), Some("payments"));
         assert!(a.view.grouped && a.view.group_by == GroupBy::Rule);
+        // `k` moves the mark up; a digit past the last, or `esc`, changes nothing.
         on_key(&mut a, Key::char('V'));
+        on_key(&mut a, Key::char('j'));
+        on_key(&mut a, Key::char('k'));
+        on_key(
+            &mut a,
+            Key::plain(posture_core::config::keymap::KeyCode::Enter),
+        );
         assert_eq!(a.current_view.as_deref(), Some("criticals"));
+        on_key(&mut a, Key::char('V'));
+        on_key(&mut a, Key::char('9'));
+        assert_eq!(a.current_view.as_deref(), Some("criticals"));
+        assert_eq!(a.mode(), crate::app::Mode::Normal);
+        // ctrl-v: the next view without the picker, round to the first.
+        on_key(&mut a, Key::ctrl('v'));
+        assert_eq!(a.current_view.as_deref(), Some("payments"));
+        on_key(&mut a, Key::ctrl('v'));
+        assert_eq!(a.current_view.as_deref(), Some("criticals"));
+        // The picker draws each view with its number and query.
+        let backend = ratatui::backend::TestBackend::new(80, 24);
+        let mut term = ratatui::Terminal::new(backend).unwrap();
+        on_key(&mut a, Key::char('V'));
+        term.draw(|f| {
+            crate::ui::draw(f, &a);
+        })
+        .unwrap();
+        let screen: String = term
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(screen.contains("1 criticals (shown)"), "{screen}");
+        assert!(screen.contains("2 payments  ns:pay* sev>=high"), "{screen}");
+        on_key(
+            &mut a,
+            Key::plain(posture_core::config::keymap::KeyCode::Esc),
+        );
         // `:view NAME`, and an unknown one names the views.
         crate::app::command::run(&mut a, "view payments");
         assert_eq!(a.current_view.as_deref(), Some("payments"));

@@ -8,6 +8,7 @@ mod review;
 pub mod style;
 mod table;
 mod triage;
+mod views;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
@@ -69,6 +70,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
         Mode::ConfirmSync => triage::draw_confirm_sync(frame, area, app, &st),
         Mode::ConfirmExport => triage::draw_confirm_export(frame, area, app, &st),
         Mode::Review => review::draw(frame, area, app, &st),
+        Mode::ViewPick => views::draw_view_picker(frame, area, app, &st),
         Mode::Normal | Mode::Filter | Mode::Command => {}
     }
     layout

@@ -56,7 +56,13 @@ pub fn draw_status_picker(frame: &mut Frame, area: Rect, app: &App, st: &Styles)
 }
 
 /// A popup over the table: cleared, framed and titled, long lines wrapped.
-fn show_popup(frame: &mut Frame, popup: Rect, title: String, lines: Vec<Line>, st: &Styles) {
+pub(super) fn show_popup(
+    frame: &mut Frame,
+    popup: Rect,
+    title: String,
+    lines: Vec<Line>,
+    st: &Styles,
+) {
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)

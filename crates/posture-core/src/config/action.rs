@@ -111,6 +111,8 @@ pub enum Action {
     GroupBy(Option<GroupBy>),
     /// The next saved view (`[views.NAME]`).
     NextView,
+    /// Opens the saved views' picker.
+    PickView,
     ToggleOpenOnly,
     CycleSort,
     Sort(SortKey),
@@ -155,6 +157,7 @@ const PLAIN: &[(&str, Action)] = &[
     ("source", Action::CycleSource),
     ("layer", Action::CycleLayer),
     ("next-view", Action::NextView),
+    ("views", Action::PickView),
     ("open-only", Action::ToggleOpenOnly),
     ("sort", Action::CycleSort),
     ("reverse", Action::ReverseSort),

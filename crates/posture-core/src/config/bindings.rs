@@ -150,9 +150,15 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Table,
-        action: Action::NextView,
-        help: "the next saved view ([views.NAME] in config.toml; `:view NAME`, `:view` lists)",
+        action: Action::PickView,
+        help: "saved views: 1-9 shows one ([views.NAME] in config.toml; `:view NAME`)",
         keys: &["V"],
+    },
+    Binding {
+        context: Context::Table,
+        action: Action::NextView,
+        help: "the next saved view",
+        keys: &["ctrl-v"],
     },
     Binding {
         context: Context::Table,
@@ -417,6 +423,12 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Scroll(Step::Bottom),
         help: "bottom",
         keys: &["end", "G"],
+    },
+    Binding {
+        context: Context::Popup,
+        action: Action::Submit,
+        help: "in a list (saved views): take the one marked",
+        keys: &["enter"],
     },
     Binding {
         context: Context::Popup,
