@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use divan::Bencher;
 use divan::counter::{BytesCount, ItemsCount};
 use posture::app::App;
+use posture_core::catalogue::Catalogues;
 use posture_core::config::keymap::Keymap;
 use posture_core::config::theme::Theme;
 use posture_core::demo::generate::{GenFormat, write};
@@ -52,11 +53,52 @@ fn findings(count: usize) -> Vec<Finding> {
         .collect()
 }
 
+/// KEV and EPSS catalogues for these findings' CVEs, as a team that
+/// downloads them has: an EPSS score for every CVE (spread from 0 to 1,
+/// most low, as FIRST's are), one CVE in 200 in KEV.
+fn catalogues_for(findings: &[Finding]) -> std::sync::Arc<Catalogues> {
+    use posture_core::catalogue::{CveKey, Epss, Kev, Loaded, Problems};
+    let mut kev = Kev::default();
+    let mut epss = Epss {
+        score_date: "2026-11-30".into(),
+        ..Epss::default()
+    };
+    for f in findings {
+        let Some(key) = CveKey::parse(f.rule_id.original()) else {
+            continue;
+        };
+        let h = key
+            .to_string()
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        let u = (h % 10_000) as f32 / 10_000.0;
+        epss.scores.insert(key, u * u * u);
+        if h % 200 == 0 {
+            kev.cves.insert(key);
+        }
+    }
+    let loaded = |path: &str| (std::path::PathBuf::from(path), Problems::default());
+    std::sync::Arc::new(Catalogues {
+        kev: Some(Loaded {
+            path: loaded("kev").0,
+            data: kev,
+            problems: loaded("kev").1,
+        }),
+        epss: Some(Loaded {
+            path: loaded("epss").0,
+            data: epss,
+            problems: loaded("epss").1,
+        }),
+    })
+}
+
 /// The dashboard's state for these findings: the session (routes and
-/// facts, built once) and the sorted view.
+/// facts, built once, the catalogues applied) and the sorted view.
 fn app_of(findings: Vec<Finding>) -> App {
+    let catalogues = catalogues_for(&findings);
     let session = Session::new(SessionParts {
         findings,
+        catalogues,
         ..SessionParts::default()
     });
     App::new(session, Theme::monochrome(), Keymap::defaults())
@@ -112,6 +154,27 @@ fn load_end_to_end(bencher: Bencher, count: usize) {
 /// routing rules and a triage file, then the view. `rebuilt` adds what the
 /// start-up did before the session core (issue 18): routes, facts and the
 /// view built a second time once the triage file and rules were attached.
+/// Building the session of a million findings, without and with the KEV
+/// and EPSS catalogues to apply (each finding's CVEs looked up).
+#[divan::bench(args = [false, true], sample_count = 3, sample_size = 1)]
+fn session_with_catalogues_1m(bencher: Bencher, with: bool) {
+    let all = findings(1_000_000);
+    let catalogues = if with {
+        catalogues_for(&all)
+    } else {
+        Default::default()
+    };
+    bencher
+        .with_inputs(|| all.clone())
+        .bench_values(|findings| {
+            Session::new(SessionParts {
+                findings,
+                catalogues: catalogues.clone(),
+                ..SessionParts::default()
+            })
+        });
+}
+
 #[divan::bench(args = [false, true], sample_count = 3, sample_size = 1)]
 fn startup_1m(bencher: Bencher, rebuilt: bool) {
     let dir = std::env::temp_dir().join(format!("posture-bench-{}", std::process::id()));
@@ -248,7 +311,9 @@ fn type_search<const N: usize>(bencher: Bencher, key: &'static str) {
 
 /// Queries with several field terms, each put in whole (as `:filter` or a
 /// saved view does) on a prepared view.
-const QUERIES: [&str; 6] = [
+const QUERIES: [&str; 8] = [
+    "kev:yes or epss>=0.5",
+    "exploit:yes fix:yes sev>=high !status:resolved",
     "sev>=high layer:container",
     "ns:pay* !status:resolved",
     "cve-2023 sev:critical or source:kube*",

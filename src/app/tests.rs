@@ -628,6 +628,10 @@ fn queries_in_the_dashboard_pass_what_they_pass_headless() {
         "!privileged sre",
         "sre or ~kube-sys",
         "production or prod-eu",
+        // Field globs, worked out per distinct value; signals.
+        "ns:pay*,check* !status:resolved",
+        "rule:CVE-2023-* or ns:monitoring",
+        "kev:yes or epss>=0.2 fix:yes",
     ] {
         let s = &a.session;
         let bound = posture_core::query::Query::parse(text).unwrap().bind(

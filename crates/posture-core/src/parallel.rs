@@ -237,6 +237,20 @@ fn append_one<T: Send + Sync>(into: &mut Vec<T>, mut part: Vec<T>) {
     move_in_shares(into, vec![part], n);
 }
 
+/// Asks for the memory at `p` to be read into the cache. Only a hint: `p`
+/// may point anywhere (past the end included); nothing is read from it here.
+#[inline(always)]
+pub fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads no memory the program can see and never
+    // faults, whatever the address; SSE is part of every x86_64 target.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,7 +74,8 @@ enum TextTest<'a> {
     Fields,
 }
 
-/// Where one term of a query is in the prepared text, per finding.
+/// Where one term of a query is in the prepared text (or, for a field
+/// term, whether the field matches), per finding.
 enum Hits {
     Words(Vec<bool>),
     /// `None`: the leftmost match ran across two fields; test the finding.
@@ -175,6 +176,11 @@ impl Pass<'_> {
                 Test::Regex(_) => q
                     .byte_regex(n)
                     .map(|re| Hits::Regex(index.matching_regex(re))),
+                // Worth it for every finding only when no word narrows the
+                // findings tested first.
+                Test::Text(..) if required.is_none() => {
+                    q.field_hits(n, self.findings).map(Hits::Words)
+                }
                 _ => None,
             })
             .collect()

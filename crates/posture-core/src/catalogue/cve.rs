@@ -24,27 +24,33 @@ impl CveKey {
         Some((CveKey((year << 32) | sequence), rest))
     }
 
-    /// Every CVE id in `text`, in order (at most `limit` of them).
+    /// Every CVE id in `text` (written `CVE-` or `cve-`), each once, at
+    /// most `limit` of them.
     pub fn all_in(text: &str, limit: usize, out: &mut Vec<CveKey>) {
+        // Built once: a searcher's set-up costs more than a short search.
+        static PREFIXES: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+            std::sync::LazyLock::new(|| {
+                [
+                    memchr::memmem::Finder::new(b"CVE-"),
+                    memchr::memmem::Finder::new(b"cve-"),
+                ]
+            });
         let bytes = text.as_bytes();
-        let mut from = 0;
-        while out.len() < limit {
-            let Some(at) = memchr::memchr2(b'C', b'c', &bytes[from..]) else {
-                return;
-            };
-            let start = from + at;
-            // Not the tail of a longer word (`XCVE-…`).
-            let word_start = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
-            match Self::prefix_of(&bytes[start..]) {
-                Some((key, rest))
-                    if word_start && !rest.first().is_some_and(u8::is_ascii_digit) =>
-                {
-                    if !out.contains(&key) {
-                        out.push(key);
-                    }
-                    from = bytes.len() - rest.len();
+        for prefix in PREFIXES.iter() {
+            for start in prefix.find_iter(bytes) {
+                if out.len() >= limit {
+                    return;
                 }
-                _ => from = start + 1,
+                // Not the tail of a longer word (`XCVE-…`), nor the head of
+                // a longer number.
+                let word_start = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+                if let Some((key, rest)) = Self::prefix_of(&bytes[start..])
+                    && word_start
+                    && !rest.first().is_some_and(u8::is_ascii_digit)
+                    && !out.contains(&key)
+                {
+                    out.push(key);
+                }
             }
         }
     }
@@ -107,6 +113,9 @@ mod tests {
         );
         let shown: Vec<String> = out.iter().map(ToString::to_string).collect();
         assert_eq!(shown, ["CVE-2022-3643", "CVE-2023-34256"]);
+        let mut lower = Vec::new();
+        CveKey::all_in("fixes cve-2021-44228", 8, &mut lower);
+        assert_eq!(lower.len(), 1);
         let mut few = Vec::new();
         CveKey::all_in("CVE-2020-1111 CVE-2020-2222", 1, &mut few);
         assert_eq!(few.len(), 1);

@@ -125,7 +125,8 @@ impl Catalogues {
         })
     }
 
-    /// `f`'s signals with the catalogues': KEV when one of its CVEs is in
+    /// `f`'s signals with the catalogues' (its CVEs: those its rule id
+    /// names, else those its title names): KEV when one of its CVEs is in
     /// the catalogue; the catalogue's EPSS score (the highest of its CVEs)
     /// over the input's, as the user's download is the newer.
     pub fn signals_of(&self, f: &Finding, cves: &mut Vec<CveKey>) -> Signals {
@@ -134,8 +135,12 @@ impl Catalogues {
             return s;
         }
         cves.clear();
+        // The rule id names the CVE of most vulnerability findings; the
+        // title, of the others (`CVE-2022-3643 - kernel`).
         CveKey::all_in(f.rule_id.original(), CVES_PER_FINDING, cves);
-        CveKey::all_in(f.title.original(), CVES_PER_FINDING, cves);
+        if cves.is_empty() {
+            CveKey::all_in(f.title.original(), CVES_PER_FINDING, cves);
+        }
         if cves.is_empty() {
             return s;
         }

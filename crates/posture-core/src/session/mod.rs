@@ -188,13 +188,19 @@ impl Session {
             crate::parallel::MIN_ITEMS,
             |chunk| {
                 let mut cves = Vec::new();
-                chunk
-                    .items
+                let items = chunk.items;
+                items
                     .iter()
-                    .zip(chunk.range.clone())
-                    .filter_map(|(f, i)| {
+                    .enumerate()
+                    .filter_map(|(k, f)| {
+                        // The texts lie all over memory: ask for those of a
+                        // finding a few ahead while this one is looked at.
+                        if let Some(ahead) = items.get(k + 8) {
+                            crate::parallel::prefetch(ahead.rule_id.original().as_ptr());
+                            crate::parallel::prefetch(ahead.title.original().as_ptr());
+                        }
                         let s = catalogues.signals_of(f, &mut cves);
-                        (s != f.signals).then_some((i, s))
+                        (s != f.signals).then_some((chunk.range.start + k, s))
                     })
                     .collect()
             },

@@ -263,9 +263,9 @@ impl Share {
         let mut members = Vec::with_capacity(order.len());
         for (n, &i) in order.iter().enumerate() {
             if let Some(&ahead) = order.get(n + AHEAD) {
-                prefetch(keys.keys.as_ptr().wrapping_add(ahead));
-                prefetch(triage.facts.as_ptr().wrapping_add(ahead));
-                prefetch(triage.route_of.as_ptr().wrapping_add(ahead));
+                crate::parallel::prefetch(keys.keys.as_ptr().wrapping_add(ahead));
+                crate::parallel::prefetch(triage.facts.as_ptr().wrapping_add(ahead));
+                crate::parallel::prefetch(triage.route_of.as_ptr().wrapping_add(ahead));
             }
             // A finding the keys do not know (not one of these findings) is
             // in no group.
@@ -297,18 +297,4 @@ impl Share {
         }
         Share { rows, members }
     }
-}
-
-/// Asks for the memory at `p` to be read into the cache. Only a hint: `p`
-/// may point anywhere (past the end included); nothing is read from it here.
-#[inline(always)]
-fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch reads no memory the program can see and never
-    // faults, whatever the address; SSE is part of every x86_64 target.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }

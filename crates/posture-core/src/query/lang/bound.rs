@@ -21,7 +21,7 @@ pub struct Bound {
     /// regexes: whether each route's owner holds the word or matches.
     owners: Vec<Vec<bool>>,
     /// Per term, for words and regexes: per source number, whether the
-    /// source's name holds it.
+    /// source's name holds it; for `source:` globs, whether it matches.
     sources: Vec<Vec<bool>>,
     /// Per term, for regexes without anchors: the same regex over bytes,
     /// for the dashboard's prepared text.
@@ -89,6 +89,11 @@ impl Query {
             .map(|t| match &t.test {
                 Test::Words(w) => known.iter().map(|s| contains_ci(s.as_str(), w)).collect(),
                 Test::Regex(re) => known.iter().map(|s| re.is_match(s.as_str())).collect(),
+                // Each source's name tried once here, not once per finding.
+                Test::Source(globs) => known
+                    .iter()
+                    .map(|&s| super::source_matches(globs, s))
+                    .collect(),
                 _ => Vec::new(),
             })
             .collect();
@@ -126,8 +131,9 @@ impl Bound {
     }
 
     /// As [`Bound::matches`], `in_text(n)` telling (when it knows) whether
-    /// word or regex term `n` is in the finding's searched fields: the
-    /// dashboard searches its prepared text for every such term at once.
+    /// word or regex term `n` is in the finding's searched fields, or field
+    /// term `n` matches ([`Bound::field_hits`]): the dashboard works these
+    /// out for every finding at once.
     pub fn matches_with(
         &self,
         f: &Finding,
@@ -147,6 +153,7 @@ impl Bound {
                     (Test::Words(_) | Test::Regex(_), Some(hit)) => {
                         hit || self.outside_text(n, f, facts)
                     }
+                    (Test::Text(..), Some(hit)) => hit,
                     (test, _) => self.holds(n, test, f, facts),
                 };
                 holds != t.negated
@@ -197,6 +204,43 @@ impl Bound {
             }
     }
 
+    /// For a field term (`ns:pay*`, `rule:CVE-*`): whether each finding's
+    /// field matches, every finding at once on every core, each distinct
+    /// value tried once (a field holds a few hundred values over a million
+    /// findings; a glob costs more than looking its answer up).
+    pub fn field_hits(&self, n: usize, findings: &[Finding]) -> Option<Vec<bool>> {
+        let Some(Test::Text(field, globs)) = self.terms().nth(n).map(|(_, t)| &t.test) else {
+            return None;
+        };
+        let parts = crate::parallel::in_chunks(
+            findings,
+            crate::parallel::MIN_ITEMS,
+            |chunk| {
+                let mut seen: foldhash::HashMap<&str, bool> = foldhash::HashMap::default();
+                chunk
+                    .items
+                    .iter()
+                    .map(|f| {
+                        let value = text_field(f, *field).original();
+                        *seen
+                            .entry(value)
+                            .or_insert_with(|| globs.iter().any(|g| g.is_match(value)))
+                    })
+                    .collect::<Vec<bool>>()
+            },
+            |range| {
+                findings[range]
+                    .iter()
+                    .map(|f| {
+                        let value = text_field(f, *field).original();
+                        globs.iter().any(|g| g.is_match(value))
+                    })
+                    .collect()
+            },
+        );
+        Some(crate::parallel::concat(parts))
+    }
+
     /// Per term, the regex to run over the prepared text (none for a term
     /// that is not a regex, or one with `^`/`$` anchors, which mean a field's
     /// ends, not the text's).
@@ -233,16 +277,8 @@ impl Bound {
                     || self.outside_text(n, f, facts)
             }
             Test::Text(field, globs) => {
-                let value = match field {
-                    TextField::Namespace => &f.namespace,
-                    TextField::Account => &f.account,
-                    TextField::Region => &f.region,
-                    TextField::Cluster => &f.cluster,
-                    TextField::Rule => &f.rule_id,
-                    TextField::Resource => &f.resource,
-                    TextField::Title => &f.title,
-                };
-                globs.iter().any(|g| g.is_match(value.original()))
+                let value = text_field(f, *field).original();
+                globs.iter().any(|g| g.is_match(value))
             }
             Test::Owner(_) => self
                 .owners
@@ -250,7 +286,13 @@ impl Bound {
                 .and_then(|routes| routes.get(facts.route as usize))
                 .copied()
                 .unwrap_or(false),
-            Test::Source(globs) => super::source_matches(globs, f.source),
+            Test::Source(globs) => {
+                match self.sources.get(n).and_then(|v| v.get(f.source.index())) {
+                    Some(&hit) => hit,
+                    // A tool named after the query was bound.
+                    None => super::source_matches(globs, f.source),
+                }
+            }
             Test::Layers(layers) => layers.contains(&f.layer),
             Test::Statuses(statuses) => statuses.contains(&facts.status),
             Test::Severities(set) => set.contains(&f.severity),
@@ -292,6 +334,19 @@ impl Bound {
             && facts.status.is_active()
             && crate::routing::due_date(&self.sla, f.severity, f.first_seen, self.today)
                 .is_some_and(|due| due < self.today)
+    }
+}
+
+/// The field a field term names.
+fn text_field(f: &Finding, field: TextField) -> &crate::model::SafeText {
+    match field {
+        TextField::Namespace => &f.namespace,
+        TextField::Account => &f.account,
+        TextField::Region => &f.region,
+        TextField::Cluster => &f.cluster,
+        TextField::Rule => &f.rule_id,
+        TextField::Resource => &f.resource,
+        TextField::Title => &f.title,
     }
 }
 
