@@ -724,3 +724,33 @@ fn an_export_that_cannot_be_recorded_exits_1_and_says_so() {
     );
     assert!(csv.exists(), "the CSV itself is written");
 }
+
+/// A ticket says what can hurt: findings in KEV carry a `kev` label and
+/// their exploit, EPSS and fix lines in the description.
+#[test]
+fn jira_tickets_carry_the_priority_signals() {
+    let env = Env::new();
+    let out = env.path("kev.csv");
+    let (ok, _, err) = env.run(&[
+        "export",
+        "jira",
+        "--out",
+        out.to_str().unwrap(),
+        "--query",
+        "kev:yes",
+    ]);
+    assert!(ok, "{err}");
+    let (headers, rows) = read_csv(&out);
+    assert!(!rows.is_empty());
+    let description = headers.iter().position(|h| h == "Description").unwrap();
+    let labels = headers.iter().position(|h| h == "Labels").unwrap();
+    for row in &rows {
+        assert!(row[labels..].iter().any(|l| l == "kev"), "{row:?}");
+        let d = &row[description];
+        assert!(
+            d.contains("Exploit: exploited in the wild (in CISA's KEV catalogue)"),
+            "{d}"
+        );
+        assert!(d.contains("EPSS: 0."), "{d}");
+    }
+}

@@ -99,6 +99,12 @@ fn base_labels(f: &Finding, route: &Route) -> Vec<String> {
         f.source.as_str().to_string(),
         format!("severity-{}", f.severity),
     ];
+    // What a ticket queue filters on first: exploited in the wild, exploitable.
+    if f.signals.kev {
+        labels.push("kev".to_string());
+    } else if f.signals.exploited() {
+        labels.push("exploit-available".to_string());
+    }
     labels.extend(route.labels.iter().cloned());
     let mut out: Vec<String> = labels.iter().filter_map(|l| clean_label(l)).collect();
     out.dedup();
@@ -121,6 +127,9 @@ fn facts_block(f: &Finding) -> String {
     line("Region", f.region.original());
     line("Cluster", f.cluster.original());
     line("Namespace", f.namespace.original());
+    for (label, value) in f.signals.described() {
+        line(label, &value);
+    }
     let ts = |t: Option<crate::model::Timestamp>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
     line("First seen", &ts(f.first_seen));
     line("Last seen", &ts(f.last_seen));

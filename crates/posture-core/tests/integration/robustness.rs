@@ -475,6 +475,18 @@ proptest! {
         ).unwrap();
         let generated: Value = serde_json::from_slice(&generated).unwrap();
         records.extend(generated["Findings"].as_array().unwrap().iter().cloned());
+        // An Inspector finding with its priority signals.
+        records.push(serde_json::json!({
+            "SchemaVersion": "2018-10-08", "Id": "arn:aws:inspector2:x", "AwsAccountId": "123456789012",
+            "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/inspector", "Title": "CVE-2023-4911 - glibc",
+            "Severity": {"Label": "HIGH", "Normalized": 70},
+            "Resources": [{"Type": "AwsEcrContainerImage", "Id": "arn:aws:ecr:x"}],
+            "Vulnerabilities": [
+                {"Id": "CVE-2023-4911", "ExploitAvailable": "YES", "FixAvailable": "NO", "EpssScore": 0.73,
+                 "VulnerablePackages": [{"Name": "glibc", "Version": "2.35", "FixedInVersion": "2.35-1"}]},
+                {"Id": "CVE-2023-1", "ExploitAvailable": "NO", "EpssScore": 0.1}
+            ]
+        }));
         let pick = node % records.len();
         // A member of the record (0 would be the record itself).
         let mut member = 1 + node / records.len();

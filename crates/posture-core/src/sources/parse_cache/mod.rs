@@ -479,7 +479,7 @@ mod tests {
     }
 
     /// Findings with what is rare in generated ones: altered text (kept
-    /// with its original), tags, a remediation URL, no times.
+    /// with its original), tags, a remediation URL, no times, signals.
     fn with_rare_fields(mut findings: Vec<Finding>) -> Vec<Finding> {
         findings[0].title = SafeText::line("evil \u{1b}[31m title\u{202e}");
         findings[0].description = SafeText::multi("line one\nline two");
@@ -488,6 +488,14 @@ mod tests {
         findings[2].first_seen = None;
         findings[2].last_seen = None;
         findings[3].raw = Some("{\"raw\":true}".into());
+        // Every priority signal, each way.
+        findings[4].signals = crate::model::Signals {
+            exploit: Some(true),
+            fix: Some(false),
+            kev: true,
+            epss: Some(0.000_75),
+        };
+        findings[5].signals.exploit = Some(false);
         findings
     }
 
