@@ -105,24 +105,12 @@ impl Catalogues {
 
     /// Reads the KEV catalogue at `path`.
     pub fn read_kev(path: &Path) -> Result<Loaded<Kev>, CatalogueError> {
-        let text = read_text(path)?;
-        let (data, problems) = kev::parse(path, &text)?;
-        Ok(Loaded {
-            path: path.to_path_buf(),
-            data,
-            problems,
-        })
+        read_with(path, kev::parse)
     }
 
     /// Reads the EPSS scores at `path`.
     pub fn read_epss(path: &Path) -> Result<Loaded<Epss>, CatalogueError> {
-        let text = read_text(path)?;
-        let (data, problems) = epss::parse(path, &text)?;
-        Ok(Loaded {
-            path: path.to_path_buf(),
-            data,
-            problems,
-        })
+        read_with(path, epss::parse)
     }
 
     /// `f`'s signals with the catalogues' (its CVEs: those its rule id
@@ -156,9 +144,7 @@ impl Catalogues {
         }
         s
     }
-}
 
-impl Catalogues {
     /// Reads the catalogues named (either, both or none). One that cannot
     /// be read is left out and its error returned with the rest: the
     /// findings still load and show, without what it would have said.
@@ -188,6 +174,20 @@ impl Catalogues {
         }
         (out, statuses)
     }
+}
+
+/// The file at `path`, read as text and parsed by `parse`.
+fn read_with<T>(
+    path: &Path,
+    parse: impl Fn(&Path, &str) -> Result<(T, Problems), CatalogueError>,
+) -> Result<Loaded<T>, CatalogueError> {
+    let text = read_text(path)?;
+    let (data, problems) = parse(path, &text)?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        data,
+        problems,
+    })
 }
 
 /// The source line's entry for a catalogue.
