@@ -244,8 +244,16 @@ pub enum Command {
     Review {
         #[arg(long, value_name = "NAME|DATE")]
         since: Option<String>,
+        /// table, markdown, json, or html (one self-contained page for the room).
         #[arg(long, value_enum, default_value_t)]
         format: review::ReviewFormat,
+        /// Write here instead of standard output (replaced whole, never half-written).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// One team's review: only the findings routed to this owner, now and in the
+        /// snapshot compared with.
+        #[arg(long, value_name = "NAME")]
+        owner: Option<String>,
         #[command(flatten)]
         only: QueryArgs,
     },
@@ -601,8 +609,19 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Review {
             since,
             format,
+            out,
+            owner,
             only,
-        }) => review::review_command(&cli, since.as_deref(), *format, only),
+        }) => review::review_command(
+            &cli,
+            &review::ReviewArgs {
+                since: since.as_deref(),
+                format: *format,
+                out: out.as_deref(),
+                owner: owner.as_deref(),
+                only,
+            },
+        ),
         Some(Command::Triage(cmd)) => triage::run(&cli, cmd),
         None => dashboard::run(&cli),
     }

@@ -49,6 +49,16 @@ pub enum ReviewFormat {
     Table,
     Markdown,
     Json,
+    Html,
+}
+
+/// What `posture review` was asked for.
+pub struct ReviewArgs<'a> {
+    pub since: Option<&'a str>,
+    pub format: ReviewFormat,
+    pub out: Option<&'a std::path::Path>,
+    pub owner: Option<&'a str>,
+    pub only: &'a super::QueryArgs,
 }
 
 fn snapshot_dir(ctx: &Context) -> Result<PathBuf, snapshots::SnapshotError> {
@@ -315,13 +325,14 @@ fn print_diff(out: &mut impl Write, old: &Side, new: &Side, d: &Diff) -> anyhow:
     Ok(())
 }
 
-/// The review from the current inputs and the saved snapshots.
+/// The review from the current inputs and the saved snapshots, narrowed
+/// to `query` if given, with the names of its inputs.
 pub fn build_review(
     cli: &Cli,
     ctx: &Context,
     since: Option<&str>,
     query: Option<&posture_core::query::Query>,
-) -> anyhow::Result<(Review, ExitCode)> {
+) -> anyhow::Result<(Review, Vec<String>, ExitCode)> {
     let mut p = open_session(cli, ctx, WithHistory::Since(since))?;
     if let Some(q) = query {
         p.keep_only(q);
@@ -331,26 +342,54 @@ pub fn build_review(
         review.query = Some(q.text.clone());
         review.trend.clear();
     }
-    Ok((review, exit_code(p.input_failed())))
+    let sources = p
+        .sources
+        .iter()
+        .map(|s| {
+            if s.catalogue {
+                s.label.clone()
+            } else {
+                format!("{} ({} findings)", s.label, s.findings)
+            }
+        })
+        .collect();
+    Ok((review, sources, exit_code(p.input_failed())))
 }
 
-pub fn review_command(
-    cli: &Cli,
-    since: Option<&str>,
-    format: ReviewFormat,
-    only: &super::QueryArgs,
-) -> anyhow::Result<ExitCode> {
+pub fn review_command(cli: &Cli, args: &ReviewArgs) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli)?;
-    let query = only.resolve(&ctx.config)?;
-    let (review, code) = build_review(cli, &ctx, since, query.as_ref())?;
-    let mut out = std::io::stdout().lock();
-    match format {
+    let asked = args.only.resolve(&ctx.config)?;
+    let team = args.owner.map(posture_core::query::Query::owner_is);
+    let query = match (team, asked.clone()) {
+        (Some(t), Some(q)) => Some(t.and(q)),
+        (t, q) => t.or(q),
+    };
+    let (mut review, sources, code) = build_review(cli, &ctx, args.since, query.as_ref())?;
+    if let Some(owner) = args.owner {
+        // Whose review it is, and what else narrows it.
+        review.owner = Some(owner.to_string());
+        review.query = asked.map(|q| q.text);
+    }
+    let mut bytes = Vec::new();
+    match args.format {
         ReviewFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &review)?;
-            writeln!(out)?;
+            serde_json::to_writer_pretty(&mut bytes, &review)?;
+            writeln!(bytes)?;
         }
-        ReviewFormat::Markdown => out.write_all(markdown::render(&review).as_bytes())?,
-        ReviewFormat::Table => print_review(&mut out, &review)?,
+        ReviewFormat::Markdown => bytes.extend_from_slice(markdown::render(&review).as_bytes()),
+        ReviewFormat::Table => print_review(&mut bytes, &review)?,
+        ReviewFormat::Html => {
+            let page = posture_core::review::html::render(
+                &review,
+                &posture_core::review::html::Context { sources },
+            );
+            bytes.extend_from_slice(page.as_bytes());
+        }
+    }
+    match args.out {
+        Some(path) => posture_core::storage::write_atomic(path, &bytes)
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(&bytes)?,
     }
     Ok(code)
 }
@@ -393,6 +432,9 @@ fn columns(counts: &std::collections::BTreeMap<posture_core::model::Severity, us
 fn print_review(out: &mut impl Write, r: &Review) -> std::io::Result<()> {
     use posture_core::model::Severity;
     let cols = Severity::ALL_DESC;
+    if let Some(o) = &r.owner {
+        writeln!(out, "owner: {}", SafeText::line(o).display())?;
+    }
     match &r.since {
         Some(s) => writeln!(
             out,

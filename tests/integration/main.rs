@@ -8,6 +8,7 @@ mod dashboard_triage;
 mod export;
 mod kube;
 mod render;
+mod report_html;
 mod review;
 mod securityhub;
 mod triage;

@@ -93,6 +93,9 @@ pub fn render(r: &Review) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Security review — {}", r.taken_at.date());
     let _ = writeln!(out);
+    if let Some(o) = &r.owner {
+        let _ = writeln!(out, "Findings owned by **{}**.\n", cell(o));
+    }
     if let Some(q) = &r.query {
         let _ = writeln!(out, "Findings matching the query **{}**.\n", cell(q));
     }

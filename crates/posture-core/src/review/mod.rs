@@ -2,6 +2,7 @@
 //! meeting asks for. Pure: callers bring the findings and the snapshots.
 
 pub mod diff;
+pub mod html;
 pub mod markdown;
 pub mod report;
 

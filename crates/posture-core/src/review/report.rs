@@ -86,6 +86,11 @@ pub struct Item {
     /// For severity changes: what it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_severity: Option<Severity>,
+    /// For accepted risks: the last day the acceptance holds, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The snapshot the period starts at.
@@ -121,12 +126,22 @@ pub struct Review {
     /// accepted, most overdue first.
     pub overdue: Counted,
     pub overdue_by_owner: BTreeMap<String, usize>,
+    /// Severity × 4C layer of the open findings.
+    pub by_layer: BTreeMap<crate::model::Layer, BTreeMap<Severity, usize>>,
+    /// Severity × account/region or cluster of the open findings.
+    pub by_scope: BTreeMap<String, BTreeMap<Severity, usize>>,
+    /// Accepted risks whose acceptance ends in the next
+    /// [`EXPIRING_DAYS`] days, soonest first.
+    pub expiring: Counted,
     /// Every snapshot, oldest first, then now. Empty for a review of part
     /// of the findings: snapshots keep the counts of all of them.
     pub trend: Vec<TrendPoint>,
     /// The query the review was narrowed to (`--query`, `--view`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    /// The one team the review is for (`--owner`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// The current posture, as the dashboard and the CLI hold it.
@@ -136,7 +151,12 @@ pub struct Current<'a> {
     pub routes: &'a RouteTable,
     pub router: &'a Router,
     pub now: Timestamp,
+    /// The triage marks, for the accepted risks about to expire.
+    pub marks: Option<&'a crate::triage::Marks>,
 }
+
+/// How far ahead the review looks for risk acceptances that end.
+pub const EXPIRING_DAYS: i64 = 14;
 
 /// The snapshot the period starts at, and the diff against it.
 pub struct Baseline<'a> {
@@ -161,6 +181,8 @@ fn item(f: &Finding, owner: &str, router: &Router, today: Date) -> Item {
         due: due.map(format_date),
         overdue_days: due.map(|d| (today - d).whole_days()).filter(|&d| d > 0),
         previous_severity: None,
+        expires: None,
+        reason: None,
     }
 }
 
@@ -186,6 +208,9 @@ pub fn build(cur: &Current, baseline: Option<&Baseline>, history: &[TrendPoint])
     let mut criticals = Vec::new();
     let mut overdue = Vec::new();
     let mut overdue_by_owner: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_layer: BTreeMap<crate::model::Layer, BTreeMap<Severity, usize>> = BTreeMap::new();
+    let mut by_scope: BTreeMap<String, BTreeMap<Severity, usize>> = BTreeMap::new();
+    let mut expiring = Vec::new();
     for (i, f) in cur.findings.iter().enumerate() {
         if !f.open {
             continue;
@@ -198,6 +223,19 @@ pub fn build(cur: &Current, baseline: Option<&Baseline>, history: &[TrendPoint])
             .or_default()
             .entry(f.severity)
             .or_default() += 1;
+        *by_layer
+            .entry(f.layer)
+            .or_default()
+            .entry(f.severity)
+            .or_default() += 1;
+        *by_scope
+            .entry(f.scope())
+            .or_default()
+            .entry(f.severity)
+            .or_default() += 1;
+        if let Some(it) = expiring_item(cur, i, f, owner, today) {
+            expiring.push(it);
+        }
         let active = cur.facts.get(i).is_none_or(|x| x.status.is_active());
         if !active {
             continue;
@@ -287,7 +325,34 @@ pub fn build(cur: &Current, baseline: Option<&Baseline>, history: &[TrendPoint])
         oldest_criticals,
         overdue,
         overdue_by_owner,
+        by_layer,
+        by_scope,
+        expiring: counted(expiring, |a, b| {
+            a.expires
+                .cmp(&b.expires)
+                .then(b.severity.cmp(&a.severity))
+                .then(a.fingerprint.cmp(&b.fingerprint))
+        }),
         trend,
         query: None,
+        owner: None,
     }
+}
+
+/// Finding `i` as an accepted risk whose acceptance ends within
+/// [`EXPIRING_DAYS`] (today included), if it is one.
+fn expiring_item(cur: &Current, i: usize, f: &Finding, owner: &str, today: Date) -> Option<Item> {
+    if cur.facts.get(i).map(|x| x.status) != Some(crate::triage::Status::AcceptedRisk) {
+        return None;
+    }
+    let mark = cur.marks?.get(f.fingerprint.as_str())?;
+    let ends = mark.expires?;
+    let left = (ends - today).whole_days();
+    if !(0..=EXPIRING_DAYS).contains(&left) {
+        return None;
+    }
+    let mut it = item(f, owner, cur.router, today);
+    it.expires = Some(format_date(ends));
+    it.reason = Some(mark.reason.clone());
+    Some(it)
 }

@@ -71,6 +71,7 @@ impl Session {
             routes: &self.routes,
             router: &self.router,
             now: self.now,
+            marks: self.marks(),
         };
         report::build(&cur, base.as_ref(), &self.trend)
     }

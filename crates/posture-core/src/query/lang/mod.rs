@@ -161,6 +161,25 @@ impl Query {
     pub fn is_empty(&self) -> bool {
         self.any_of.iter().all(Vec::is_empty)
     }
+
+    /// The findings routed to `owner`, the name taken as it is (no glob;
+    /// case-insensitive, as `owner:` is): `--owner NAME`.
+    pub fn owner_is(owner: &str) -> Query {
+        let glob = globset::GlobBuilder::new(&globset::escape(owner))
+            .case_insensitive(true)
+            .literal_separator(false)
+            .build()
+            .map(|g| g.compile_matcher());
+        Query {
+            text: format!("owner:{owner}"),
+            any_of: vec![vec![Term {
+                text: format!("owner:{owner}"),
+                negated: false,
+                // An escaped name is always a glob; were it not, nothing passes.
+                test: Test::Owner(glob.into_iter().collect()),
+            }]],
+        }
+    }
 }
 
 /// The indices of `findings` that `query` passes, each with its owner
