@@ -442,6 +442,24 @@ fn tracking_sheet_has_the_review_columns_bom_and_splits() {
         "--file",
         &input,
     ]);
+    let accepted = env.list(&[])[1]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (ok, _, err) = env.run(&[
+        "triage",
+        "set",
+        &accepted,
+        "--status",
+        "accepted-risk",
+        "--reason",
+        "behind the VPN until the migration",
+        "--expires",
+        "2099-01-31",
+        "--file",
+        &input,
+    ]);
+    assert!(ok, "{err}");
     std::fs::write(
         env.path("config.toml"),
         "jira_url = \"https://acme.atlassian.net/\"\n",
@@ -471,6 +489,10 @@ fn tracking_sheet_has_the_review_columns_bom_and_splits() {
         "Note",
         "JIRA key",
         "JIRA URL",
+        "Due date",
+        "Overdue",
+        "Risk accepted until",
+        "Risk acceptance reason",
         "First seen",
         "Last seen",
     ] {
@@ -485,6 +507,24 @@ fn tracking_sheet_has_the_review_columns_bom_and_splits() {
         "https://acme.atlassian.net/browse/SEC-7"
     );
     assert_eq!(marked[col("First seen")], "2026-11-01");
+    // Due by the SLA; an accepted risk carries its reason and last day.
+    assert!(
+        rows.iter()
+            .filter(|r| r[col("Severity")] == "critical")
+            .all(|r| !r[col("Due date")].is_empty())
+    );
+    assert!(rows.iter().any(|r| r[col("Overdue")] == "yes"));
+    let risk = rows
+        .iter()
+        .find(|r| r.last().unwrap() == &accepted)
+        .unwrap();
+    assert_eq!(risk[col("Risk accepted until")], "2099-01-31");
+    assert_eq!(
+        risk[col("Risk acceptance reason")],
+        "behind the VPN until the migration"
+    );
+    assert_eq!(risk[col("Overdue")], "", "an accepted risk is not overdue");
+    assert_eq!(marked[col("Risk acceptance reason")], "");
 
     let (ok, _, _) = env.run(&[
         "export",

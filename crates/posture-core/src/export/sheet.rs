@@ -7,7 +7,7 @@ use crate::model::Finding;
 
 use super::csv_safe::SafeCsvWriter;
 
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 17] = [
     "Account/Cluster",
     "Severity",
     "Title",
@@ -18,6 +18,10 @@ pub const COLUMNS: [&str; 13] = [
     "Note",
     "JIRA key",
     "JIRA URL",
+    "Due date",
+    "Overdue",
+    "Risk accepted until",
+    "Risk acceptance reason",
     "First seen",
     "Last seen",
     "Fingerprint",
@@ -31,6 +35,12 @@ pub struct SheetRow<'a> {
     pub jira: &'a str,
     /// `https://acme.atlassian.net` from the config, for clickable keys.
     pub jira_base_url: Option<&'a str>,
+    /// Due by the owner's SLA, and whether it is past that and still to act on.
+    pub due: Option<time::Date>,
+    pub overdue: bool,
+    /// An accepted risk's last day and reason (empty otherwise).
+    pub risk_until: Option<time::Date>,
+    pub risk_reason: &'a str,
 }
 
 /// `bom`: Excel (notably in Japanese and other non-UTF-8 locales) reads UTF-8
@@ -66,6 +76,14 @@ pub fn write<W: Write>(out: W, rows: &[SheetRow], bom: bool) -> csv::Result<W> {
             r.note,
             r.jira,
             &url,
+            &r.due
+                .map(crate::model::date::format_date)
+                .unwrap_or_default(),
+            if r.overdue { "yes" } else { "" },
+            &r.risk_until
+                .map(crate::model::date::format_date)
+                .unwrap_or_default(),
+            r.risk_reason,
             &day(f.first_seen),
             &day(f.last_seen),
             f.fingerprint.as_str(),

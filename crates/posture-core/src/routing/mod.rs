@@ -28,6 +28,20 @@ pub fn due_date(
     start.checked_add(time::Duration::days(i64::from(days)))
 }
 
+/// Open, still to act on (`active`: not resolved, accepted or a false
+/// positive) and past its due date: overdue, as the review, the query's
+/// `overdue:yes` and the tracking sheet count it.
+pub fn is_overdue(
+    sla: &SlaSpec,
+    f: &crate::model::Finding,
+    active: bool,
+    today: time::Date,
+) -> bool {
+    f.open
+        && active
+        && due_date(sla, f.severity, f.first_seen, today).is_some_and(|due| due < today)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -210,17 +210,31 @@ impl Session {
                     crate::text::distinct_file_component(&key, "none")
                 ))
             };
+            let today = self.today();
+            let sla = &self.router.sla;
             let rows: Vec<SheetRow> = members
                 .iter()
                 .map(|&i| {
                     let mark = self.mark(i);
+                    let f = &self.findings[i];
+                    let facts = self.facts[i];
+                    let accepted = facts.status == crate::triage::Status::AcceptedRisk;
                     SheetRow {
-                        finding: &self.findings[i],
+                        finding: f,
                         owner: self.routes.owner(i),
-                        status: self.facts[i].status_label(),
+                        status: facts.status_label(),
                         note: mark.map_or("", |m| m.note.as_str()),
                         jira: mark.map_or("", |m| m.jira.as_str()),
                         jira_base_url,
+                        due: crate::routing::due_date(sla, f.severity, f.first_seen, today),
+                        overdue: crate::routing::is_overdue(
+                            sla,
+                            f,
+                            facts.status.is_active(),
+                            today,
+                        ),
+                        risk_until: mark.filter(|_| accepted).and_then(|m| m.expires),
+                        risk_reason: mark.filter(|_| accepted).map_or("", |m| m.reason.as_str()),
                     }
                 })
                 .collect();

@@ -330,10 +330,7 @@ impl Bound {
     /// Open, not decided away, and past its SLA due date, as the review
     /// counts it.
     fn overdue(&self, f: &Finding, facts: &Facts) -> bool {
-        f.open
-            && facts.status.is_active()
-            && crate::routing::due_date(&self.sla, f.severity, f.first_seen, self.today)
-                .is_some_and(|due| due < self.today)
+        crate::routing::is_overdue(&self.sla, f, facts.status.is_active(), self.today)
     }
 }
 
