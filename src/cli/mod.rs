@@ -8,6 +8,7 @@ pub mod live;
 mod load;
 mod output;
 mod review;
+mod room;
 mod triage;
 
 use std::io::Write;
@@ -225,6 +226,10 @@ pub enum Command {
     /// Save and list snapshots of the posture, for week-over-week review.
     #[command(subcommand)]
     Snapshot(review::SnapshotCommand),
+    /// The open findings as OpenMetrics / Prometheus text (textfile collector, Pushgateway).
+    Metrics(room::MetricsArgs),
+    /// Post what is new since the last snapshot to a Slack-compatible webhook.
+    Notify(room::NotifyArgs),
     /// What changed between two snapshots (OLD NEW), or since a snapshot (--since).
     Diff {
         /// Two snapshot files: OLD NEW. Without them: the current inputs against
@@ -236,6 +241,12 @@ pub enum Command {
         since: Option<String>,
         #[arg(long, value_enum, default_value_t)]
         format: review::TableOrJson,
+        /// For cron: exit 1 when something new (at or above --severity) appeared, else 0.
+        #[arg(long)]
+        exit_code: bool,
+        /// With --exit-code: only new findings of this severity and above count.
+        #[arg(long, value_name = "SEVERITY", requires = "exit_code")]
+        severity: Option<Severity>,
         #[command(flatten)]
         only: QueryArgs,
     },
@@ -577,6 +588,8 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Export(cmd)) => export::run(&cli, cmd),
         Some(Command::Snapshot(cmd)) => review::snapshot(&cli, cmd),
+        Some(Command::Metrics(args)) => room::metrics(&cli, args),
+        Some(Command::Notify(args)) => room::notify(&cli, args),
         Some(Command::Gen {
             count,
             seed,
@@ -604,8 +617,17 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             snapshots,
             since,
             format,
+            exit_code,
+            severity,
             only,
-        }) => review::diff_command(&cli, snapshots, since.as_deref(), *format, only),
+        }) => review::diff_command(
+            &cli,
+            snapshots,
+            since.as_deref(),
+            *format,
+            only,
+            exit_code.then(|| severity.unwrap_or(Severity::Unknown)),
+        ),
         Some(Command::Review {
             since,
             format,

@@ -201,6 +201,7 @@ pub fn diff_command(
     since: Option<&str>,
     format: TableOrJson,
     only: &super::QueryArgs,
+    new_fails_at: Option<posture_core::model::Severity>,
 ) -> anyhow::Result<ExitCode> {
     let ctx = Context::load(cli)?;
     let router = ctx.router(cli)?;
@@ -268,6 +269,13 @@ pub fn diff_command(
             writeln!(out)?;
         }
         TableOrJson::Table => print_diff(&mut out, &old, &new, &d)?,
+    }
+    // `--exit-code`: something new at or above the floor is a 1, unless an
+    // input failed (2 says more).
+    let appeared =
+        new_fails_at.is_some_and(|floor| d.new.iter().any(|&i| new.findings[i].severity >= floor));
+    if appeared && code == ExitCode::SUCCESS {
+        return Ok(ExitCode::from(1));
     }
     Ok(code)
 }

@@ -10,5 +10,6 @@ mod kube;
 mod render;
 mod report_html;
 mod review;
+mod room;
 mod securityhub;
 mod triage;

@@ -10,6 +10,7 @@ pub mod asff_json;
 pub mod aws_error;
 pub mod cache;
 pub mod kube;
+pub mod post;
 pub mod pull;
 pub mod securityhub;
 pub mod sync;

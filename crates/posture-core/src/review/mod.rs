@@ -4,6 +4,8 @@
 pub mod diff;
 pub mod html;
 pub mod markdown;
+pub mod metrics;
+pub mod notify;
 pub mod report;
 
 pub use diff::{Diff, diff};

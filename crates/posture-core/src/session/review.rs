@@ -76,6 +76,24 @@ impl Session {
         report::build(&cur, base.as_ref(), &self.trend)
     }
 
+    /// The open findings as OpenMetrics text (`posture metrics`), with what
+    /// is new since the baseline when there is one.
+    pub fn metrics(&self) -> String {
+        let cur = report::Current {
+            findings: &self.findings,
+            facts: &self.facts,
+            routes: &self.routes,
+            router: &self.router,
+            now: self.now,
+            marks: self.marks(),
+        };
+        let new = self
+            .baseline
+            .as_ref()
+            .map(|b| crate::review::diff(&b.findings, &self.findings).new);
+        crate::review::metrics::render(&cur, new.as_deref())
+    }
+
     /// Keeps only what `query` passes, now and in the baseline (each with
     /// its own owners, and the triage marks of today): a review or a diff
     /// of one team's or one layer's findings. The trend, counted when each
