@@ -34,7 +34,7 @@ pub fn export_jira(app: &mut App) {
         return;
     }
     let by_rule = app.view.grouped && app.view.group_by == GroupBy::Rule;
-    let tickets = app.session.tickets(&findings, by_rule, "Task").len();
+    let tickets = app.session.tickets(&findings, by_rule, None).len();
     let stamp = app.session.now.to_rfc3339().replace([':', '-'], "");
     app.modal = Some(Modal::ConfirmExport(ExportPlan {
         findings,

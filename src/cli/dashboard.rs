@@ -93,6 +93,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         trend: history.trend,
         now: Some(ctx.now),
         catalogues: std::sync::Arc::new(catalogues),
+        jira: config.jira.clone(),
     });
     let mut view = crate::app::view::View::default();
     view.filter.include_closed = config.include_closed;

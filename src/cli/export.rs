@@ -44,9 +44,9 @@ pub struct JiraArgs {
     /// Also export findings that have a JIRA key, were exported before, or were closed by triage.
     #[arg(long)]
     pub include_ticketed: bool,
-    /// The JIRA issue type of every ticket.
-    #[arg(long, default_value = "Task")]
-    pub issue_type: String,
+    /// The JIRA issue type of every ticket (default: `[jira] issue_type` in the config, else Task).
+    #[arg(long, value_name = "TYPE")]
+    pub issue_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -90,7 +90,7 @@ fn export_jira(mut p: Session, args: &JiraArgs, selection: &Selection) -> anyhow
         findings: &selected,
         include_ticketed: args.include_ticketed,
         by_rule: args.group_by == TicketGrouping::Rule,
-        issue_type: &args.issue_type,
+        issue_type: args.issue_type.as_deref(),
         out: &args.out,
         split: args.split,
     };

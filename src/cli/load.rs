@@ -169,6 +169,7 @@ fn open(
         trend,
         now: Some(ctx.now),
         catalogues: std::sync::Arc::new(catalogues),
+        jira: ctx.config.jira.clone(),
     });
     super::live::pull(&mut session, &cli.inputs.live);
     if let Some(e) = session.store().and_then(|s| s.broken()) {

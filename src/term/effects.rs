@@ -73,7 +73,7 @@ impl Runner {
                     findings: &findings,
                     include_ticketed: false,
                     by_rule,
-                    issue_type: "Task",
+                    issue_type: None,
                     out: &out,
                     split,
                 };

@@ -794,3 +794,94 @@ fn jira_tickets_carry_the_priority_signals() {
         assert!(d.contains("EPSS: 0."), "{d}");
     }
 }
+
+/// `[jira]` in the config: the site's priority names, project, component
+/// and epic in the CSV, the importer configuration mapping the priorities,
+/// and a stable label per ticket (`posture-<fingerprint>`, or
+/// `posture-rule-<hash>` for a rule's ticket) that is the same next time.
+#[test]
+fn jira_export_speaks_the_sites_words_and_labels_each_ticket_stably() {
+    let env = Env::new();
+    std::fs::write(
+        env.path("config.toml"),
+        "[jira]\nproject = \"SEC\"\nissue_type = \"Bug\"\ncomponent = \"security\"\nepic = \"SEC-1\"\n\
+         [jira.priorities]\ncritical = \"Blocker\"\nhigh = \"Critical\"\nmedium = \"Major\"\n",
+    )
+    .unwrap();
+    let input = fixture("export").display().to_string();
+    let export = |name: &str, extra: &[&str]| {
+        let out = env.path(name);
+        let mut args = vec![
+            "export",
+            "jira",
+            "--include-ticketed",
+            "--file",
+            &input,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let (ok, _, err) = env.run(&args);
+        assert!(ok, "{err}");
+        out
+    };
+    let out = export("t.csv", &[]);
+    let (headers, rows) = read_csv(&out);
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let labels = col("Labels");
+    let fingerprints: Vec<String> = env
+        .list(&["--all"])
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    for row in &rows {
+        assert_eq!(row[col("Issue Type")], "Bug");
+        assert_eq!(row[col("Project Key")], "SEC");
+        assert_eq!(row[col("Parent")], "SEC-1");
+        assert!(
+            ["Blocker", "Critical", "Major", "Low", "Lowest"]
+                .contains(&row[col("Priority")].as_str()),
+            "{row:?}"
+        );
+        let key: Vec<&String> = row[labels..]
+            .iter()
+            .filter(|l| l.starts_with("posture-"))
+            .collect();
+        assert_eq!(key.len(), 1, "{row:?}");
+        assert!(
+            fingerprints.contains(&key[0]["posture-".len()..].to_string()),
+            "{key:?}"
+        );
+    }
+    assert!(rows.iter().any(|r| r[col("Priority")] == "Blocker"));
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(out.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(
+        config["config.value.mappings"]["Priority"]["Blocker"],
+        "Blocker"
+    );
+    assert_eq!(
+        config["config.field.mappings"]["Parent"]["jira.field"],
+        "parent"
+    );
+    // A rule's ticket: one label for the group, the same on the next export.
+    let label_of = |path: &std::path::Path| -> Vec<String> {
+        let (h, rows) = read_csv(path);
+        let at = h.iter().position(|x| x == "Labels").unwrap();
+        rows.iter()
+            .map(|r| {
+                r[at..]
+                    .iter()
+                    .find(|l| l.starts_with("posture-rule-"))
+                    .cloned()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let first = label_of(&export("g1.csv", &["--group-by", "rule"]));
+    let again = label_of(&export("g2.csv", &["--group-by", "rule"]));
+    assert!(!first.is_empty());
+    assert_eq!(first, again);
+    let distinct: std::collections::BTreeSet<&String> = first.iter().collect();
+    assert_eq!(distinct.len(), first.len(), "one label per ticket");
+}

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod bindings;
+pub mod jira;
 pub mod keymap;
 pub mod paths;
 pub mod theme;
@@ -36,6 +37,9 @@ pub struct Config {
     pub epss_file: Option<PathBuf>,
     /// Your JIRA site (`https://acme.atlassian.net`), for issue links in sheets.
     pub jira_url: Option<String>,
+    /// The site's vocabulary: project, issue type, priority names, component, epic.
+    #[serde(default)]
+    pub jira: jira::JiraSite,
     /// Ownership rules and SLA days (`[[routing.rules]]`, `[routing.sla]`).
     pub routing: Option<crate::routing::RoutingSpec>,
     /// Action (`quit`, `floor high`, `popup: scroll down`) → keys, replacing

@@ -22,12 +22,18 @@ pub struct Ticket {
     pub summary: String,
     pub description: String,
     pub issue_type: String,
-    pub priority: &'static str,
+    /// The site's name for the priority (`[jira.priorities]`).
+    pub priority: String,
     pub labels: Vec<String>,
     pub component: Option<String>,
     pub assignee: Option<String>,
     pub due: Option<Date>,
     pub project: Option<String>,
+    /// The epic the ticket goes under (its key), from `[jira] epic`.
+    pub parent: Option<String>,
+    /// `posture-<fingerprint>`, or `posture-rule-<hash>` for a rule's group:
+    /// the same ticket always has it, so Jira can be asked what exists.
+    pub key_label: String,
     /// The findings this ticket covers (one, or a rule's group).
     pub fingerprints: Vec<String>,
 }
@@ -43,14 +49,21 @@ pub fn already_handled(facts: &crate::query::Facts, mark: Option<&crate::triage:
     closed || mark.is_some_and(|m| !m.jira.is_empty() || !m.exported.is_empty())
 }
 
+/// Jira's default name for a severity's priority.
 pub fn priority(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "Highest",
-        Severity::High => "High",
-        Severity::Medium => "Medium",
-        Severity::Low => "Low",
-        Severity::Info | Severity::Unknown => "Lowest",
-    }
+    crate::config::jira::default_priority(s)
+}
+
+/// The label of one finding's ticket.
+pub fn finding_label(fingerprint: &str) -> String {
+    format!("posture-{fingerprint}")
+}
+
+/// The label of a rule's ticket: its source, rule and route, hashed.
+pub fn rule_label(source: &str, rule: &str, route: &Route) -> String {
+    let owner = route.project.as_deref().unwrap_or_default();
+    let key = [source, rule, &route.owner, owner].join("\u{1f}");
+    format!("posture-rule-{}", crate::text::short_hash(&key))
 }
 
 /// JIRA labels cannot contain spaces; commas would split them on import.
@@ -81,6 +94,8 @@ fn truncate_chars(s: &str, max: usize) -> String {
 /// Context that is the same for every ticket of an export.
 pub struct TicketDefaults<'a> {
     pub issue_type: &'a str,
+    /// The site's vocabulary: priorities, project, component, epic.
+    pub site: &'a crate::config::jira::JiraSite,
 }
 
 /// What the exported finding needs beside itself.
@@ -175,16 +190,29 @@ pub fn ticket(item: &Item, defaults: &TicketDefaults) -> Ticket {
         description.push_str(item.note);
         description.push('\n');
     }
+    let key_label = finding_label(f.fingerprint.as_str());
+    let mut labels = base_labels(f, item.route);
+    labels.insert(0, key_label.clone());
     Ticket {
         summary: truncate_chars(&summary, SUMMARY_MAX_CHARS),
         description: description.trim_end().to_string(),
         issue_type: defaults.issue_type.to_string(),
-        priority: priority(f.severity),
-        labels: base_labels(f, item.route),
-        component: item.route.component.clone(),
+        priority: defaults.site.priority(f.severity),
+        labels,
+        component: item
+            .route
+            .component
+            .clone()
+            .or_else(|| defaults.site.component.clone()),
         assignee: item.route.assignee.clone(),
         due: item.due,
-        project: item.route.project.clone(),
+        project: item
+            .route
+            .project
+            .clone()
+            .or_else(|| defaults.site.project.clone()),
+        parent: defaults.site.epic.clone(),
+        key_label,
         fingerprints: vec![f.fingerprint.to_string()],
     }
 }
@@ -244,16 +272,28 @@ pub fn group_ticket(items: &[Item], defaults: &TicketDefaults) -> Option<Ticket>
     }
     labels.sort();
     labels.dedup();
+    let key_label = rule_label(f.source.as_str(), rule, worst.route);
+    labels.insert(0, key_label.clone());
     Some(Ticket {
         summary: truncate_chars(&summary, SUMMARY_MAX_CHARS),
         description: description.trim_end().to_string(),
         issue_type: defaults.issue_type.to_string(),
-        priority: priority(f.severity),
+        priority: defaults.site.priority(f.severity),
         labels,
-        component: worst.route.component.clone(),
+        component: worst
+            .route
+            .component
+            .clone()
+            .or_else(|| defaults.site.component.clone()),
         assignee: worst.route.assignee.clone(),
         due: items.iter().filter_map(|i| i.due).min(),
-        project: worst.route.project.clone(),
+        project: worst
+            .route
+            .project
+            .clone()
+            .or_else(|| defaults.site.project.clone()),
+        parent: defaults.site.epic.clone(),
+        key_label,
         fingerprints: items
             .iter()
             .map(|i| i.finding.fingerprint.to_string())
@@ -321,6 +361,9 @@ pub fn columns(tickets: &[Ticket]) -> Vec<&'static str> {
     if tickets.iter().any(|t| t.project.is_some()) {
         cols.push("Project Key");
     }
+    if tickets.iter().any(|t| t.parent.is_some()) {
+        cols.push("Parent");
+    }
     let labels = tickets.iter().map(|t| t.labels.len()).max().unwrap_or(0);
     cols.extend(std::iter::repeat_n("Labels", labels));
     cols
@@ -331,6 +374,7 @@ pub fn columns(tickets: &[Ticket]) -> Vec<&'static str> {
 pub fn write_csv<W: Write>(out: W, tickets: &[Ticket]) -> csv::Result<W> {
     let cols = columns(tickets);
     let with_project = cols.contains(&"Project Key");
+    let with_parent = cols.contains(&"Parent");
     let labels = cols.iter().filter(|c| **c == "Labels").count();
     let mut w = SafeCsvWriter::new(out, false)?;
     w.row(cols.iter().copied())?;
@@ -339,7 +383,7 @@ pub fn write_csv<W: Write>(out: W, tickets: &[Ticket]) -> csv::Result<W> {
             t.summary.clone(),
             t.description.clone(),
             t.issue_type.clone(),
-            t.priority.to_string(),
+            t.priority.clone(),
             t.component.clone().unwrap_or_default(),
             t.assignee.clone().unwrap_or_default(),
             t.due
@@ -348,6 +392,9 @@ pub fn write_csv<W: Write>(out: W, tickets: &[Ticket]) -> csv::Result<W> {
         ];
         if with_project {
             row.push(t.project.clone().unwrap_or_default());
+        }
+        if with_parent {
+            row.push(t.parent.clone().unwrap_or_default());
         }
         for i in 0..labels {
             row.push(t.labels.get(i).cloned().unwrap_or_default());
@@ -370,6 +417,7 @@ pub fn importer_config(tickets: &[Ticket], csv_file_name: &str) -> Value {
         "Assignee" => "assignee",
         "Due Date" => "duedate",
         "Project Key" => "project.key",
+        "Parent" => "parent",
         _ => "labels",
     };
     let mut mappings = serde_json::Map::new();
@@ -379,6 +427,10 @@ pub fn importer_config(tickets: &[Ticket], csv_file_name: &str) -> Value {
             json!({ "jira.field": field(c), "userChanged": "true", "manualMapping": "false" }),
         );
     }
+    let priority_names: serde_json::Map<String, Value> = tickets
+        .iter()
+        .map(|t| (t.priority.clone(), Value::String(t.priority.clone())))
+        .collect();
     json!({
         "config.version": "2.0",
         "config.project.from.csv": if cols.contains(&"Project Key") { "true" } else { "false" },
@@ -388,6 +440,8 @@ pub fn importer_config(tickets: &[Ticket], csv_file_name: &str) -> Value {
         "config.delimiter": ",",
         "config.date.format": DATE_FORMAT,
         "config.field.mappings": Value::Object(mappings),
-        "config.value.mappings": {},
+        // The site's priority names, each to itself: the importer then
+        // takes them without asking, whatever the site's scheme.
+        "config.value.mappings": { "Priority": priority_names },
     })
 }

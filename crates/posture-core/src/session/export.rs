@@ -42,7 +42,8 @@ pub struct JiraRequest<'a> {
     pub include_ticketed: bool,
     /// One ticket per rule and owner instead of one per finding.
     pub by_rule: bool,
-    pub issue_type: &'a str,
+    /// Overrides the site's issue type (`[jira] issue_type`, else Task).
+    pub issue_type: Option<&'a str>,
     /// The CSV; with a split, FILE-1.csv, FILE-2.csv, ...
     pub out: &'a Path,
     /// At most this many tickets per file.
@@ -75,8 +76,9 @@ impl Session {
         jira::already_handled(&self.facts_of(i), self.mark(i))
     }
 
-    /// The tickets for findings `idx`: one each, or one per rule and owner.
-    pub fn tickets(&self, idx: &[usize], by_rule: bool, issue_type: &str) -> Vec<Ticket> {
+    /// The tickets for findings `idx`: one each, or one per rule and owner;
+    /// `issue_type` overrides the site's.
+    pub fn tickets(&self, idx: &[usize], by_rule: bool, issue_type: Option<&str>) -> Vec<Ticket> {
         let today = self.today();
         let fallback = crate::routing::default_route(Severity::Unknown);
         let items: Vec<Item> = idx
@@ -96,7 +98,11 @@ impl Session {
                 })
             })
             .collect();
-        jira::tickets(&items, by_rule, &TicketDefaults { issue_type })
+        let defaults = TicketDefaults {
+            issue_type: issue_type.unwrap_or_else(|| self.jira.issue_type()),
+            site: &self.jira,
+        };
+        jira::tickets(&items, by_rule, &defaults)
     }
 
     /// Writes the JIRA CSVs and their importer configurations, then records

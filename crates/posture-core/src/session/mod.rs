@@ -41,6 +41,8 @@ pub struct SessionParts {
     pub now: Option<Timestamp>,
     /// The KEV and EPSS catalogues the user gave, if any.
     pub catalogues: Arc<Catalogues>,
+    /// The Jira site's vocabulary (`[jira]` in the config).
+    pub jira: crate::config::jira::JiraSite,
 }
 
 /// How long a change to the findings waits for background work to let go
@@ -76,6 +78,8 @@ pub struct Session {
     /// The KEV and EPSS catalogues, applied to every finding (live ones
     /// too) as routes are built.
     pub catalogues: Arc<Catalogues>,
+    /// The Jira site's vocabulary, for tickets.
+    pub jira: crate::config::jira::JiraSite,
     /// Findings changed since routes and facts were built.
     stale: bool,
 }
@@ -102,6 +106,7 @@ impl Session {
             trend,
             now,
             catalogues,
+            jira,
         } = parts;
         Session {
             origins: vec![FROM_FILE; findings.len()],
@@ -122,6 +127,7 @@ impl Session {
             now: now.unwrap_or_else(Timestamp::now),
             carried: Vec::new(),
             catalogues,
+            jira,
             stale: true,
         }
     }
