@@ -4,6 +4,7 @@
 mod context;
 mod dashboard;
 mod export;
+mod jira;
 pub mod live;
 mod load;
 mod output;
@@ -230,6 +231,9 @@ pub enum Command {
     Metrics(room::MetricsArgs),
     /// Post what is new since the last snapshot to a Slack-compatible webhook.
     Notify(room::NotifyArgs),
+    /// Tickets straight into Jira (REST), once each.
+    #[command(subcommand)]
+    Jira(jira::JiraCommand),
     /// What changed between two snapshots (OLD NEW), or since a snapshot (--since).
     Diff {
         /// Two snapshot files: OLD NEW. Without them: the current inputs against
@@ -590,6 +594,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Snapshot(cmd)) => review::snapshot(&cli, cmd),
         Some(Command::Metrics(args)) => room::metrics(&cli, args),
         Some(Command::Notify(args)) => room::notify(&cli, args),
+        Some(Command::Jira(cmd)) => jira::run(&cli, cmd),
         Some(Command::Gen {
             count,
             seed,

@@ -6,6 +6,7 @@ mod common;
 mod cli;
 mod dashboard_triage;
 mod export;
+mod jira_push;
 mod kube;
 mod render;
 mod report_html;

@@ -9,6 +9,7 @@ pub mod answer_limit;
 pub mod asff_json;
 pub mod aws_error;
 pub mod cache;
+pub mod jira;
 pub mod kube;
 pub mod post;
 pub mod pull;

@@ -27,10 +27,11 @@ pub enum PostError {
 pub enum Method {
     Post,
     Put,
+    Get,
 }
 
 /// The first bytes of an error answer kept for the message.
-const ANSWER_SHOWN: usize = 200;
+pub const ANSWER_SHOWN: usize = 200;
 
 /// Sends `body` to `url`; each try has `timeout`, and a failure to connect,
 /// a timeout or a 5xx or 429 answer is tried once more after a second.
@@ -87,6 +88,48 @@ async fn send_once(
     content_type: &str,
     body: Vec<u8>,
 ) -> Result<u16, PostError> {
+    let answer = exchange(
+        uri,
+        method,
+        &[(hyper::header::CONTENT_TYPE.as_str(), content_type)],
+        body,
+        ANSWER_SHOWN,
+    )
+    .await?;
+    if (200..300).contains(&answer.status) {
+        return Ok(answer.status);
+    }
+    Err(PostError::Status {
+        status: answer.status,
+        body: shown(&answer.body),
+    })
+}
+
+/// An answer: its status, its first bytes, and `Retry-After` in seconds.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub retry_after: Option<u64>,
+}
+
+/// The first [`ANSWER_SHOWN`] bytes of an answer, as one safe line.
+pub fn shown(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(ANSWER_SHOWN)];
+    posture_core::model::SafeText::line(String::from_utf8_lossy(cut).trim())
+        .display()
+        .to_string()
+}
+
+/// One request and its answer, at most `keep` bytes of its body read (an
+/// endless answer is cut, not read to its end).
+pub async fn exchange(
+    uri: &hyper::Uri,
+    method: Method,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    keep: usize,
+) -> Result<Answer, PostError> {
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
         .map_err(|e| PostError::Connect(format!("no TLS roots: {e}")))?
@@ -96,14 +139,18 @@ async fn send_once(
     let client: hyper_util::client::legacy::Client<_, Full<Bytes>> =
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build(https);
-    let request = hyper::Request::builder()
+    let mut request = hyper::Request::builder()
         .method(match method {
             Method::Post => hyper::Method::POST,
             Method::Put => hyper::Method::PUT,
+            Method::Get => hyper::Method::GET,
         })
         .uri(uri.clone())
-        .header(hyper::header::CONTENT_TYPE, content_type)
-        .header(hyper::header::USER_AGENT, "posture")
+        .header(hyper::header::USER_AGENT, "posture");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let request = request
         .body(Full::new(Bytes::from(body)))
         .map_err(|_| PostError::BadUrl)?;
     let answer = client
@@ -111,27 +158,28 @@ async fn send_once(
         .await
         .map_err(|e| PostError::Connect(without_url(&e)))?;
     let status = answer.status().as_u16();
-    if answer.status().is_success() {
-        return Ok(status);
-    }
-    // What the service said, bounded (an endless answer is cut, not read).
-    let mut shown = Vec::new();
+    let retry_after = answer
+        .headers()
+        .get(hyper::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let mut kept = Vec::new();
     let mut body = answer.into_body();
-    while shown.len() < ANSWER_SHOWN {
+    while kept.len() < keep {
         match body.frame().await {
             Some(Ok(frame)) => {
                 if let Some(data) = frame.data_ref() {
-                    shown.extend_from_slice(data);
+                    kept.extend_from_slice(data);
                 }
             }
             _ => break,
         }
     }
-    shown.truncate(ANSWER_SHOWN);
-    let text = posture_core::model::SafeText::line(String::from_utf8_lossy(&shown).trim());
-    Err(PostError::Status {
+    kept.truncate(keep);
+    Ok(Answer {
         status,
-        body: text.display().to_string(),
+        body: kept,
+        retry_after,
     })
 }
 

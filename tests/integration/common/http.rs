@@ -47,6 +47,8 @@ pub enum Reply {
     Slow(Duration, Box<Reply>),
     /// A 200 JSON answer sent in chunks, declaring no length.
     Chunked(String),
+    /// "Too many requests": wait this many seconds (`Retry-After`).
+    TooMany(u64),
 }
 
 impl Reply {
@@ -203,6 +205,13 @@ fn respond(stream: &mut TcpStream, reply: Reply) {
                 let _ = stream.write_all(b"\r\n");
             }
             let _ = stream.write_all(b"0\r\n\r\n");
+            let _ = stream.flush();
+        }
+        Reply::TooMany(seconds) => {
+            let head = format!(
+                "HTTP/1.1 429 X\r\nretry-after: {seconds}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(head.as_bytes());
             let _ = stream.flush();
         }
         Reply::Response {

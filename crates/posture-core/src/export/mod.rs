@@ -2,4 +2,5 @@
 
 pub mod csv_safe;
 pub mod jira;
+pub mod jira_rest;
 pub mod sheet;

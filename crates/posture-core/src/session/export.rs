@@ -182,6 +182,43 @@ impl Session {
         failed
     }
 
+    /// Remembers the Jira issues a push created or found (`keys`: each
+    /// ticket's findings and its key): the key goes on each finding's mark
+    /// where it has none (a key typed by someone is never replaced), and
+    /// the push is recorded as an export. Status, note, author and time stay.
+    pub fn record_pushed(&mut self, keys: &[(&[String], &str)]) -> Result<usize, StoreError> {
+        let now = self.now;
+        let Some(store) = self.store.as_mut() else {
+            return Ok(0);
+        };
+        let by_fp: HashMap<&str, &Finding> = self
+            .findings
+            .iter()
+            .map(|f| (f.fingerprint.as_str(), f))
+            .collect();
+        let mut changes = Vec::new();
+        for (fingerprints, key) in keys {
+            for fp in fingerprints.iter() {
+                let mut m = match store.get(fp) {
+                    Some(m) => m.clone(),
+                    None => Mark::undecided(by_fp.get(fp.as_str()).copied()),
+                };
+                if m.jira.is_empty() {
+                    m.jira = (*key).to_string();
+                }
+                m.exported = format!("jira {key}");
+                m.exported_at = Some(now);
+                changes.push((fp.clone(), m));
+            }
+        }
+        let n = changes.len();
+        if n > 0 {
+            store.apply(changes, "jira push")?;
+            self.refresh_facts();
+        }
+        Ok(n)
+    }
+
     /// Writes the tracking sheet for findings `idx`: one file, or one per
     /// key `split` gives a finding (FILE-KEY.csv). Returns each file and its rows.
     pub fn export_sheet(
