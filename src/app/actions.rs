@@ -205,6 +205,7 @@ pub fn apply(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Review => super::review::open(app),
         // Popup and prompt actions mean nothing over the table.
         Action::Confirm
+        | Action::PushJira
         | Action::Cancel
         | Action::Submit
         | Action::DeleteBack

@@ -69,6 +69,8 @@ pub enum Event {
     },
     SyncStarted(Result<usize, String>),
     SyncDone(Report),
+    /// What a push to Jira did (the keys still to be saved on the marks).
+    Pushed(Result<posture_live::jira::Pushed, String>),
     ThemeLoaded(Result<Theme, String>),
 }
 
@@ -115,6 +117,13 @@ pub enum Effect {
         out: PathBuf,
         split: Option<usize>,
     },
+    /// Create these findings' issues in Jira, in the background.
+    PushJira {
+        findings: Vec<usize>,
+        by_rule: bool,
+    },
+    /// Save on the marks the keys a push created or found.
+    RecordPushed(posture_live::jira::Pushed),
     /// Send these updates to Security Hub in the background.
     StartSync(Vec<Batch>),
     LoadTheme(String),

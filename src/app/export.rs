@@ -46,8 +46,20 @@ pub fn export_jira(app: &mut App) {
     }));
 }
 
-/// The answer to the question: only a yes writes.
+/// The answer to the question: only a yes writes; `p` pushes to Jira
+/// instead, when Jira is set up.
 pub fn answer(app: &mut App, plan: ExportPlan, action: Option<Action>) -> Vec<Effect> {
+    if action == Some(Action::PushJira) && app.jira_push {
+        app.status = Some(format!(
+            "pushing {} ticket{} to Jira…",
+            plan.tickets,
+            if plan.tickets == 1 { "" } else { "s" }
+        ));
+        return vec![Effect::PushJira {
+            findings: plan.findings,
+            by_rule: plan.by_rule,
+        }];
+    }
     if action != Some(Action::Confirm) {
         app.status = Some("export cancelled: nothing written".into());
         return Vec::new();
@@ -90,4 +102,18 @@ pub fn exported(app: &mut App, path: &Path, result: Result<JiraExported, String>
     app.view.facts_changed();
     app.refresh_view();
     app.status = Some(SafeText::line(&note).display().to_string());
+}
+
+/// A push's answer: its keys go on the marks (an effect), or its error is said.
+pub fn pushed(app: &mut App, result: Result<posture_live::jira::Pushed, String>) -> Vec<Effect> {
+    match result {
+        Ok(done) => vec![Effect::RecordPushed(done)],
+        Err(e) => {
+            app.status = Some(format!(
+                "push to Jira failed: {}",
+                SafeText::line(&e).display()
+            ));
+            Vec::new()
+        }
+    }
 }

@@ -62,6 +62,8 @@ pub struct App {
     pub current_view: Option<String>,
     /// Where `E` writes JIRA CSVs (default: the current directory).
     pub export_dir: std::path::PathBuf,
+    /// Jira is set up (`jira_url` and credentials): `E` may push instead.
+    pub jira_push: bool,
     pub sync: SyncStatus,
     /// Set while live findings change, until the view is rebuilt.
     pub follow: Option<super::live::Follow>,
@@ -107,6 +109,7 @@ impl App {
             views: Default::default(),
             current_view: None,
             export_dir: std::path::PathBuf::from("."),
+            jira_push: false,
             sync: SyncStatus::default(),
             follow: None,
             load_progress: None,

@@ -85,6 +85,7 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
             export::exported(app, &path, result);
             Vec::new()
         }
+        Event::Pushed(result) => export::pushed(app, result),
         Event::SyncStarted(result) => {
             sync::started(app, result);
             Vec::new()

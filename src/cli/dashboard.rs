@@ -110,7 +110,13 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             .flatten(),
         user_theme_dir: user_themes,
         events: None,
+        jira: config
+            .jira_url
+            .clone()
+            .zip(posture_live::jira::Credentials::from_env()),
+        jira_timeout: std::time::Duration::from_secs(cli.inputs.live.timeout.max(1)),
     };
+    app.jira_push = runner.jira.is_some();
     app.sync.available = runner.sync_plan.is_some();
     let live = super::live::start(&cli.inputs.live);
     // With live sources the findings change while the dashboard runs, and a

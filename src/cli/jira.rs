@@ -85,53 +85,27 @@ fn push(cli: &Cli, args: &PushArgs) -> anyhow::Result<ExitCode> {
     };
     let timeout = Duration::from_secs(cli.inputs.live.timeout.max(1));
     let jira = Jira::from_env(url, timeout)?;
-    let labels: Vec<&str> = tickets.iter().map(|t| t.key_label.as_str()).collect();
-    let existing = jira.existing(&labels)?;
-    let mut keys: Vec<(&[String], String)> = Vec::new();
-    let mut to_create = Vec::new();
-    for (t, f) in tickets.iter().zip(&fields) {
-        match existing.get(&t.key_label) {
-            Some(key) => keys.push((&t.fingerprints, key.clone())),
-            None => to_create.push((t, f.clone())),
-        }
+    let pushed = posture_live::jira::push(&jira, &tickets, &fields)?;
+    for (summary, message) in &pushed.failed {
+        eprintln!(
+            "posture: Jira did not create {:?}: {message}",
+            posture_core::model::SafeText::line(summary).display()
+        );
     }
-    let found = keys.len();
-    let made = jira.create(&to_create.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>())?;
-    let mut created = Vec::new();
-    for ((t, _), key) in to_create.iter().zip(&made.created) {
-        if let Some(key) = key {
-            keys.push((&t.fingerprints, key.clone()));
-            created.push(key.clone());
-        }
-    }
-    for (n, message) in &made.failed {
-        if let Some((t, _)) = to_create.get(*n) {
-            eprintln!(
-                "posture: Jira did not create {:?}: {message}",
-                posture_core::model::SafeText::line(&t.summary).display()
-            );
-        }
-    }
-    let recorded: Vec<(&[String], &str)> = keys.iter().map(|(f, k)| (*f, k.as_str())).collect();
+    let recorded: Vec<(&[String], &str)> = pushed
+        .keys
+        .iter()
+        .map(|(f, k)| (f.as_slice(), k.as_str()))
+        .collect();
     let saved = p.record_pushed(&recorded);
-    println!(
-        "created {} issue{}{}; {found} existed already; {} failed",
-        created.len(),
-        if created.len() == 1 { "" } else { "s" },
-        if created.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", created.join(", "))
-        },
-        made.failed.len()
-    );
+    println!("{}", pushed.summary());
     if let Err(e) = saved {
         anyhow::bail!(
             "the issues are in Jira, but their keys could not be saved in the triage file: {e} \
              (the next push finds them by label and saves them)"
         );
     }
-    if !made.failed.is_empty() {
+    if !pushed.failed.is_empty() {
         return Ok(ExitCode::from(1));
     }
     Ok(exit_code(p.input_failed()))

@@ -21,6 +21,10 @@ pub struct Runner {
     pub user_theme_dir: Option<PathBuf>,
     /// Where background work reports back (the event queue).
     pub events: Option<Sender<Event>>,
+    /// The Jira site to push to and how to sign in, when both are set.
+    pub jira: Option<(String, posture_live::jira::Credentials)>,
+    /// How long one answer from Jira may take.
+    pub jira_timeout: std::time::Duration,
 }
 
 impl Runner {
@@ -79,6 +83,22 @@ impl Runner {
                 };
                 let result = app.session.export_jira(&request).map_err(|e| e.to_string());
                 Some(Event::Exported { path: out, result })
+            }
+            Effect::PushJira { findings, by_rule } => self.start_push(app, &findings, by_rule),
+            Effect::RecordPushed(done) => {
+                let keys: Vec<(&[String], &str)> = done
+                    .keys
+                    .iter()
+                    .map(|(f, k)| (f.as_slice(), k.as_str()))
+                    .collect();
+                let result = app
+                    .session
+                    .record_pushed(&keys)
+                    .map_err(|e| format!("{}: but the keys were not saved: {e}", done.summary()));
+                Some(Event::MarksSaved {
+                    result,
+                    done: SafeText::line(&done.summary()).display().to_string(),
+                })
             }
             Effect::LoadTheme(name) => Some(Event::ThemeLoaded(
                 theme::load(&name, self.user_theme_dir.as_deref()).map_err(|e| e.to_string()),
@@ -175,6 +195,46 @@ impl Runner {
             })
             .map(|_| n)
             .map_err(|e| SafeText::line(&e.to_string()).display().to_string())
+    }
+}
+
+impl Runner {
+    /// Builds the issues here (the session is the dashboard's), then asks
+    /// and creates in Jira on a thread of its own; the answer comes back
+    /// as [`Event::Pushed`] (here and now without a queue, in tests).
+    fn start_push(&self, app: &App, findings: &[usize], by_rule: bool) -> Option<Event> {
+        let Some((url, credentials)) = self.jira.clone() else {
+            return Some(Event::Pushed(Err(
+                "Jira is not set up: jira_url and JIRA_USER + JIRA_API_TOKEN (or JIRA_PAT)".into(),
+            )));
+        };
+        let tickets = app.session.tickets(findings, by_rule, None);
+        let fields = match tickets
+            .iter()
+            .map(posture_core::export::jira_rest::issue_fields)
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(f) => f,
+            Err(e) => return Some(Event::Pushed(Err(e))),
+        };
+        let timeout = self.jira_timeout;
+        let work = move || {
+            posture_live::jira::Jira::new(&url, &credentials, timeout)
+                .and_then(|jira| posture_live::jira::push(&jira, &tickets, &fields))
+                .map_err(|e| e.to_string())
+        };
+        let Some(events) = self.events.clone() else {
+            return Some(Event::Pushed(work()));
+        };
+        let spawned = std::thread::Builder::new()
+            .name("posture-jira".into())
+            .spawn(move || {
+                let _ = events.send(Event::Pushed(work()));
+            });
+        match spawned {
+            Ok(_) => None,
+            Err(e) => Some(Event::Pushed(Err(e.to_string()))),
+        }
     }
 }
 

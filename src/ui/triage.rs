@@ -177,8 +177,25 @@ pub fn draw_confirm_export(frame: &mut Frame, area: Rect, app: &App, st: &Styles
         st.muted(),
     ));
     lines.push(Line::raw(""));
+    let push = if app.jira_push {
+        let keys: Vec<String> = app
+            .keymap
+            .keys_in(Context::Confirm, Action::PushJira)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        format!(
+            " · {} pushes to Jira instead (nothing created twice)",
+            keys.join("/")
+        )
+    } else {
+        String::new()
+    };
     lines.push(Line::styled(
-        format!("{} writes · any other key cancels", confirm_keys(app)),
+        format!(
+            "{} writes the CSV{push} · any other key cancels",
+            confirm_keys(app)
+        ),
         st.accent(),
     ));
     let height = lines.len() as u16 + 4;

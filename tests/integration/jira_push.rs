@@ -271,3 +271,74 @@ fn a_missing_project_is_one_clear_message_before_anything_is_asked() {
     assert!(err.contains("no project for"), "{err}");
     assert_eq!(server.count(|_| true), 0);
 }
+
+/// The dashboard's `E`: with Jira set up, `p` pushes instead of writing a
+/// CSV; the keys land on the marks; a second push creates nothing.
+#[test]
+fn the_dashboard_pushes_the_picked_findings_once() {
+    use posture::app::{App, Mode};
+    use posture_core::config::keymap::{Key, Keymap};
+    use posture_core::session::{Session, SessionParts};
+
+    let issues: Issues = Arc::default();
+    let server = jira(issues.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let triage = dir.path().join("t.toml");
+    let session = Session::new(SessionParts {
+        findings: posture_core::demo::load_current().findings,
+        store: Some(posture_core::triage::Store::open(&triage)),
+        user: "carol".into(),
+        now: posture_core::model::Timestamp::parse("2026-11-24T09:00:00Z"),
+        jira: posture_core::config::jira::JiraSite {
+            project: Some("SEC".into()),
+            ..Default::default()
+        },
+        ..SessionParts::default()
+    });
+    let mut app = App::new(
+        session,
+        posture_core::config::theme::Theme::monochrome(),
+        Keymap::defaults(),
+    );
+    app.jira_push = true;
+    let runner = posture::term::Runner {
+        jira: Some((
+            server.url.clone(),
+            posture_live::jira::Credentials::basic(USER, TOKEN),
+        )),
+        jira_timeout: std::time::Duration::from_secs(10),
+        ..Default::default()
+    };
+    let key = |app: &mut App, k: Key| runner.handle(app, posture::app::Event::Key(k));
+    // Pick three findings, then `E` and `p`.
+    for _ in 0..3 {
+        key(&mut app, Key::char(' '));
+        key(&mut app, Key::char('j'));
+    }
+    let picked = app.picked.clone();
+    assert_eq!(picked.len(), 3);
+    key(&mut app, Key::char('E'));
+    assert_eq!(app.mode(), Mode::ConfirmExport);
+    key(&mut app, Key::char('p'));
+    let status = app.status.clone().unwrap_or_default();
+    assert!(status.contains("created 3 issues"), "{status}");
+    assert_eq!(issues.lock().unwrap().len(), 3);
+    let marks = posture_core::triage::store::read_marks(&triage).unwrap();
+    let keys: Vec<&str> = marks
+        .values()
+        .map(|m| m.jira.as_str())
+        .filter(|k| !k.is_empty())
+        .collect();
+    assert_eq!(keys.len(), 3);
+    // The same findings again: each has its ticket, nothing is exported.
+    app.picked = picked;
+    key(&mut app, Key::char('E'));
+    assert_ne!(app.mode(), Mode::ConfirmExport);
+    assert!(
+        app.status
+            .clone()
+            .unwrap_or_default()
+            .contains("nothing to export")
+    );
+    assert_eq!(issues.lock().unwrap().len(), 3);
+}

@@ -50,17 +50,48 @@ pub struct Jira {
     runtime: tokio::runtime::Runtime,
 }
 
+/// How posture signs in to Jira: the `Authorization` header's value. Its
+/// `Debug` says nothing of the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials(String);
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(…)")
+    }
+}
+
+impl Credentials {
+    /// `JIRA_USER` + `JIRA_API_TOKEN` (Basic), else `JIRA_PAT` (Bearer).
+    pub fn from_env() -> Option<Credentials> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        match (var("JIRA_USER"), var("JIRA_API_TOKEN"), var("JIRA_PAT")) {
+            (Some(user), Some(token), _) => Some(Credentials::basic(&user, &token)),
+            (_, _, Some(pat)) => Some(Credentials(format!("Bearer {pat}"))),
+            _ => None,
+        }
+    }
+
+    pub fn basic(user: &str, token: &str) -> Credentials {
+        Credentials(format!(
+            "Basic {}",
+            base64(format!("{user}:{token}").as_bytes())
+        ))
+    }
+}
+
 impl Jira {
     /// A client for the site at `base_url` with the environment's credentials.
     pub fn from_env(base_url: &str, timeout: Duration) -> Result<Jira, JiraError> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let auth = match (var("JIRA_USER"), var("JIRA_API_TOKEN"), var("JIRA_PAT")) {
-            (Some(user), Some(token), _) => {
-                format!("Basic {}", base64(format!("{user}:{token}").as_bytes()))
-            }
-            (_, _, Some(pat)) => format!("Bearer {pat}"),
-            _ => return Err(JiraError::NoCredentials),
-        };
+        let credentials = Credentials::from_env().ok_or(JiraError::NoCredentials)?;
+        Jira::new(base_url, &credentials, timeout)
+    }
+
+    pub fn new(
+        base_url: &str,
+        credentials: &Credentials,
+        timeout: Duration,
+    ) -> Result<Jira, JiraError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -68,7 +99,7 @@ impl Jira {
             .map_err(|e| PostError::Connect(e.to_string()))?;
         Ok(Jira {
             base: base_url.trim_end_matches('/').to_string(),
-            auth,
+            auth: credentials.0.clone(),
             timeout,
             runtime,
         })
@@ -166,6 +197,68 @@ impl Jira {
         }
         Ok(all)
     }
+}
+
+/// What a push did: each issue created or found with its findings' fingerprints,
+/// the keys created, how many existed, and what Jira refused (summary, why).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pushed {
+    pub keys: Vec<(Vec<String>, String)>,
+    pub created: Vec<String>,
+    pub existed: usize,
+    pub failed: Vec<(String, String)>,
+}
+
+impl Pushed {
+    /// One line for the user.
+    pub fn summary(&self) -> String {
+        format!(
+            "created {} issue{}{}; {} existed already; {} failed",
+            self.created.len(),
+            if self.created.len() == 1 { "" } else { "s" },
+            if self.created.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", self.created.join(", "))
+            },
+            self.existed,
+            self.failed.len()
+        )
+    }
+}
+
+/// Creates the `tickets` (with their `fields`) that Jira has no issue for
+/// yet, asking first by their labels: the ones found are returned with
+/// their keys, as the ones created are.
+pub fn push(
+    jira: &Jira,
+    tickets: &[posture_core::export::jira::Ticket],
+    fields: &[Value],
+) -> Result<Pushed, JiraError> {
+    let labels: Vec<&str> = tickets.iter().map(|t| t.key_label.as_str()).collect();
+    let existing = jira.existing(&labels)?;
+    let mut out = Pushed::default();
+    let mut to_create = Vec::new();
+    for (t, f) in tickets.iter().zip(fields) {
+        match existing.get(&t.key_label) {
+            Some(key) => out.keys.push((t.fingerprints.clone(), key.clone())),
+            None => to_create.push((t, f.clone())),
+        }
+    }
+    out.existed = out.keys.len();
+    let made = jira.create(&to_create.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>())?;
+    for ((t, _), key) in to_create.iter().zip(&made.created) {
+        if let Some(key) = key {
+            out.keys.push((t.fingerprints.clone(), key.clone()));
+            out.created.push(key.clone());
+        }
+    }
+    for (n, message) in made.failed {
+        if let Some((t, _)) = to_create.get(n) {
+            out.failed.push((t.summary.clone(), message));
+        }
+    }
+    Ok(out)
 }
 
 /// What a Jira error answer says (`errorMessages`, `errors`), else its start.

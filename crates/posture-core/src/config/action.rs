@@ -139,6 +139,8 @@ pub enum Action {
     ExportJira,
     /// Yes, in a question.
     Confirm,
+    /// In the export question: push to Jira instead of writing a CSV.
+    PushJira,
     /// Closes a popup or a prompt without doing anything.
     Cancel,
     /// In a prompt or the filter / command line: take what was typed.
@@ -179,6 +181,7 @@ const PLAIN: &[(&str, Action)] = &[
     ("sync-securityhub", Action::SyncSecurityHub),
     ("export-jira", Action::ExportJira),
     ("confirm", Action::Confirm),
+    ("push-jira", Action::PushJira),
     ("cancel", Action::Cancel),
     ("submit", Action::Submit),
     ("delete-back", Action::DeleteBack),

@@ -354,6 +354,12 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Confirm,
+        action: Action::PushJira,
+        help: "export: push to Jira instead of a CSV (jira_url and Jira credentials set)",
+        keys: &["p"],
+    },
+    Binding {
+        context: Context::Confirm,
         action: Action::Cancel,
         help: "no: nothing happens (any other key too)",
         keys: &["n", "esc"],
