@@ -67,6 +67,19 @@ pub fn read_cached(
 fn read_reported(inputs: &Inputs) -> InputSet {
     let (set, files) = read(inputs);
     let mut err = std::io::stderr().lock();
+    // A directory with nothing to read would otherwise say nothing at all.
+    for dir in inputs.files.iter().filter(|p| p.is_dir()) {
+        if sources::expand_inputs(std::slice::from_ref(dir))
+            .0
+            .is_empty()
+        {
+            let _ = writeln!(
+                err,
+                "{}: warning: no input files in this directory (hidden files and .md/.txt/.csv/.toml are skipped)",
+                dir.display()
+            );
+        }
+    }
     if set.demo && err.is_terminal() {
         let _ = writeln!(
             err,

@@ -98,7 +98,7 @@ pub struct Inputs {
     #[arg(long = "file", short = 'f', value_name = "PATH", global = true)]
     pub files: Vec<PathBuf>,
     /// Use the shipped demo data (the default when no --file or live source is given).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "files")]
     pub demo: bool,
     /// Parse the input files even when they are unchanged since the
     /// dashboard last kept their parse (XDG cache dir), and keep none.
@@ -119,7 +119,12 @@ pub struct LiveArgs {
     #[arg(long, global = true, help_heading = "Live sources")]
     pub securityhub: bool,
     /// Pull from the 2025 Security Hub API instead (GetFindingsV2, OCSF).
-    #[arg(long = "securityhub-v2", global = true, help_heading = "Live sources")]
+    #[arg(
+        long = "securityhub-v2",
+        global = true,
+        help_heading = "Live sources",
+        conflicts_with = "securityhub"
+    )]
     pub securityhub_v2: bool,
     /// AWS profile (default: AWS_PROFILE, else `default`).
     #[arg(
@@ -302,8 +307,8 @@ pub struct Selection {
     pub severity: Option<Severity>,
     /// Only these sources (securityhub, kubescape, starboard, trivy, grype,
     /// kube-bench, popeye, prowler, inspector, or a SARIF tool's name such as
-    /// codeql); repeatable.
-    #[arg(long, value_name = "SOURCE")]
+    /// codeql); comma-separated or repeated.
+    #[arg(long, value_name = "SOURCE", value_delimiter = ',')]
     pub source: Vec<Source>,
     /// Only these 4C layers (cloud, cluster, container, code); comma-separated
     /// or repeated.

@@ -196,12 +196,27 @@ fn triage_lines(app: &App, f: &Finding, st: &Styles) -> Vec<Line<'static>> {
     if !history.is_empty() {
         out.push(Line::styled("History", st.muted()));
         for h in history.iter().rev().take(20) {
+            // A change that kept the status changed something else: say what.
+            let what = match h.from {
+                Some(from) if from == h.status => {
+                    let mut parts = vec![format!("{} (kept)", h.status)];
+                    if !h.note.is_empty() {
+                        parts.push("note edited".to_string());
+                    }
+                    if !h.reason.is_empty() {
+                        parts.push("reason edited".to_string());
+                    }
+                    if parts.len() == 1 {
+                        parts.push("details edited".to_string());
+                    }
+                    parts.join(", ")
+                }
+                from => format!("{} → {}", from.map_or("(none)", |s| s.as_str()), h.status),
+            };
             out.push(Line::raw(format!(
-                "  {}  {}  {} → {}",
+                "  {}  {}  {what}",
                 h.at,
                 SafeText::line(&h.by).display(),
-                h.from.map_or("(none)", |s| s.as_str()),
-                h.status
             )));
         }
     }

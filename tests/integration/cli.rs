@@ -587,3 +587,47 @@ fn a_broken_catalogue_is_a_located_error_and_the_findings_still_print() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
 }
+
+/// Small things a new user trips on: `--source` takes commas as `--status`
+/// does; an empty directory says so; contradictory flags are refused.
+#[test]
+fn commas_empty_directories_and_contradictions_say_what_they_mean() {
+    let out = posture()
+        .args([
+            "summary",
+            "--format",
+            "json",
+            "--source",
+            "kubescape,starboard",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_of(&out.stdout);
+    let sources: Vec<&String> = v["by_source"].as_object().unwrap().keys().collect();
+    assert_eq!(sources, ["kubescape", "starboard"]);
+    let empty = tempfile::tempdir().unwrap();
+    let out = posture()
+        .arg("list")
+        .arg("--file")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no input files in this directory"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for args in [
+        vec!["list", "--demo", "--file", "x.json"],
+        vec!["list", "--securityhub", "--securityhub-v2"],
+    ] {
+        let out = posture().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+    }
+}

@@ -246,7 +246,13 @@ pub fn group_ticket(items: &[Item], defaults: &TicketDefaults) -> Option<Ticket>
         f.severity,
         f.source
     );
-    if !f.description.is_empty() {
+    // A description that names its own finding's resource ("failed on
+    // Deployment/x") would tell a group's ticket about one member only: the
+    // list below names them all.
+    let about_one = items.len() > 1
+        && !f.resource.is_empty()
+        && f.description.original().contains(f.resource.original());
+    if !f.description.is_empty() && !about_one {
         description.push('\n');
         description.push_str(f.description.original());
         description.push('\n');

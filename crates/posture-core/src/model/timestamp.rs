@@ -92,7 +92,11 @@ pub fn age(since: Timestamp, now: Timestamp) -> String {
     } else if secs < d {
         format!("{}h", secs / h)
     } else if secs < 60 * d {
-        format!("{}d", secs / d)
+        // Calendar days, as the review's ages and the query's `age>` count
+        // them: first seen on the 1st is 23 days old on the 24th, whatever
+        // the hour.
+        let days = (super::date::day_of(now) - super::date::day_of(since)).whole_days();
+        format!("{}d", days.max(1))
     } else if secs < 730 * d {
         format!("{}mo", secs / (30 * d))
     } else {
@@ -103,6 +107,19 @@ pub fn age(since: Timestamp, now: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_in_days_are_calendar_days_as_the_review_counts_them() {
+        let seen = Timestamp::parse("2026-11-01T09:00:00Z").unwrap();
+        let now = Timestamp::parse("2026-11-24T08:00:00Z").unwrap();
+        assert_eq!(age(seen, now), "23d");
+        let today = crate::model::date::day_of(now);
+        assert_eq!((today - crate::model::date::day_of(seen)).whole_days(), 23);
+        assert_eq!(
+            age(seen, Timestamp::parse("2026-11-01T20:00:00Z").unwrap()),
+            "11h"
+        );
+    }
 
     #[test]
     fn parses_common_forms() {

@@ -202,7 +202,7 @@ impl Row {
         if self.layer != Some(m.key.layer) {
             self.layer = None;
         }
-        self.same_facts &= m.facts == self.facts;
+        self.same_facts &= same_decision(&m.facts, &self.facts);
         self.same_owner &= m.owner == self.owner;
     }
 
@@ -217,9 +217,16 @@ impl Row {
         if self.layer != later.layer {
             self.layer = None;
         }
-        self.same_facts &= later.same_facts && later.facts == self.facts;
+        self.same_facts &= later.same_facts && same_decision(&later.facts, &self.facts);
         self.same_owner &= later.same_owner && later.owner == self.owner;
     }
+}
+
+/// Whether two members show the same triage status: their routes (and
+/// whether each is new since the snapshot) may differ, the status column
+/// says the same for both.
+fn same_decision(a: &Facts, b: &Facts) -> bool {
+    a.status == b.status && a.expired == b.expired
 }
 
 fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {

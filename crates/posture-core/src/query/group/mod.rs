@@ -30,8 +30,9 @@ pub struct Group {
     pub scope_of: Option<usize>,
     /// The earliest first seen among the members.
     pub oldest: Option<crate::model::Timestamp>,
-    /// The members' triage facts when they all have the same, `None` for
-    /// mixed (a missing entry counts as untriaged).
+    /// A member's triage facts when every member has the same status (their
+    /// owners and NEW flags may differ), `None` for mixed (a missing entry
+    /// counts as untriaged).
     pub facts: Option<Facts>,
     /// A route whose owner all members share, `None` for several owners
     /// (or none).

@@ -103,7 +103,12 @@ fn seen(groups: &[Group], findings: &[Finding]) -> Vec<Seen> {
 fn triage_plainly(g: &mut Group, facts: &[Facts], route_of: &[u32], owners: &[&str]) {
     let of = |i: usize| facts.get(i).copied().unwrap_or_default();
     let first = g.members.first().map(|&i| of(i));
-    g.facts = first.filter(|&f| g.members.iter().all(|&i| of(i) == f));
+    // The same status is the same row, whoever owns each and whichever is new.
+    g.facts = first.filter(|&f| {
+        g.members
+            .iter()
+            .all(|&i| of(i).status == f.status && of(i).expired == f.expired)
+    });
     let route = |i: usize| route_of.get(i).copied();
     let owner = |i: usize| route(i).map_or("", |r| owners[r as usize]);
     g.owner = g.members.first().and_then(|&first| {
@@ -159,7 +164,8 @@ fn grouping_on_every_core_is_the_plain_grouping() {
             } else {
                 Status::New
             },
-            route: 0,
+            route: (i % 3) as u32,
+            new: i % 5 == 0,
             ..Facts::default()
         })
         .collect();
