@@ -1,6 +1,7 @@
 //! The command line: argument parsing and the headless commands. Loading and
 //! printing live here; the logic they use lives in the core modules.
 
+mod about;
 mod context;
 mod dashboard;
 mod export;
@@ -239,6 +240,12 @@ pub enum Command {
     /// Tickets straight into Jira (REST), once each.
     #[command(subcommand)]
     Jira(jira::JiraCommand),
+    /// Shell completions, on standard output.
+    Completions { shell: about::Shell },
+    /// The man page (roff), on standard output: `posture man | man -l -`.
+    Man,
+    /// Where posture reads and keeps things here: config, triage, snapshots, caches, inputs.
+    Info,
     /// What changed between two snapshots (OLD NEW), or since a snapshot (--since).
     Diff {
         /// Two snapshot files: OLD NEW. Without them: the current inputs against
@@ -600,6 +607,9 @@ pub fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Metrics(args)) => room::metrics(&cli, args),
         Some(Command::Notify(args)) => room::notify(&cli, args),
         Some(Command::Jira(cmd)) => jira::run(&cli, cmd),
+        Some(Command::Completions { shell }) => about::completions(*shell),
+        Some(Command::Man) => about::man(),
+        Some(Command::Info) => about::info(&cli),
         Some(Command::Gen {
             count,
             seed,

@@ -631,3 +631,46 @@ fn commas_empty_directories_and_contradictions_say_what_they_mean() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
     }
 }
+
+/// Around the program: completions for each shell, the man page, and where
+/// posture reads and keeps things.
+#[test]
+fn completions_man_page_and_info() {
+    for (shell, mark) in [
+        ("bash", "_posture()"),
+        ("zsh", "#compdef posture"),
+        ("fish", "complete -c posture"),
+    ] {
+        let out = posture().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success());
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(mark), "{shell}");
+        assert!(
+            script.contains("review") && script.contains("--query"),
+            "{shell}"
+        );
+    }
+    let man = posture().arg("man").output().unwrap();
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(
+        page.contains(".TH posture 1"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    assert!(page.contains("review"));
+    let info = posture().arg("info").output().unwrap();
+    assert!(info.status.success());
+    let text = String::from_utf8_lossy(&info.stdout);
+    for label in [
+        "config file",
+        "triage file",
+        "snapshots",
+        "parse cache",
+        "live cache",
+        "routing",
+        "jira",
+    ] {
+        assert!(text.contains(label), "{label}: {text}");
+    }
+    assert!(text.contains("posture-tests-nonexistent"), "{text}");
+}
