@@ -23,7 +23,7 @@ use style::Styles;
 const SIDE_BY_SIDE_MIN_WIDTH: u16 = 140;
 
 pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
-    let st = Styles { theme: &app.theme };
+    let st = Styles::new(&app.theme);
     let area = frame.area();
     frame.render_widget(Block::default().style(st.base()), area);
     let banner = u16::from(app.session.demo);

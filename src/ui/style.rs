@@ -15,9 +15,30 @@ pub fn color(c: theme::Color) -> Color {
 
 pub struct Styles<'a> {
     pub theme: &'a Theme,
+    /// Every style plain: the selected row's text takes the selection's
+    /// colours whole, so no severity or status colour sits on the
+    /// selection's background at a contrast the theme never chose.
+    pub flat: bool,
 }
 
-impl Styles<'_> {
+impl<'a> Styles<'a> {
+    pub fn new(theme: &'a Theme) -> Styles<'a> {
+        Styles { theme, flat: false }
+    }
+
+    /// These styles, flat (see [`Styles::flat`]).
+    pub fn flattened(&self) -> Styles<'a> {
+        Styles {
+            theme: self.theme,
+            flat: true,
+        }
+    }
+
+    /// `style`, or nothing when flat.
+    fn or_flat(&self, style: Style) -> Style {
+        if self.flat { Style::new() } else { style }
+    }
+
     fn p(&self) -> &theme::Palette {
         &self.theme.palette
     }
@@ -28,17 +49,19 @@ impl Styles<'_> {
 
     pub fn muted(&self) -> Style {
         let s = Style::new().fg(color(self.p().muted));
-        if self.theme.monochrome {
+        self.or_flat(if self.theme.monochrome {
             s.add_modifier(Modifier::DIM)
         } else {
             s
-        }
+        })
     }
 
     pub fn accent(&self) -> Style {
-        Style::new()
-            .fg(color(self.p().accent))
-            .add_modifier(Modifier::BOLD)
+        self.or_flat(
+            Style::new()
+                .fg(color(self.p().accent))
+                .add_modifier(Modifier::BOLD),
+        )
     }
 
     pub fn border(&self) -> Style {
@@ -76,25 +99,30 @@ impl Styles<'_> {
     }
 
     pub fn error(&self) -> Style {
-        Style::new()
-            .fg(color(self.p().error))
-            .add_modifier(Modifier::BOLD)
+        self.or_flat(
+            Style::new()
+                .fg(color(self.p().error))
+                .add_modifier(Modifier::BOLD),
+        )
     }
 
     pub fn ok(&self) -> Style {
-        Style::new().fg(color(self.p().ok))
+        self.or_flat(Style::new().fg(color(self.p().ok)))
     }
 
     pub fn severity(&self, s: Severity) -> Style {
         let st = Style::new().fg(color(self.theme.severity(s)));
-        match s {
+        self.or_flat(match s {
             Severity::Critical | Severity::High => st.add_modifier(Modifier::BOLD),
             _ => st,
-        }
+        })
     }
 
     /// A filled badge (`CRIT`) for the severity column and the header bar.
     pub fn severity_badge(&self, s: Severity) -> Style {
+        if self.flat {
+            return Style::new().add_modifier(Modifier::BOLD);
+        }
         if self.theme.monochrome {
             return Style::new().add_modifier(Modifier::BOLD);
         }

@@ -121,7 +121,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> TableLayou
         .enumerate()
         .map(|(i, r)| {
             let selected = view.offset + i == app.view.selected;
-            let row = build_row(app, r, &cols, usize::from(resource_width), st);
+            let flat = st.flattened();
+            let row = build_row(
+                app,
+                r,
+                &cols,
+                usize::from(resource_width),
+                if selected { &flat } else { st },
+            );
             if selected {
                 row.style(st.selection())
             } else {

@@ -307,3 +307,81 @@ fn loading_view_shows_progress_and_answers_keys() {
         assert!(app.quit);
     }
 }
+
+/// WCAG's relative luminance of a theme colour (terminal colours 0–15 as
+/// xterm draws them).
+fn luminance(c: posture_core::config::theme::Color) -> Option<f64> {
+    use posture_core::config::theme::Color;
+    const XTERM: [(u8, u8, u8); 16] = [
+        (0, 0, 0),
+        (205, 0, 0),
+        (0, 205, 0),
+        (205, 205, 0),
+        (0, 0, 238),
+        (205, 0, 205),
+        (0, 205, 205),
+        (229, 229, 229),
+        (127, 127, 127),
+        (255, 0, 0),
+        (0, 255, 0),
+        (255, 255, 0),
+        (92, 92, 255),
+        (255, 0, 255),
+        (0, 255, 255),
+        (255, 255, 255),
+    ];
+    let (r, g, b) = match c {
+        Color::Rgb(r, g, b) => (r, g, b),
+        Color::Indexed(i) if usize::from(i) < XTERM.len() => XTERM[usize::from(i)],
+        _ => return None,
+    };
+    let lin = |v: u8| {
+        let v = f64::from(v) / 255.0;
+        if v <= 0.03928 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    Some(0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b))
+}
+
+fn contrast(a: posture_core::config::theme::Color, b: posture_core::config::theme::Color) -> f64 {
+    let (la, lb) = (luminance(a).unwrap(), luminance(b).unwrap());
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// The selected row is drawn in the selection's own two colours (no
+/// severity or status colour on its background), and those two are at
+/// least 4.5:1 apart in every shipped theme.
+#[test]
+fn the_selected_row_is_readable_in_every_theme() {
+    for (name, _) in posture_core::config::theme::BUILTIN {
+        let theme = posture_core::config::theme::load(name, None).unwrap();
+        let p = &theme.palette;
+        let ratio = contrast(p.selection_fg, p.selection_bg);
+        assert!(ratio >= 4.5, "{name}: selection {ratio:.2}:1");
+        let mut app = demo_app();
+        app.theme = theme.clone();
+        let t = render(&mut app, 120, 40);
+        let buf = t.backend().buffer();
+        let fg = posture::ui::style::color(p.selection_fg);
+        let bg = posture::ui::style::color(p.selection_bg);
+        // The selected row, where the table says it drew it.
+        let y = app.layout.first_row_y + (app.view.selected - app.layout.offset) as u16;
+        let row = [y];
+        assert!(
+            (0..buf.area.width)
+                .filter(|&x| buf[(x, y)].bg == bg)
+                .count()
+                > usize::from(buf.area.width) / 2,
+            "{name}: the selected row has the selection's background"
+        );
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, row[0])];
+            if cell.bg == bg && !cell.symbol().trim().is_empty() {
+                assert_eq!(cell.fg, fg, "{name}: {:?} at {x}", cell.symbol());
+            }
+        }
+    }
+}
