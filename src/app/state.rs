@@ -64,6 +64,10 @@ pub struct App {
     pub export_dir: std::path::PathBuf,
     /// Jira is set up (`jira_url` and credentials): `E` may push instead.
     pub jira_push: bool,
+    /// The row a decision was made on, and its finding: once saved, the
+    /// cursor moves on from it.
+    pub advance_from: Option<usize>,
+    pub advance_fingerprint: Option<String>,
     pub sync: SyncStatus,
     /// Set while live findings change, until the view is rebuilt.
     pub follow: Option<super::live::Follow>,
@@ -110,6 +114,8 @@ impl App {
             current_view: None,
             export_dir: std::path::PathBuf::from("."),
             jira_push: false,
+            advance_from: None,
+            advance_fingerprint: None,
             sync: SyncStatus::default(),
             follow: None,
             load_progress: None,

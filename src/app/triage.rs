@@ -133,7 +133,20 @@ pub fn choose_status(app: &mut App, status: Status) -> Vec<Effect> {
         begin(app, PromptKind::RiskReason);
         return Vec::new();
     }
+    advance_after(app);
     save(app, MarkChange::Status(status), format!("marked {status}"))
+}
+
+/// A decision on the row under the cursor (nothing picked) moves the cursor
+/// on to the next row once saved, as k9s and lazygit do; see [`saved`].
+fn advance_after(app: &mut App) {
+    let single = app.picked.is_empty();
+    app.advance_from = single
+        .then(|| app.view.selected_row().map(|_| app.view.selected))
+        .flatten();
+    app.advance_fingerprint = single
+        .then(|| app.selected_finding().map(|f| f.fingerprint.to_string()))
+        .flatten();
 }
 
 /// Enter in a prompt.
@@ -179,6 +192,7 @@ pub fn submit(app: &mut App, prompt: Prompt) -> Vec<Effect> {
             let refused = match parse_date(&text, today) {
                 Ok(d) if d >= today => {
                     let change = MarkChange::AcceptRisk { reason, expires: d };
+                    advance_after(app);
                     return save(app, change, "risk accepted".into());
                 }
                 Ok(d) => format!("{} is in the past", format_date(d)),
@@ -210,11 +224,40 @@ pub fn saved(app: &mut App, result: Result<usize, String>, done: &str) {
             app.picked.clear();
             app.view.facts_changed();
             app.refresh_view();
+            // Still there after the save (no filter hid it): on to the next.
+            // Hidden, the next row has already moved up under the cursor.
+            if let Some(row) = app.advance_from.take()
+                && app.view.selected == row
+                && row + 1 < app.view.rows.len()
+                && still_shown(app, row)
+            {
+                super::actions::move_selection(app, 1);
+            }
             app.status = Some(format!(
                 "{done}: {n} finding{}",
                 if n == 1 { "" } else { "s" }
             ));
         }
-        Err(e) => app.status = Some(e),
+        Err(e) => {
+            app.advance_from = None;
+            app.status = Some(e);
+        }
     }
+}
+
+/// Whether the row at `row` is the one that was marked: the save kept it
+/// in view (its fingerprint was remembered as the cursor's).
+fn still_shown(app: &App, row: usize) -> bool {
+    app.advance_fingerprint.as_deref().is_some_and(|fp| {
+        app.view
+            .rows
+            .get(row)
+            .and_then(|r| match r {
+                super::view::Row::Finding(i) => app.session.findings.get(*i),
+                super::view::Row::Group(g) => {
+                    g.members.first().and_then(|i| app.session.findings.get(*i))
+                }
+            })
+            .is_some_and(|f| f.fingerprint.as_str() == fp)
+    })
 }

@@ -74,8 +74,9 @@ fn columns(width: u16, chosen: &BTreeMap<Column, bool>) -> Vec<(Col, Constraint)
     if shown(Column::Owner) {
         cols.push((Col::Owner, Constraint::Length(10)));
     }
-    // Triage is why people open posture: the status stays at every width.
-    cols.push((Col::Status, Constraint::Length(9)));
+    // Triage is why people open posture: the status stays at every width
+    // (with room for the note, JIRA and export markers).
+    cols.push((Col::Status, Constraint::Length(13)));
     cols.push((Col::Age, Constraint::Length(4)));
     cols
 }
@@ -253,7 +254,11 @@ fn build_row<'a>(
                         .display()
                         .to_string(),
                 ),
-                Col::Status => status_cell(Some(app.session.facts_of(*i)), st),
+                Col::Status => {
+                    let mut cell = status_spans(Some(app.session.facts_of(*i)), st);
+                    cell.extend(mark_markers(app.session.mark(*i), st));
+                    Cell::from(Line::from(cell))
+                }
                 Col::Age => Cell::from(
                     f.first_seen
                         .map(|t| age(t, app.session.now))
@@ -367,11 +372,15 @@ fn pick_cell<'a>(picked: bool, st: &Styles) -> Cell<'a> {
 
 /// Short labels: the column is narrow and the detail pane spells them out.
 fn status_cell<'a>(facts: Option<Facts>, st: &Styles) -> Cell<'a> {
+    Cell::from(Line::from(status_spans(facts, st)))
+}
+
+fn status_spans<'a>(facts: Option<Facts>, st: &Styles) -> Vec<Span<'a>> {
     let Some(facts) = facts else {
-        return Cell::from("");
+        return Vec::new();
     };
     if facts.expired {
-        return Cell::from(Span::styled("expired!", st.error()));
+        return vec![Span::styled("expired!", st.error())];
     }
     let (label, style) = match facts.status {
         Status::New => ("new", st.muted()),
@@ -381,5 +390,27 @@ fn status_cell<'a>(facts: Option<Facts>, st: &Styles) -> Cell<'a> {
         Status::FalsePositive => ("false-pos", st.ok()),
         Status::Resolved => ("resolved", st.ok()),
     };
-    Cell::from(Span::styled(label, style))
+    vec![Span::styled(label, style)]
+}
+
+/// What else the mark holds, a letter each after the status: `n` a note,
+/// `J` a JIRA key, `E` exported (in a CSV or pushed).
+fn mark_markers<'a>(mark: Option<&posture_core::triage::Mark>, st: &Styles) -> Vec<Span<'a>> {
+    let Some(m) = mark else {
+        return Vec::new();
+    };
+    let mut flags = String::new();
+    if !m.note.is_empty() {
+        flags.push('n');
+    }
+    if !m.jira.is_empty() {
+        flags.push('J');
+    }
+    if !m.exported.is_empty() {
+        flags.push('E');
+    }
+    if flags.is_empty() {
+        return Vec::new();
+    }
+    vec![Span::styled(format!(" {flags}"), st.accent())]
 }

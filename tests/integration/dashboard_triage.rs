@@ -66,6 +66,11 @@ fn mark_the_row_then_restart_and_reload_changed_inputs() {
     typed(&mut app, "ma");
     assert_eq!(app.mode(), Mode::Normal);
     assert_eq!(status_in_file(&file, &fp), Some(Status::Acknowledged));
+    // Marking moves on to the next row, as k9s and lazygit do.
+    assert_eq!(app.view.selected, 1);
+    assert_ne!(selected_fp(&app), fp);
+    typed(&mut app, "k");
+    assert_eq!(selected_fp(&app), fp);
     typed(&mut app, "n");
     assert_eq!(app.mode(), Mode::Note);
     typed(&mut app, "payments team owns this");
@@ -225,9 +230,11 @@ fn statuses_picker_and_detail_render() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("triage.toml");
     let mut app = app_with(demo_findings(), &file);
+    // Each decision moves the cursor on: the first row acknowledged, the
+    // second in progress, the third picked and given a note.
     typed(&mut app, "ma");
-    typed(&mut app, "jmp");
-    typed(&mut app, "j ");
+    typed(&mut app, "mp");
+    typed(&mut app, " ");
     typed(&mut app, "n");
     typed(&mut app, "rotate the key \u{1b}[31m today");
     press(&mut app, KeyCode::Enter);
@@ -318,4 +325,31 @@ fn screen(app: &mut App, w: u16, h: u16) -> String {
     })
     .unwrap();
     format!("{:?}", t.backend())
+}
+
+/// The cursor moves on after a decision, unless the decision hid the row
+/// (a status filter): then the next row is already under it.
+#[test]
+fn marking_moves_on_without_skipping_a_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("triage.toml");
+    let mut app = app_with(demo_findings(), &file);
+    let second = {
+        typed(&mut app, "j");
+        let fp = selected_fp(&app);
+        typed(&mut app, "k");
+        fp
+    };
+    // Only findings still to triage: acknowledging one hides it.
+    app.view.filter.statuses = vec![Status::New];
+    app.refresh_view();
+    let first = selected_fp(&app);
+    typed(&mut app, "ma");
+    assert_eq!(status_in_file(&file, &first), Some(Status::Acknowledged));
+    assert_eq!(app.view.selected, 0);
+    assert_eq!(selected_fp(&app), second, "the next row, not the one after");
+    // Picked rows: the cursor stays.
+    typed(&mut app, " ");
+    typed(&mut app, "mf");
+    assert_eq!(app.view.selected, 0);
 }

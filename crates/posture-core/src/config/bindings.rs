@@ -241,7 +241,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Table,
         action: Action::PickStatus,
-        help: "set triage status of the picked findings or the row",
+        help: "set triage status of the picked findings or the row (the cursor moves on)",
         keys: &["m"],
     },
     Binding {
