@@ -147,6 +147,9 @@ pub fn apply(app: &mut App, action: Action) -> Vec<Effect> {
         Action::GroupBy(by) => set_group(app, by),
         Action::NextView => super::views::next(app),
         Action::PickView => super::views::open_picker(app),
+        Action::CopyId | Action::CopyResource | Action::OpenLink => {
+            return super::clipboard::act(app, action);
+        }
         Action::ToggleOpenOnly => {
             app.view.filter.include_closed = !app.view.filter.include_closed;
             app.refresh_view();

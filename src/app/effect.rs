@@ -71,6 +71,8 @@ pub enum Event {
     SyncDone(Report),
     /// What a push to Jira did (the keys still to be saved on the marks).
     Pushed(Result<posture_live::jira::Pushed, String>),
+    /// What an effect has to say (the status line).
+    Said(String),
     ThemeLoaded(Result<Theme, String>),
 }
 
@@ -124,6 +126,10 @@ pub enum Effect {
     },
     /// Save on the marks the keys a push created or found.
     RecordPushed(posture_live::jira::Pushed),
+    /// Put this text on the clipboard (OSC 52 through the terminal).
+    Copy(String),
+    /// Open this http(s) link with the platform's opener.
+    Open(String),
     /// Send these updates to Security Hub in the background.
     StartSync(Vec<Batch>),
     LoadTheme(String),

@@ -2,6 +2,7 @@
 //! for the terminal layer. No drawing and no I/O here.
 
 pub mod actions;
+mod clipboard;
 pub mod command;
 pub mod effect;
 pub mod export;

@@ -64,6 +64,9 @@ pub struct App {
     pub export_dir: std::path::PathBuf,
     /// Jira is set up (`jira_url` and credentials): `E` may push instead.
     pub jira_push: bool,
+    /// The status message as the last tick saw it, and for how many ticks.
+    pub status_shown: Option<String>,
+    pub status_ticks: u32,
     /// The row a decision was made on, and its finding: once saved, the
     /// cursor moves on from it.
     pub advance_from: Option<usize>,
@@ -114,6 +117,8 @@ impl App {
             current_view: None,
             export_dir: std::path::PathBuf::from("."),
             jira_push: false,
+            status_shown: None,
+            status_ticks: 0,
             advance_from: None,
             advance_fingerprint: None,
             sync: SyncStatus::default(),

@@ -661,3 +661,30 @@ fn queries_in_the_dashboard_pass_what_they_pass_headless() {
         assert!(!want.is_empty(), "{text}");
     }
 }
+
+#[test]
+fn a_status_message_goes_after_ten_ticks_and_a_new_one_starts_again() {
+    let mut a = app();
+    let tick = |a: &mut App| {
+        crate::app::update::update(a, crate::app::effect::Event::Tick { now: None });
+    };
+    a.status = Some("marked acknowledged: 1 finding".into());
+    for _ in 0..crate::app::update::STATUS_TICKS {
+        assert!(a.status.is_some());
+        tick(&mut a);
+    }
+    assert_eq!(a.status, None, "stale after ten ticks");
+    a.status = Some("first".into());
+    for _ in 0..5 {
+        tick(&mut a);
+    }
+    a.status = Some("second".into());
+    for _ in 0..5 {
+        tick(&mut a);
+    }
+    assert_eq!(
+        a.status.as_deref(),
+        Some("second"),
+        "a new message counts anew"
+    );
+}

@@ -40,6 +40,7 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
             if let Some(now) = now.filter(|_| !app.clock_fixed) {
                 app.session.now = now;
             }
+            expire_status(app);
             Vec::new()
         }
         Event::Live(events) => app.on_live_batch(events),
@@ -86,6 +87,10 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
             Vec::new()
         }
         Event::Pushed(result) => export::pushed(app, result),
+        Event::Said(text) => {
+            app.status = Some(text);
+            Vec::new()
+        }
         Event::SyncStarted(result) => {
             sync::started(app, result);
             Vec::new()
@@ -265,6 +270,27 @@ pub fn on_mouse(app: &mut App, mouse: Mouse) {
                     app.detail_scroll = Default::default();
                 }
             }
+        }
+    }
+}
+
+/// Ticks a message stays on the status line (a tick is a second).
+pub const STATUS_TICKS: u32 = 10;
+
+/// A message older than [`STATUS_TICKS`] goes: a stale "marked
+/// acknowledged" must not read as news. A new message starts its own count.
+fn expire_status(app: &mut App) {
+    if app.status != app.status_shown {
+        app.status_shown = app.status.clone();
+        app.status_ticks = 1;
+        return;
+    }
+    if app.status.is_some() {
+        app.status_ticks += 1;
+        if app.status_ticks >= STATUS_TICKS {
+            app.status = None;
+            app.status_shown = None;
+            app.status_ticks = 0;
         }
     }
 }

@@ -115,6 +115,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             .clone()
             .zip(posture_live::jira::Credentials::from_env()),
         jira_timeout: std::time::Duration::from_secs(cli.inputs.live.timeout.max(1)),
+        terminal: true,
     };
     app.jira_push = runner.jira.is_some();
     app.sync.available = runner.sync_plan.is_some();

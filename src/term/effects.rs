@@ -25,6 +25,32 @@ pub struct Runner {
     pub jira: Option<(String, posture_live::jira::Credentials)>,
     /// How long one answer from Jira may take.
     pub jira_timeout: std::time::Duration,
+    /// A real terminal is there to write the clipboard's escape to and to
+    /// open links from (not in tests).
+    pub terminal: bool,
+}
+
+/// Opens `url` with the platform's opener (`xdg-open`, `open`), in the
+/// background; without one, or outside a terminal, says the link instead.
+fn open_link(url: &str, terminal: bool) -> String {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if !terminal {
+        return format!("link: {url}");
+    }
+    let started = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match started {
+        Ok(_) => format!("opened {url}"),
+        Err(_) => format!("no {opener} here to open it; the link: {url}"),
+    }
 }
 
 impl Runner {
@@ -85,6 +111,19 @@ impl Runner {
                 Some(Event::Exported { path: out, result })
             }
             Effect::PushJira { findings, by_rule } => self.start_push(app, &findings, by_rule),
+            Effect::Copy(text) => {
+                if self.terminal {
+                    use std::io::Write as _;
+                    let seq = format!(
+                        "\x1b]52;c;{}\x07",
+                        posture_core::text::base64(text.as_bytes())
+                    );
+                    let mut out = std::io::stdout().lock();
+                    let _ = out.write_all(seq.as_bytes()).and_then(|()| out.flush());
+                }
+                None
+            }
+            Effect::Open(url) => Some(Event::Said(open_link(&url, self.terminal))),
             Effect::RecordPushed(done) => {
                 let keys: Vec<(&[String], &str)> = done
                     .keys

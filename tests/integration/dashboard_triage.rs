@@ -353,3 +353,59 @@ fn marking_moves_on_without_skipping_a_row() {
     typed(&mut app, "mf");
     assert_eq!(app.view.selected, 0);
 }
+
+/// `y` and `Y` copy the id and the resource (OSC 52 in a terminal), `O`
+/// opens the remediation link (said, outside a terminal); hostile text is
+/// copied display-safe and a link that is not a web link is not opened.
+#[test]
+fn yank_and_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut findings = demo_findings();
+    findings[0].resource = posture_core::model::SafeText::line("arn:aws:s3:::bucket\u{1b}[2J");
+    findings[0].remediation.url = Some(posture_core::model::SafeText::line("file:///etc/passwd"));
+    let mut app = app_with(findings, &dir.path().join("t.toml"));
+    // The finding with the hostile resource and the local link, selected.
+    app.view.selected = app
+        .view
+        .rows
+        .iter()
+        .position(|r| matches!(r, posture::app::view::Row::Finding(0)))
+        .unwrap();
+    let fp = selected_fp(&app);
+    typed(&mut app, "y");
+    assert_eq!(
+        app.status.as_deref(),
+        Some(format!("copied the fingerprint: {fp}").as_str())
+    );
+    typed(&mut app, "Y");
+    let status = app.status.clone().unwrap();
+    assert!(
+        status.starts_with("copied the resource: arn:aws:s3:::bucket"),
+        "{status}"
+    );
+    assert!(!status.contains('\u{1b}'), "{status}");
+    typed(&mut app, "O");
+    let status = app.status.clone().unwrap();
+    assert!(status.contains("not a web link"), "{status}");
+    // A finding with a web link: outside a terminal, the link is said.
+    let web = app
+        .view
+        .rows
+        .iter()
+        .position(|r| match r {
+            posture::app::view::Row::Finding(i) => app.session.findings[*i]
+                .remediation
+                .url
+                .as_ref()
+                .is_some_and(|u| u.display().starts_with("https://")),
+            _ => false,
+        })
+        .unwrap();
+    app.view.selected = web;
+    typed(&mut app, "O");
+    assert!(
+        app.status.clone().unwrap().starts_with("link: https://"),
+        "{:?}",
+        app.status
+    );
+}

@@ -46,6 +46,28 @@ pub fn short_hash(s: &str) -> String {
         .collect()
 }
 
+/// Standard base64 with padding (RFC 4648): Basic authentication, OSC 52.
+pub fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Pads or truncates `s` to exactly `width` columns, marking a cut with `…`.
 pub fn fit(s: &str, width: usize) -> String {
     let mut out = String::with_capacity(width + 4);
@@ -127,5 +149,24 @@ mod tests {
     fn keeps_the_tail() {
         assert_eq!(super::keep_tail("arn:aws:s3:::bucket", 8), "…:bucket");
         assert_eq!(super::keep_tail("short", 8), "short");
+    }
+}
+
+#[cfg(test)]
+mod base64_tests {
+    use super::*;
+
+    #[test]
+    fn base64_as_rfc_4648_says() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("ana@example.com:tok", "YW5hQGV4YW1wbGUuY29tOnRvaw=="),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), coded, "{plain}");
+        }
     }
 }

@@ -75,7 +75,7 @@ impl Credentials {
     pub fn basic(user: &str, token: &str) -> Credentials {
         Credentials(format!(
             "Basic {}",
-            base64(format!("{user}:{token}").as_bytes())
+            posture_core::text::base64(format!("{user}:{token}").as_bytes())
         ))
     }
 }
@@ -286,46 +286,5 @@ fn jira_message(body: &[u8]) -> String {
         posture_core::model::SafeText::line(&said.join("; "))
             .display()
             .to_string()
-    }
-}
-
-/// Standard base64 with padding (Basic authentication).
-fn base64(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_as_rfc_4648_says() {
-        for (plain, coded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("ana@example.com:tok", "YW5hQGV4YW1wbGUuY29tOnRvaw=="),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), coded, "{plain}");
-        }
     }
 }

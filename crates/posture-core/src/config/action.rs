@@ -113,6 +113,12 @@ pub enum Action {
     NextView,
     /// Opens the saved views' picker.
     PickView,
+    /// Copies the selected finding's fingerprint (OSC 52: over SSH and tmux too).
+    CopyId,
+    /// Copies the selected finding's resource (ARN, Kubernetes name).
+    CopyResource,
+    /// Opens the selected finding's remediation link in the browser.
+    OpenLink,
     ToggleOpenOnly,
     CycleSort,
     Sort(SortKey),
@@ -160,6 +166,9 @@ const PLAIN: &[(&str, Action)] = &[
     ("layer", Action::CycleLayer),
     ("next-view", Action::NextView),
     ("views", Action::PickView),
+    ("copy-id", Action::CopyId),
+    ("copy-resource", Action::CopyResource),
+    ("open-link", Action::OpenLink),
     ("open-only", Action::ToggleOpenOnly),
     ("sort", Action::CycleSort),
     ("reverse", Action::ReverseSort),

@@ -156,6 +156,24 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Table,
+        action: Action::CopyId,
+        help: "copy the finding's id (fingerprint) to the clipboard (OSC 52: works over SSH and tmux)",
+        keys: &["y"],
+    },
+    Binding {
+        context: Context::Table,
+        action: Action::CopyResource,
+        help: "copy the finding's resource (ARN, Kubernetes name)",
+        keys: &["Y"],
+    },
+    Binding {
+        context: Context::Table,
+        action: Action::OpenLink,
+        help: "open the remediation link in the browser (or show it)",
+        keys: &["O"],
+    },
+    Binding {
+        context: Context::Table,
         action: Action::NextView,
         help: "the next saved view",
         keys: &["ctrl-v"],
