@@ -42,11 +42,33 @@ pub fn severity_bar(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     if let Some(s) = f.min_severity {
         scope.push(format!("≥{s}"));
     }
-    if let Some(src) = f.sources.first() {
-        scope.push(src.to_string());
+    if let Some(view) = &app.current_view {
+        scope.push(format!(
+            "view:{}",
+            posture_core::model::SafeText::line(view).display()
+        ));
     }
-    if let Some(layer) = f.layers.first() {
-        scope.push(layer.to_string());
+    if !f.sources.is_empty() {
+        let names: Vec<&str> = f.sources.iter().map(|s| s.as_str()).collect();
+        scope.push(format!("source:{}", names.join(",")));
+    }
+    if !f.layers.is_empty() {
+        let names: Vec<&str> = f.layers.iter().map(|l| l.as_str()).collect();
+        scope.push(format!("layer:{}", names.join(",")));
+    }
+    // `:owner`: the owners of the routes kept.
+    if let Some(routes) = &f.routes {
+        let mut owners: Vec<&str> = routes
+            .iter()
+            .filter_map(|&r| app.session.routes.routes.get(r as usize))
+            .map(|r| r.owner.as_str())
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        scope.push(format!(
+            "owner:{}",
+            posture_core::model::SafeText::line(&owners.join(",")).display()
+        ));
     }
     // The active query, always in sight (shortened; the footer has it whole).
     if let Some(q) = &f.query {

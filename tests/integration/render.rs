@@ -385,3 +385,26 @@ fn the_selected_row_is_readable_in_every_theme() {
         }
     }
 }
+
+/// Every filter in force is in the header: owner, source, layer, status,
+/// floor and query, at every size.
+#[test]
+fn the_header_names_every_filter_in_force() {
+    let mut app = demo_app();
+    for line in [":owner SRE", ":layer container", "t", "/curl"] {
+        for c in line.chars() {
+            on_key(&mut app, Key::char(c));
+        }
+        on_key(
+            &mut app,
+            Key::plain(posture_core::config::keymap::KeyCode::Enter),
+        );
+    }
+    for (w, h) in [(200, 60), (120, 40)] {
+        let t = render(&mut app, w, h);
+        let top = screen_text(&t).lines().next().unwrap().to_string();
+        for part in ["owner:SRE", "layer:container", "source:", "/curl"] {
+            assert!(top.contains(part), "{w}x{h}: {part} in {top:?}");
+        }
+    }
+}
