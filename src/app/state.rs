@@ -23,6 +23,10 @@ pub struct TableLayout {
     pub rows: u16,
     pub x: u16,
     pub width: u16,
+    /// How far the detail pane and the open popup (help, review, gone) can
+    /// scroll: their scrolling stops at their last line.
+    pub detail_max: u16,
+    pub popup_max: u16,
 }
 
 /// Sending triage marks to Security Hub: whether the dashboard pulls from
@@ -110,6 +114,7 @@ impl App {
                 rows: 20,
                 x: 0,
                 width: 80,
+                ..TableLayout::default()
             },
             picked: BTreeSet::new(),
             columns: Default::default(),

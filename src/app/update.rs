@@ -56,6 +56,13 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Layout(layout) => {
             app.layout = layout;
             app.view.offset = layout.offset;
+            // Scrolling stops at the last line: what was drawn says where.
+            app.detail_scroll.offset = app.detail_scroll.offset.min(layout.detail_max);
+            if let Some(Modal::Help(s) | Modal::Gone(s) | Modal::Review { scroll: s, .. }) =
+                app.modal.as_mut()
+            {
+                s.offset = s.offset.min(layout.popup_max);
+            }
             // A frame of these findings is on screen: prepare the rest of
             // what later keys need, in the background.
             app.view

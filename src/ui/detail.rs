@@ -13,7 +13,8 @@ use posture_core::model::timestamp::age;
 use posture_core::model::{Finding, SafeText};
 use posture_core::query::Group;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+/// Draws the pane; returns how far it can scroll.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> u16 {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(st.border())
@@ -34,11 +35,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         },
         Some(Row::Group(g)) => group_lines(app, g, st),
     };
+    let inner = block.inner(area);
+    let max = super::scroll_max(&lines, inner.width, inner.height);
     let p = Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })
-        .scroll((app.detail_scroll.offset, 0));
+        .scroll((app.detail_scroll.offset.min(max), 0));
     frame.render_widget(p, area);
+    max
 }
 
 fn field(label: &str, value: String, st: &Styles) -> Option<Line<'static>> {

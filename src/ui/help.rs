@@ -20,7 +20,8 @@ const QUERY_HELP: &[&str] = &[
     "  !term  a or b       not; either side (or binds last: a b or c is (a and b) or c)",
 ];
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+/// Draws the overlay; returns how far it can scroll.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> u16 {
     let mut lines = vec![Line::styled(
         "Keys — j/k scroll, any other key closes; rebind in config.toml [keys] \
              (\"ACTION\" or \"CONTEXT: ACTION\" = [KEYS])",
@@ -80,13 +81,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         .borders(Borders::ALL)
         .border_style(st.border())
         .title(Span::styled(" help ", st.accent()));
+    let inner = block.inner(popup);
+    let max = super::scroll_max(&lines, u16::MAX, inner.height);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
             .style(st.base())
-            .scroll((scroll, 0)),
+            .scroll((scroll.min(max), 0)),
         popup,
     );
+    max
 }
 
 fn context_title(c: Context) -> &'static str {

@@ -22,6 +22,14 @@ use style::Styles;
 /// Below this width the detail pane goes under the table instead of beside it.
 const SIDE_BY_SIDE_MIN_WIDTH: u16 = 140;
 
+/// How far `lines` can scroll in a box of `width` × `height` (lines
+/// wrapped at the width): scrolling stops at the last line.
+pub fn scroll_max(lines: &[ratatui::text::Line], width: u16, height: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    u16::try_from(rows.saturating_sub(usize::from(height))).unwrap_or(u16::MAX)
+}
+
 pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
     let st = Styles::new(&app.theme);
     let area = frame.area();
@@ -42,7 +50,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
     if app.session.demo {
         header::demo_banner(frame, banner_area, &st);
     }
-    let layout = if app.detail {
+    let mut layout = if app.detail {
         let (table_area, detail_area) = if main.width >= SIDE_BY_SIDE_MIN_WIDTH {
             let [t, d] =
                 Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
@@ -53,23 +61,27 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
                 .areas(main);
             (t, d)
         };
-        let l = table::draw(frame, table_area, app, &st);
-        detail::draw(frame, detail_area, app, &st);
+        let mut l = table::draw(frame, table_area, app, &st);
+        l.detail_max = detail::draw(frame, detail_area, app, &st);
         l
     } else {
         table::draw(frame, main, app, &st)
     };
     draw_footer(frame, footer, app, &st);
-    match app.mode() {
+    layout.popup_max = match app.mode() {
         Mode::Help => help::draw(frame, area, app, &st),
+        Mode::Gone => triage::draw_gone(frame, area, app, &st),
+        Mode::Review => review::draw(frame, area, app, &st),
+        _ => 0,
+    };
+    match app.mode() {
+        Mode::Help | Mode::Gone | Mode::Review => {}
         Mode::StatusPick => triage::draw_status_picker(frame, area, app, &st),
         Mode::Note | Mode::Jira | Mode::RiskReason | Mode::RiskExpiry => {
             triage::draw_prompt(frame, area, app, &st)
         }
-        Mode::Gone => triage::draw_gone(frame, area, app, &st),
         Mode::ConfirmSync => triage::draw_confirm_sync(frame, area, app, &st),
         Mode::ConfirmExport => triage::draw_confirm_export(frame, area, app, &st),
-        Mode::Review => review::draw(frame, area, app, &st),
         Mode::ViewPick => views::draw_view_picker(frame, area, app, &st),
         Mode::Normal | Mode::Filter | Mode::Command => {}
     }

@@ -14,9 +14,10 @@ use posture_core::model::{SafeText, Severity};
 use posture_core::review::Review;
 use posture_core::review::report::{Counted, in_columns};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+/// Draws the review; returns how far its lists can scroll.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> u16 {
     let Some(crate::app::Modal::Review { review: r, scroll }) = &app.modal else {
-        return;
+        return 0;
     };
     frame.render_widget(Clear, area);
     let block = Block::default()
@@ -39,10 +40,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
     frame.render_widget(Paragraph::new(owner_lines(r, st)), owners);
     draw_trend(frame, chart, r, st);
+    let lines = list_lines(r, st);
+    let max = super::scroll_max(&lines, u16::MAX, bottom.height);
     frame.render_widget(
-        Paragraph::new(list_lines(r, st)).scroll((scroll.offset, 0)),
+        Paragraph::new(lines).scroll((scroll.offset.min(max), 0)),
         bottom,
     );
+    max
 }
 
 const COLS: [Severity; 6] = Severity::ALL_DESC;

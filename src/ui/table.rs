@@ -97,6 +97,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> TableLayou
             rows: 0,
             x: inner.x,
             width: inner.width,
+            ..TableLayout::default()
         };
     }
     // One line for the column header.
@@ -154,6 +155,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> TableLayou
         rows: rows_fit,
         x: inner.x,
         width: inner.width,
+        ..TableLayout::default()
     }
 }
 

@@ -213,7 +213,8 @@ fn confirm_keys(app: &App) -> String {
     keys.join(" / ")
 }
 
-pub fn draw_gone(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+/// Draws the gone marks; returns how far the list can scroll.
+pub fn draw_gone(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> u16 {
     let gone = app.session.gone();
     let today = day_of(app.session.now);
     let mut lines = vec![
@@ -253,20 +254,25 @@ pub fn draw_gone(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
     }
     let popup = centered(area, 110, area.height.saturating_sub(4));
     frame.render_widget(Clear, popup);
+    let block = popup_block(
+        format!(
+            " gone: {} mark{} (j/k scroll, any key closes) ",
+            gone.len(),
+            if gone.len() == 1 { "" } else { "s" }
+        ),
+        st,
+    );
+    let inner = block.inner(popup);
+    let max = super::scroll_max(&lines, inner.width, inner.height);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(popup_block(
-                format!(
-                    " gone: {} mark{} (j/k scroll, any key closes) ",
-                    gone.len(),
-                    if gone.len() == 1 { "" } else { "s" }
-                ),
-                st,
-            ))
+            .block(block)
             .style(st.base())
-            .scroll((gone_scroll(app), 0)),
+            .wrap(Wrap { trim: false })
+            .scroll((gone_scroll(app).min(max), 0)),
         popup,
     );
+    max
 }
 
 fn gone_scroll(app: &App) -> u16 {

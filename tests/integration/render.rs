@@ -408,3 +408,40 @@ fn the_header_names_every_filter_in_force() {
         }
     }
 }
+
+/// Help, the detail pane and the review stop scrolling at their last line:
+/// a hundred presses past it, one press back shows the line before.
+#[test]
+fn scrolling_stops_at_the_last_line() {
+    let mut app = demo_app();
+    on_key(&mut app, Key::char('?'));
+    for _ in 0..500 {
+        on_key(&mut app, Key::char('j'));
+    }
+    let t = render(&mut app, 80, 24);
+    let layout = app.layout;
+    posture::app::update::update(&mut app, posture::app::Event::Layout(layout));
+    let offset = |app: &App| match &app.modal {
+        Some(posture::app::Modal::Help(s)) => s.offset,
+        _ => panic!("help closed"),
+    };
+    assert!(layout.popup_max > 0);
+    assert_eq!(offset(&app), layout.popup_max);
+    assert!(screen_text(&t).contains("Mouse"), "the last line is drawn");
+    on_key(&mut app, Key::char('k'));
+    assert_eq!(offset(&app), layout.popup_max - 1);
+    // The detail pane likewise.
+    on_key(
+        &mut app,
+        Key::plain(posture_core::config::keymap::KeyCode::Esc),
+    );
+    apply(&mut app, Action::ToggleDetail);
+    for _ in 0..500 {
+        on_key(&mut app, Key::char('J'));
+    }
+    render(&mut app, 120, 40);
+    let layout = app.layout;
+    posture::app::update::update(&mut app, posture::app::Event::Layout(layout));
+    assert_eq!(app.detail_scroll.offset, layout.detail_max);
+    assert!(layout.detail_max < 100);
+}
