@@ -142,6 +142,7 @@ fn mouse_click_selects_the_row_under_it() {
         rows: 10,
         x: 0,
         width: 80,
+        ..Default::default()
     };
     on_mouse(&mut a, Mouse::Click { x: 3, y: 8 });
     assert_eq!(a.view.selected, 3);
