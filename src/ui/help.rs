@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> u16 {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<22}", keys.join(" ")), st.accent()),
             Span::raw(help),
-            Span::styled(name, st.muted()),
+            Span::styled(format!("  {}", name.trim_start()), st.muted()),
         ]));
     }
     lines.push(Line::raw(""));
@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> u16 {
         st.muted(),
     ));
     lines.push(Line::styled(
-        ":layer LAYER|all  :group rule|owner|layer|off  :column source|layer|scope|owner",
+        ":layer LAYER|all  :group rule|owner|layer|off  :column source|layer|scope|owner|risk  :view [NAME]",
         st.muted(),
     ));
     lines.push(Line::raw(""));
@@ -75,18 +75,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> u16 {
         Some(crate::app::Modal::Help(s)) => s.offset,
         _ => 0,
     };
-    let popup = centered(area, 110, lines.len() as u16 + 2);
+    // As wide as the terminal allows (lines wrap rather than being cut),
+    // as high as its lines need.
+    let width = area.width.saturating_sub(2).min(160);
+    let rows = super::scroll_max(&lines, width.saturating_sub(2), 0);
+    let popup = centered(area, width, rows.saturating_add(2));
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(st.border())
         .title(Span::styled(" help ", st.accent()));
     let inner = block.inner(popup);
-    let max = super::scroll_max(&lines, u16::MAX, inner.height);
+    let max = super::scroll_max(&lines, inner.width, inner.height);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
             .style(st.base())
+            .wrap(ratatui::widgets::Wrap { trim: false })
             .scroll((scroll.min(max), 0)),
         popup,
     );

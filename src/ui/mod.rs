@@ -22,11 +22,12 @@ use style::Styles;
 /// Below this width the detail pane goes under the table instead of beside it.
 const SIDE_BY_SIDE_MIN_WIDTH: u16 = 140;
 
-/// How far `lines` can scroll in a box of `width` × `height` (lines
-/// wrapped at the width): scrolling stops at the last line.
+/// How far `lines` can scroll in a box of `width` × `height`, wrapped at
+/// the width as the paragraph wraps them: scrolling stops at the last line.
 pub fn scroll_max(lines: &[ratatui::text::Line], width: u16, height: u16) -> u16 {
-    let width = usize::from(width.max(1));
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let rows = ratatui::widgets::Paragraph::new(lines.to_vec())
+        .wrap(ratatui::widgets::Wrap { trim: false })
+        .line_count(width.max(1));
     u16::try_from(rows.saturating_sub(usize::from(height))).unwrap_or(u16::MAX)
 }
 
@@ -121,7 +122,41 @@ fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &S
             ),
             Span::styled("█", st.accent()),
         ]),
-        _ => {
+        // A popup or a prompt: its own keys, from the keymap (gitui's
+        // context line).
+        Mode::Help
+        | Mode::StatusPick
+        | Mode::Note
+        | Mode::Jira
+        | Mode::RiskReason
+        | Mode::RiskExpiry
+        | Mode::Gone
+        | Mode::ConfirmSync
+        | Mode::ConfirmExport
+        | Mode::Review
+        | Mode::ViewPick => {
+            let context = app
+                .modal
+                .as_ref()
+                .map_or(posture_core::config::keymap::Context::Table, |m| {
+                    m.context()
+                });
+            let mut spans = Vec::new();
+            if let Some(s) = &app.status {
+                spans.push(Span::styled(format!("{s}  "), st.muted()));
+            }
+            for (c, action, _, keys) in app.keymap.listed() {
+                if c != context {
+                    continue;
+                }
+                if let Some(k) = keys.first() {
+                    spans.push(Span::styled(format!("{k}"), st.accent()));
+                    spans.push(Span::styled(format!(" {action}  "), st.muted()));
+                }
+            }
+            Line::from(spans)
+        }
+        Mode::Normal => {
             let mut spans = Vec::new();
             if !app.view.filter.text.is_empty() {
                 spans.push(Span::styled(
