@@ -213,7 +213,10 @@ pub fn apply(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Submit
         | Action::DeleteBack
         | Action::ClearLine
-        | Action::NewLine => {}
+        | Action::NewLine
+        | Action::HistoryBack
+        | Action::HistoryForward
+        | Action::Complete => {}
     }
     Vec::new()
 }

@@ -4,6 +4,7 @@
 pub mod actions;
 mod clipboard;
 pub mod command;
+mod command_line;
 pub mod effect;
 pub mod export;
 pub mod live;

@@ -68,6 +68,9 @@ pub struct App {
     pub export_dir: std::path::PathBuf,
     /// Jira is set up (`jira_url` and credentials): `E` may push instead.
     pub jira_push: bool,
+    /// The `:` commands run, oldest first, and where Up/Down stand in them.
+    pub command_history: Vec<String>,
+    pub history_at: Option<usize>,
     /// The status message as the last tick saw it, and for how many ticks.
     pub status_shown: Option<String>,
     pub status_ticks: u32,
@@ -122,6 +125,8 @@ impl App {
             current_view: None,
             export_dir: std::path::PathBuf::from("."),
             jira_push: false,
+            command_history: Vec::new(),
+            history_at: None,
             status_shown: None,
             status_ticks: 0,
             advance_from: None,

@@ -689,3 +689,40 @@ fn a_status_message_goes_after_ten_ticks_and_a_new_one_starts_again() {
         "a new message counts anew"
     );
 }
+
+#[test]
+fn the_command_line_completes_and_remembers() {
+    let mut a = app();
+    keys(&mut a, ":sor");
+    on_key(&mut a, Key::plain(KeyCode::Tab));
+    keys(&mut a, "ti");
+    on_key(&mut a, Key::plain(KeyCode::Tab));
+    assert!(
+        matches!(&a.modal, Some(crate::app::Modal::Command(l)) if l == "sort title "),
+        "{:?}",
+        a.modal
+    );
+    on_key(&mut a, Key::plain(KeyCode::Enter));
+    assert_eq!(a.view.sort, SortKey::Title);
+    // Several fit: they are listed, and the line goes as far as they agree.
+    keys(&mut a, ":sort s");
+    on_key(&mut a, Key::plain(KeyCode::Tab));
+    assert!(matches!(&a.modal, Some(crate::app::Modal::Command(l)) if l == "sort s"));
+    let listed = a.status.clone().unwrap_or_default();
+    assert!(
+        listed.contains("severity") && listed.contains("source") && listed.contains("scope"),
+        "{listed}"
+    );
+    on_key(&mut a, Key::plain(KeyCode::Esc));
+    // Up brings back what ran; Down goes forward to an empty line.
+    keys(&mut a, ":floor high");
+    on_key(&mut a, Key::plain(KeyCode::Enter));
+    keys(&mut a, ":");
+    on_key(&mut a, Key::plain(KeyCode::Up));
+    assert!(matches!(&a.modal, Some(crate::app::Modal::Command(l)) if l == "floor high"));
+    on_key(&mut a, Key::plain(KeyCode::Up));
+    assert!(matches!(&a.modal, Some(crate::app::Modal::Command(l)) if l == "sort title"));
+    on_key(&mut a, Key::plain(KeyCode::Down));
+    on_key(&mut a, Key::plain(KeyCode::Down));
+    assert!(matches!(&a.modal, Some(crate::app::Modal::Command(l)) if l.is_empty()));
+}

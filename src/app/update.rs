@@ -214,8 +214,18 @@ fn on_command_key(
     action: Option<Action>,
 ) -> Vec<Effect> {
     match action {
-        Some(Action::Submit) => return command::run(app, &line),
-        Some(Action::Cancel) => return Vec::new(),
+        Some(Action::Submit) => {
+            super::command_line::remember(app, &line);
+            app.history_at = None;
+            return command::run(app, &line);
+        }
+        Some(Action::Cancel) => {
+            app.history_at = None;
+            return Vec::new();
+        }
+        Some(Action::HistoryBack) => line = super::command_line::walk(app, &line, true),
+        Some(Action::HistoryForward) => line = super::command_line::walk(app, &line, false),
+        Some(Action::Complete) => line = super::command_line::complete(app, &line),
         // Backspace on an empty line leaves the command line, as in vim.
         Some(Action::DeleteBack) if line.pop().is_none() => return Vec::new(),
         Some(Action::ClearLine) => line.clear(),

@@ -155,6 +155,11 @@ pub enum Action {
     ClearLine,
     /// In a note: a line break.
     NewLine,
+    /// On the command line: the command typed before this one, and after.
+    HistoryBack,
+    HistoryForward,
+    /// On the command line: complete the command or its value.
+    Complete,
 }
 
 /// Actions without an argument, by name.
@@ -191,6 +196,9 @@ const PLAIN: &[(&str, Action)] = &[
     ("export-jira", Action::ExportJira),
     ("confirm", Action::Confirm),
     ("push-jira", Action::PushJira),
+    ("history-back", Action::HistoryBack),
+    ("history-forward", Action::HistoryForward),
+    ("complete", Action::Complete),
     ("cancel", Action::Cancel),
     ("submit", Action::Submit),
     ("delete-back", Action::DeleteBack),
@@ -297,6 +305,23 @@ impl Action {
                 None => Err(ActionError::Unknown(text.to_string())),
             },
         }
+    }
+}
+
+impl Action {
+    /// Every command name the `:` line takes as an action (`quit`, `sort`, …).
+    pub fn command_names() -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = PLAIN.iter().map(|(n, _)| *n).collect();
+        names.extend([
+            "sort",
+            "floor",
+            "mark",
+            "column",
+            "group",
+            "scroll",
+            "scroll-detail",
+        ]);
+        names
     }
 }
 

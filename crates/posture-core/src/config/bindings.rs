@@ -408,6 +408,24 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Input,
+        action: Action::HistoryBack,
+        help: "command line: the command before (history)",
+        keys: &["up"],
+    },
+    Binding {
+        context: Context::Input,
+        action: Action::HistoryForward,
+        help: "command line: the command after",
+        keys: &["down"],
+    },
+    Binding {
+        context: Context::Input,
+        action: Action::Complete,
+        help: "command line: complete the command or its value",
+        keys: &["tab"],
+    },
+    Binding {
+        context: Context::Input,
         action: Action::NewLine,
         help: "a line break (notes)",
         keys: &["alt-enter", "ctrl-j"],
