@@ -192,10 +192,12 @@ pub fn column_shown(
     chosen.get(&column).copied().unwrap_or(
         width
             >= match column {
-                Column::Risk => 90,
-                Column::Source => 100,
-                Column::Scope => 110,
-                Column::Owner => 120,
+                // Who owns it and where it is say the most once the
+                // title and resource are in: they go last.
+                Column::Owner => 90,
+                Column::Scope => 100,
+                Column::Risk => 110,
+                Column::Source => 120,
                 Column::Layer => 140,
             },
     )

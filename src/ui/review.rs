@@ -29,6 +29,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> u16 {
         .style(st.base());
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let [head, inner] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(headline(r, st)).wrap(ratatui::widgets::Wrap { trim: true }),
+        head,
+    );
     let chart_height = if inner.height >= 24 {
         12
     } else {
@@ -55,24 +60,31 @@ fn short(s: Severity) -> &'static str {
     super::style::severity_short(s)
 }
 
-fn owner_lines(r: &Review, st: &Styles) -> Vec<Line<'static>> {
-    let mut lines = vec![match &r.since {
-        Some(s) => Line::from(vec![
-            Span::styled(format!("{} open", r.open), st.accent()),
-            Span::raw(format!(
+/// The numbers the meeting starts from, on one line across the screen.
+fn headline(r: &Review, st: &Styles) -> Line<'static> {
+    let mut spans = vec![Span::styled(format!("{} open", r.open), st.accent())];
+    match &r.since {
+        Some(s) => {
+            spans.push(Span::raw(format!(
                 " · since {} ({}): ",
                 SafeText::line(&s.name).display(),
                 s.taken_at.date()
-            )),
-            Span::styled(format!("{} new", r.new.count), st.accent()),
-            Span::raw(format!(", {} resolved", r.resolved.count)),
-        ]),
-        None => Line::from(format!(
-            "{} open · no snapshot yet (posture snapshot save)",
-            r.open
-        )),
-    }];
-    lines.push(Line::raw(""));
+            )));
+            spans.push(Span::styled(format!("{} new", r.new.count), st.accent()));
+            spans.push(Span::raw(format!(", {} resolved", r.resolved.count)));
+        }
+        None => spans.push(Span::raw(" · no snapshot yet (posture snapshot save)")),
+    }
+    spans.push(Span::raw(" · "));
+    spans.push(Span::styled(
+        format!("{} overdue", r.overdue.count),
+        st.error(),
+    ));
+    Line::from(spans)
+}
+
+fn owner_lines(r: &Review, st: &Styles) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
     let mut head = vec![Span::styled(format!("{:<16}", "owner"), st.muted())];
     for s in COLS {
         head.push(Span::styled(format!("{:>6}", short(s)), st.severity(s)));

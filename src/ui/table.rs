@@ -111,11 +111,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> TableLayou
         .iter()
         .map(|r| r.width)
         .collect();
-    let resource_width = cols
-        .iter()
-        .position(|(c, _)| *c == Col::Resource)
-        .and_then(|i| widths.get(i).copied())
-        .unwrap_or(u16::MAX);
+    let width_of = |col: Col| {
+        cols.iter()
+            .position(|(c, _)| *c == col)
+            .and_then(|i| widths.get(i).copied())
+            .unwrap_or(u16::MAX)
+    };
+    let resource_width = width_of(Col::Resource);
+    let title_width = width_of(Col::Title);
     let header = TRow::new(cols.iter().map(|(c, _)| Cell::from(c.header()))).style(st.muted());
     let rows: Vec<TRow> = view
         .visible(usize::from(rows_fit))
@@ -128,7 +131,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> TableLayou
                 app,
                 r,
                 &cols,
-                usize::from(resource_width),
+                (usize::from(resource_width), usize::from(title_width)),
                 if selected { &flat } else { st },
             );
             if selected {
@@ -212,7 +215,7 @@ fn build_row<'a>(
     app: &'a App,
     r: &Row,
     cols: &[(Col, Constraint)],
-    resource_width: usize,
+    (resource_width, title_width): (usize, usize),
     st: &Styles,
 ) -> TRow<'a> {
     let cells = cols.iter().map(|(c, _)| match r {
@@ -243,7 +246,11 @@ fn build_row<'a>(
                             st.error(),
                         ));
                     }
-                    spans.push(Span::raw(f.title.display()));
+                    // Cut with "…" where the column ends, not mid-word silently.
+                    let used: usize = spans.iter().map(Span::width).sum();
+                    let room = title_width.saturating_sub(used);
+                    let title = posture_core::text::fit(f.title.display(), room);
+                    spans.push(Span::raw(title.trim_end().to_string()));
                     Cell::from(Line::from(spans))
                 }
                 Col::Resource => Cell::from(posture_core::text::keep_tail(

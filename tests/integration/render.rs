@@ -445,3 +445,16 @@ fn scrolling_stops_at_the_last_line() {
     assert_eq!(app.detail_scroll.offset, layout.detail_max);
     assert!(layout.detail_max < 100);
 }
+
+/// `W` at the smallest size still says the headline numbers.
+#[test]
+fn the_review_keeps_its_headline_at_80x24() {
+    let mut app = demo_app();
+    on_key(&mut app, Key::char('W'));
+    let t = render(&mut app, 80, 24);
+    let text = screen_text(&t);
+    let open = app.session.findings.iter().filter(|f| f.open).count();
+    assert!(text.contains(&format!("{open} open")), "{text}");
+    let overdue = app.session.review().overdue.count;
+    assert!(text.contains(&format!("{overdue} overdue")), "{text}");
+}
