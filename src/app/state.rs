@@ -68,6 +68,9 @@ pub struct App {
     pub export_dir: std::path::PathBuf,
     /// Jira is set up (`jira_url` and credentials): `E` may push instead.
     pub jira_push: bool,
+    /// `?`'s filter (`/` in help), and whether it is being typed.
+    pub help_filter: Option<String>,
+    pub help_typing: bool,
     /// The `:` commands run, oldest first, and where Up/Down stand in them.
     pub command_history: Vec<String>,
     pub history_at: Option<usize>,
@@ -125,6 +128,8 @@ impl App {
             current_view: None,
             export_dir: std::path::PathBuf::from("."),
             jira_push: false,
+            help_filter: None,
+            help_typing: false,
             command_history: Vec::new(),
             history_at: None,
             status_shown: None,

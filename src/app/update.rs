@@ -130,9 +130,10 @@ pub fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     match app.modal.take() {
         None => action.map_or_else(Vec::new, |a| apply(app, a)),
         Some(Modal::Help(mut scroll)) => {
-            if let Some(Action::Scroll(step)) = action {
-                scroll.apply(step, 10);
+            if on_help_key(app, key, action, &mut scroll) {
                 app.modal = Some(Modal::Help(scroll));
+            } else {
+                app.help_filter = None;
             }
             Vec::new()
         }
@@ -309,5 +310,46 @@ fn expire_status(app: &mut App) {
             app.status_shown = None;
             app.status_ticks = 0;
         }
+    }
+}
+
+/// A key over `?`: `/` filters its lines as lazygit's help does (typed
+/// until Enter; Esc clears it), j/k scroll, any other key closes. False
+/// when it closes.
+fn on_help_key(
+    app: &mut App,
+    key: Key,
+    action: Option<Action>,
+    scroll: &mut super::Scroll,
+) -> bool {
+    if let Some(filter) = app.help_filter.as_mut().filter(|_| app.help_typing) {
+        match key.code {
+            KeyCode::Enter => app.help_typing = false,
+            KeyCode::Esc => {
+                app.help_filter = None;
+                app.help_typing = false;
+            }
+            KeyCode::Backspace => {
+                filter.pop();
+            }
+            KeyCode::Char(c) if !key.ctrl && !key.alt && filter.chars().count() < 64 => {
+                filter.push(c)
+            }
+            _ => {}
+        }
+        scroll.offset = 0;
+        return true;
+    }
+    if key == Key::char('/') {
+        app.help_filter = Some(String::new());
+        app.help_typing = true;
+        return true;
+    }
+    match action {
+        Some(Action::Scroll(step)) => {
+            scroll.apply(step, 10);
+            true
+        }
+        _ => false,
     }
 }

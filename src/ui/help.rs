@@ -75,6 +75,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> u16 {
         Some(crate::app::Modal::Help(s)) => s.offset,
         _ => 0,
     };
+    // `/` in help: only the lines that hold the filter (case-insensitive).
+    let filter = app
+        .help_filter
+        .as_deref()
+        .unwrap_or_default()
+        .to_lowercase();
+    if !filter.is_empty() {
+        lines.retain(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            text.to_lowercase().contains(&filter)
+        });
+        if lines.is_empty() {
+            lines.push(Line::styled("nothing matches", st.muted()));
+        }
+    }
+    let title = match &app.help_filter {
+        Some(f) => format!(
+            " help /{}{} ",
+            posture_core::model::SafeText::line(f).display(),
+            if app.help_typing { "█" } else { "" }
+        ),
+        None => " help (/ filters) ".to_string(),
+    };
     // As wide as the terminal allows (lines wrap rather than being cut),
     // as high as its lines need.
     let width = area.width.saturating_sub(2).min(160);
@@ -84,7 +107,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, st: &Styles) -> u16 {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(st.border())
-        .title(Span::styled(" help ", st.accent()));
+        .title(Span::styled(title, st.accent()));
     let inner = block.inner(popup);
     let max = super::scroll_max(&lines, inner.width, inner.height);
     frame.render_widget(

@@ -458,3 +458,32 @@ fn the_review_keeps_its_headline_at_80x24() {
     let overdue = app.session.review().overdue.count;
     assert!(text.contains(&format!("{overdue} overdue")), "{text}");
 }
+
+/// `/` in help narrows it to the lines that hold what is typed.
+#[test]
+fn help_filters_with_slash() {
+    let mut app = demo_app();
+    on_key(&mut app, Key::char('?'));
+    for c in "/jira".chars() {
+        on_key(&mut app, Key::char(c));
+    }
+    on_key(
+        &mut app,
+        Key::plain(posture_core::config::keymap::KeyCode::Enter),
+    );
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let t = render(&mut app, w, h);
+        let text = screen_text(&t);
+        assert!(text.contains("help /jira"), "{w}x{h}");
+        assert!(text.to_lowercase().contains("jira key"), "{w}x{h}: {text}");
+        assert!(
+            !text.contains("scroll the detail pane"),
+            "{w}x{h}: unfiltered"
+        );
+    }
+    // Still open after Enter; j scrolls; any other key closes.
+    assert_eq!(app.mode(), posture::app::Mode::Help);
+    on_key(&mut app, Key::char('x'));
+    assert_eq!(app.mode(), posture::app::Mode::Normal);
+    assert!(app.help_filter.is_none());
+}
