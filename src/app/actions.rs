@@ -147,6 +147,7 @@ pub fn apply(app: &mut App, action: Action) -> Vec<Effect> {
         Action::GroupBy(by) => set_group(app, by),
         Action::NextView => super::views::next(app),
         Action::PickView => super::views::open_picker(app),
+        Action::PickColumns => app.modal = Some(Modal::ColumnPicker),
         Action::CopyId | Action::CopyResource | Action::OpenLink => {
             return super::clipboard::act(app, action);
         }

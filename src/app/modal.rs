@@ -67,6 +67,8 @@ pub enum Modal {
     ViewPicker {
         marked: usize,
     },
+    /// Choosing which columns show.
+    ColumnPicker,
 }
 
 /// What `E` would write, shown before anything is written.
@@ -106,6 +108,7 @@ pub enum Mode {
     ConfirmExport,
     Review,
     ViewPick,
+    ColumnPick,
 }
 
 impl Modal {
@@ -126,15 +129,18 @@ impl Modal {
             Modal::ConfirmExport(_) => Mode::ConfirmExport,
             Modal::Review { .. } => Mode::Review,
             Modal::ViewPicker { .. } => Mode::ViewPick,
+            Modal::ColumnPicker => Mode::ColumnPick,
         }
     }
 
     /// Where its keys are looked up.
     pub fn context(&self) -> Context {
         match self {
-            Modal::Help(_) | Modal::Gone(_) | Modal::Review { .. } | Modal::ViewPicker { .. } => {
-                Context::Popup
-            }
+            Modal::Help(_)
+            | Modal::Gone(_)
+            | Modal::Review { .. }
+            | Modal::ViewPicker { .. }
+            | Modal::ColumnPicker => Context::Popup,
             Modal::Filter | Modal::Command(_) | Modal::Prompt(_) => Context::Input,
             Modal::StatusPicker => Context::Picker,
             Modal::ConfirmSync(_) | Modal::ConfirmExport(_) => Context::Confirm,

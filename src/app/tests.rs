@@ -547,20 +547,23 @@ fn layers_filter_group_and_show_as_a_column() {
     // `g` from by-layer goes back to one row per finding.
     keys(&mut a, "g");
     assert!(!a.view.grouped);
-    // The LAYER column: shown from 140 columns, `c` flips it either way.
+    // The LAYER column: shown from 140 columns; `c` then `2` (its place in
+    // the chooser) flips it either way; any other key closes the chooser.
     a.layout.width = 120;
     assert!(!super::column_shown(
         posture_core::config::keymap::Column::Layer,
         120,
         &a.columns
     ));
-    keys(&mut a, "c");
+    keys(&mut a, "c2");
+    assert_eq!(a.mode(), super::Mode::ColumnPick);
     assert!(super::column_shown(
         posture_core::config::keymap::Column::Layer,
         120,
         &a.columns
     ));
-    keys(&mut a, "c");
+    keys(&mut a, "2x");
+    assert_eq!(a.mode(), super::Mode::Normal);
     assert!(!super::column_shown(
         posture_core::config::keymap::Column::Layer,
         200,

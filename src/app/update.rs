@@ -151,6 +151,18 @@ pub fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Some(Modal::ColumnPicker) => {
+            // A digit shows or hides that column and the chooser stays;
+            // any other key closes it.
+            if let KeyCode::Char(c @ '1'..='9') = key.code
+                && let Some(&column) =
+                    posture_core::config::keymap::Column::ALL.get(c as usize - '1' as usize)
+            {
+                app.modal = Some(Modal::ColumnPicker);
+                return apply(app, Action::ToggleColumn(column));
+            }
+            Vec::new()
+        }
         Some(Modal::ViewPicker { marked }) => {
             super::views::on_picker_key(app, marked, key, action);
             Vec::new()

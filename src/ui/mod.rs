@@ -84,6 +84,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> TableLayout {
         Mode::ConfirmSync => triage::draw_confirm_sync(frame, area, app, &st),
         Mode::ConfirmExport => triage::draw_confirm_export(frame, area, app, &st),
         Mode::ViewPick => views::draw_view_picker(frame, area, app, &st),
+        Mode::ColumnPick => views::draw_column_picker(frame, area, app, &st),
         Mode::Normal | Mode::Filter | Mode::Command => {}
     }
     layout
@@ -134,7 +135,8 @@ fn draw_footer(frame: &mut Frame, area: ratatui::layout::Rect, app: &App, st: &S
         | Mode::ConfirmSync
         | Mode::ConfirmExport
         | Mode::Review
-        | Mode::ViewPick => {
+        | Mode::ViewPick
+        | Mode::ColumnPick => {
             let context = app
                 .modal
                 .as_ref()

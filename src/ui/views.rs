@@ -68,3 +68,38 @@ pub fn draw_view_picker(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
         st,
     );
 }
+
+/// `c`: each optional column with its number and whether it shows now.
+pub fn draw_column_picker(frame: &mut Frame, area: Rect, app: &App, st: &Styles) {
+    use posture_core::config::keymap::Column;
+    let width = app.layout.width;
+    let mut lines = Vec::new();
+    for (i, c) in Column::ALL.iter().enumerate() {
+        let shown = crate::app::column_shown(*c, width, &app.columns);
+        let why = match app.columns.get(c) {
+            Some(_) => "your choice",
+            None => "as the width allows",
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} ", i + 1), st.accent()),
+            Span::raw(format!(
+                "[{}] {:<8}",
+                if shown { "x" } else { " " },
+                c.name()
+            )),
+            Span::styled(format!("  {why}"), st.muted()),
+        ]));
+    }
+    lines.push(Line::styled(
+        " 1-5 shows or hides one · any other key closes",
+        st.muted(),
+    ));
+    let height = lines.len() as u16 + 2;
+    super::triage::show_popup(
+        frame,
+        centered(area, 50, height),
+        " columns ".to_string(),
+        lines,
+        st,
+    );
+}

@@ -487,3 +487,20 @@ fn help_filters_with_slash() {
     assert_eq!(app.mode(), posture::app::Mode::Normal);
     assert!(app.help_filter.is_none());
 }
+
+/// `c`: the column chooser says what shows and why, at every size.
+#[test]
+fn the_column_chooser_at_three_sizes() {
+    let mut app = demo_app();
+    on_key(&mut app, Key::char('c'));
+    on_key(&mut app, Key::char('4'));
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let t = render(&mut app, w, h);
+        let text = screen_text(&t);
+        assert!(text.contains("columns"), "{w}x{h}");
+        for name in ["source", "layer", "scope", "owner", "risk"] {
+            assert!(text.contains(name), "{w}x{h}: {name}");
+        }
+        assert!(text.contains("your choice"), "{w}x{h}");
+    }
+}

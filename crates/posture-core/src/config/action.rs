@@ -113,6 +113,8 @@ pub enum Action {
     NextView,
     /// Opens the saved views' picker.
     PickView,
+    /// Opens the column chooser.
+    PickColumns,
     /// Copies the selected finding's fingerprint (OSC 52: over SSH and tmux too).
     CopyId,
     /// Copies the selected finding's resource (ARN, Kubernetes name).
@@ -171,6 +173,7 @@ const PLAIN: &[(&str, Action)] = &[
     ("layer", Action::CycleLayer),
     ("next-view", Action::NextView),
     ("views", Action::PickView),
+    ("columns", Action::PickColumns),
     ("copy-id", Action::CopyId),
     ("copy-resource", Action::CopyResource),
     ("open-link", Action::OpenLink),

@@ -180,8 +180,8 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Table,
-        action: Action::ToggleColumn(super::action::Column::Layer),
-        help: "show or hide the LAYER column (`:column source|layer|scope|owner`)",
+        action: Action::PickColumns,
+        help: "choose the columns: 1-5 show or hide one (`:column source|layer|scope|owner|risk`)",
         keys: &["c"],
     },
     Binding {
