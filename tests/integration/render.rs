@@ -504,3 +504,28 @@ fn the_column_chooser_at_three_sizes() {
         assert!(text.contains("your choice"), "{w}x{h}");
     }
 }
+
+/// Every popup at the three sizes: it opens, says what it is, and fits
+/// (the status picker, which needs a triage file, has its own test).
+#[test]
+fn every_popup_at_three_sizes() {
+    for (keys, title) in [
+        ("?", "help"),
+        ("c", "columns"),
+        ("W", "weekly review"),
+        ("E", "export to JIRA"),
+    ] {
+        for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+            let mut app = demo_app();
+            for k in keys.chars() {
+                on_key(&mut app, Key::char(k));
+            }
+            let t = render(&mut app, w, h);
+            let text = screen_text(&t);
+            assert!(text.contains(title), "{keys} at {w}x{h}: {title}\n{text}");
+            // The footer names the popup's own keys.
+            let last = text.lines().last().unwrap_or_default().to_string();
+            assert!(!last.contains("crit only"), "{keys} at {w}x{h}: {last}");
+        }
+    }
+}
