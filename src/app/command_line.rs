@@ -142,3 +142,94 @@ pub fn complete(app: &mut App, line: &str) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use posture_core::config::keymap::{Key, KeyCode, Keymap};
+    use posture_core::query::SortKey;
+
+    use crate::app::App;
+    use crate::app::update::on_key;
+
+    fn app() -> App {
+        let session = posture_core::session::Session::new(posture_core::session::SessionParts {
+            findings: posture_core::demo::load_current().findings,
+            now: posture_core::model::Timestamp::parse("2026-11-17T00:00:00Z"),
+            ..Default::default()
+        });
+        App::new(
+            session,
+            posture_core::config::theme::Theme::monochrome(),
+            Keymap::defaults(),
+        )
+    }
+
+    fn keys(a: &mut App, s: &str) {
+        for c in s.chars() {
+            on_key(a, Key::char(c));
+        }
+    }
+    #[test]
+    fn a_status_message_goes_after_ten_ticks_and_a_new_one_starts_again() {
+        let mut a = app();
+        let tick = |a: &mut App| {
+            crate::app::update::update(a, crate::app::effect::Event::Tick { now: None });
+        };
+        a.status = Some("marked acknowledged: 1 finding".into());
+        for _ in 0..crate::app::update::STATUS_TICKS {
+            assert!(a.status.is_some());
+            tick(&mut a);
+        }
+        assert_eq!(a.status, None, "stale after ten ticks");
+        a.status = Some("first".into());
+        for _ in 0..5 {
+            tick(&mut a);
+        }
+        a.status = Some("second".into());
+        for _ in 0..5 {
+            tick(&mut a);
+        }
+        assert_eq!(
+            a.status.as_deref(),
+            Some("second"),
+            "a new message counts anew"
+        );
+    }
+
+    #[test]
+    fn the_command_line_completes_and_remembers() {
+        let mut a = app();
+        keys(&mut a, ":sor");
+        on_key(&mut a, Key::plain(KeyCode::Tab));
+        keys(&mut a, "ti");
+        on_key(&mut a, Key::plain(KeyCode::Tab));
+        assert!(
+            matches!(&a.modal, Some(crate::app::Modal::Command(l)) if l == "sort title "),
+            "{:?}",
+            a.modal
+        );
+        on_key(&mut a, Key::plain(KeyCode::Enter));
+        assert_eq!(a.view.sort, SortKey::Title);
+        // Several fit: they are listed, and the line goes as far as they agree.
+        keys(&mut a, ":sort s");
+        on_key(&mut a, Key::plain(KeyCode::Tab));
+        assert!(matches!(&a.modal, Some(crate::app::Modal::Command(l)) if l == "sort s"));
+        let listed = a.status.clone().unwrap_or_default();
+        assert!(
+            listed.contains("severity") && listed.contains("source") && listed.contains("scope"),
+            "{listed}"
+        );
+        on_key(&mut a, Key::plain(KeyCode::Esc));
+        // Up brings back what ran; Down goes forward to an empty line.
+        keys(&mut a, ":floor high");
+        on_key(&mut a, Key::plain(KeyCode::Enter));
+        keys(&mut a, ":");
+        on_key(&mut a, Key::plain(KeyCode::Up));
+        assert!(matches!(&a.modal, Some(crate::app::Modal::Command(l)) if l == "floor high"));
+        on_key(&mut a, Key::plain(KeyCode::Up));
+        assert!(matches!(&a.modal, Some(crate::app::Modal::Command(l)) if l == "sort title"));
+        on_key(&mut a, Key::plain(KeyCode::Down));
+        on_key(&mut a, Key::plain(KeyCode::Down));
+        assert!(matches!(&a.modal, Some(crate::app::Modal::Command(l)) if l.is_empty()));
+    }
+}
