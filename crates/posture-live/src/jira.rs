@@ -266,20 +266,7 @@ fn jira_message(body: &[u8]) -> String {
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
         return shown(body);
     };
-    let mut said: Vec<String> = v["errorMessages"]
-        .as_array()
-        .map(|m| {
-            m.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    if let Some(map) = v["errors"].as_object() {
-        said.extend(
-            map.iter()
-                .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or_default())),
-        );
-    }
+    let said = jira_rest::error_messages(&v);
     if said.is_empty() {
         shown(body)
     } else {

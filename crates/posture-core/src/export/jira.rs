@@ -98,6 +98,21 @@ pub struct TicketDefaults<'a> {
     pub site: &'a crate::config::jira::JiraSite,
 }
 
+impl TicketDefaults<'_> {
+    /// The route's project, else the site's.
+    fn project(&self, route: &Route) -> Option<String> {
+        route.project.clone().or_else(|| self.site.project.clone())
+    }
+
+    /// The route's component, else the site's.
+    fn component(&self, route: &Route) -> Option<String> {
+        route
+            .component
+            .clone()
+            .or_else(|| self.site.component.clone())
+    }
+}
+
 /// What the exported finding needs beside itself.
 #[derive(Clone, Copy)]
 pub struct Item<'a> {
@@ -199,18 +214,10 @@ pub fn ticket(item: &Item, defaults: &TicketDefaults) -> Ticket {
         issue_type: defaults.issue_type.to_string(),
         priority: defaults.site.priority(f.severity),
         labels,
-        component: item
-            .route
-            .component
-            .clone()
-            .or_else(|| defaults.site.component.clone()),
+        component: defaults.component(item.route),
         assignee: item.route.assignee.clone(),
         due: item.due,
-        project: item
-            .route
-            .project
-            .clone()
-            .or_else(|| defaults.site.project.clone()),
+        project: defaults.project(item.route),
         parent: defaults.site.epic.clone(),
         key_label,
         fingerprints: vec![f.fingerprint.to_string()],
@@ -286,18 +293,10 @@ pub fn group_ticket(items: &[Item], defaults: &TicketDefaults) -> Option<Ticket>
         issue_type: defaults.issue_type.to_string(),
         priority: defaults.site.priority(f.severity),
         labels,
-        component: worst
-            .route
-            .component
-            .clone()
-            .or_else(|| defaults.site.component.clone()),
+        component: defaults.component(worst.route),
         assignee: worst.route.assignee.clone(),
         due: items.iter().filter_map(|i| i.due).min(),
-        project: worst
-            .route
-            .project
-            .clone()
-            .or_else(|| defaults.site.project.clone()),
+        project: defaults.project(worst.route),
         parent: defaults.site.epic.clone(),
         key_label,
         fingerprints: items

@@ -92,6 +92,26 @@ pub fn found(answer: &Value) -> Vec<(String, Vec<String>)> {
         .unwrap_or_default()
 }
 
+/// What a Jira error object says: its `errorMessages`, then each field's
+/// message from `errors` (`priority: Specify a valid priority`).
+pub fn error_messages(v: &Value) -> Vec<String> {
+    let mut said: Vec<String> = v["errorMessages"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(map) = v["errors"].as_object() {
+        said.extend(
+            map.iter()
+                .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or_default())),
+        );
+    }
+    said
+}
+
 /// A bulk create's answer: the keys created, in the order sent (`None` for
 /// the ones that failed), and each failure's message.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -111,21 +131,7 @@ pub fn bulk_answer(answer: &Value, sent: usize) -> Bulk {
                 .iter()
                 .filter_map(|e| {
                     let n = e["failedElementNumber"].as_u64()? as usize;
-                    let element = &e["elementErrors"];
-                    let mut said: Vec<String> = element["errorMessages"]
-                        .as_array()
-                        .map(|m| {
-                            m.iter()
-                                .filter_map(|x| x.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    if let Some(map) = element["errors"].as_object() {
-                        said.extend(
-                            map.iter()
-                                .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or_default())),
-                        );
-                    }
+                    let mut said = error_messages(&e["elementErrors"]);
                     if said.is_empty() {
                         said.push(format!("HTTP {}", e["status"].as_u64().unwrap_or(400)));
                     }

@@ -164,10 +164,7 @@ impl Session {
         for (path, t) in exported {
             let file = path.display().to_string();
             for fp in &t.fingerprints {
-                let mut m = match store.get(fp) {
-                    Some(m) => m.clone(),
-                    None => Mark::undecided(by_fp.get(fp.as_str()).copied()),
-                };
+                let mut m = mark_of(store, &by_fp, fp);
                 m.exported = file.clone();
                 m.exported_at = Some(now);
                 changes.push((fp.clone(), m));
@@ -199,10 +196,7 @@ impl Session {
         let mut changes = Vec::new();
         for (fingerprints, key) in keys {
             for fp in fingerprints.iter() {
-                let mut m = match store.get(fp) {
-                    Some(m) => m.clone(),
-                    None => Mark::undecided(by_fp.get(fp.as_str()).copied()),
-                };
+                let mut m = mark_of(store, &by_fp, fp);
                 if m.jira.is_empty() {
                     m.jira = (*key).to_string();
                 }
@@ -286,6 +280,15 @@ impl Session {
             written.push((path, rows.len()));
         }
         Ok(written)
+    }
+}
+
+/// The mark of `fp` to change: its own, or a new undecided one that says
+/// what the finding was.
+fn mark_of(store: &crate::triage::Store, by_fp: &HashMap<&str, &Finding>, fp: &str) -> Mark {
+    match store.get(fp) {
+        Some(m) => m.clone(),
+        None => Mark::undecided(by_fp.get(fp).copied()),
     }
 }
 

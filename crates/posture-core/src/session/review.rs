@@ -51,6 +51,18 @@ impl Baseline {
 }
 
 impl Session {
+    /// What the review and the metrics are built from: the findings now.
+    fn current(&self) -> report::Current<'_> {
+        report::Current {
+            findings: &self.findings,
+            facts: &self.facts,
+            routes: &self.routes,
+            router: &self.router,
+            now: self.now,
+            marks: self.marks(),
+        }
+    }
+
     /// The review of what is loaded now against the baseline and the trend.
     pub fn review(&self) -> Review {
         let d = self
@@ -65,28 +77,13 @@ impl Session {
             }),
             _ => None,
         };
-        let cur = report::Current {
-            findings: &self.findings,
-            facts: &self.facts,
-            routes: &self.routes,
-            router: &self.router,
-            now: self.now,
-            marks: self.marks(),
-        };
-        report::build(&cur, base.as_ref(), &self.trend)
+        report::build(&self.current(), base.as_ref(), &self.trend)
     }
 
     /// The open findings as OpenMetrics text (`posture metrics`), with what
     /// is new since the baseline when there is one.
     pub fn metrics(&self) -> String {
-        let cur = report::Current {
-            findings: &self.findings,
-            facts: &self.facts,
-            routes: &self.routes,
-            router: &self.router,
-            now: self.now,
-            marks: self.marks(),
-        };
+        let cur = self.current();
         let new = self
             .baseline
             .as_ref()
