@@ -133,11 +133,11 @@ impl Jira {
             // the same per-issue errors as a partial one.
             let bulk_errors =
                 answer.status == 400 && path.ends_with("/bulk") && answer.body.starts_with(b"{");
+            if (200..300).contains(&answer.status) || bulk_errors {
+                return serde_json::from_slice(&answer.body)
+                    .map_err(|e| JiraError::Unexpected(e.to_string()));
+            }
             match answer.status {
-                200..=299 | 400 if answer.status != 400 || bulk_errors => {
-                    return serde_json::from_slice(&answer.body)
-                        .map_err(|e| JiraError::Unexpected(e.to_string()));
-                }
                 401 | 403 => return Err(JiraError::Refused(answer.status)),
                 404 => return Err(JiraError::NotFound),
                 429 => {

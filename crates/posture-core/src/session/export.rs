@@ -154,29 +154,20 @@ impl Session {
     /// "newest decision wins" still holds when marks are merged.
     fn record_export(&mut self, exported: &[(PathBuf, &Ticket)]) -> Option<(usize, StoreError)> {
         let now = self.now;
-        let store = self.store.as_mut()?;
-        let by_fp: HashMap<&str, &Finding> = self
-            .findings
+        let files: Vec<String> = exported
             .iter()
-            .map(|f| (f.fingerprint.as_str(), f))
+            .map(|(p, _)| p.display().to_string())
             .collect();
-        let mut changes = Vec::new();
-        for (path, t) in exported {
-            let file = path.display().to_string();
-            for fp in &t.fingerprints {
-                let mut m = mark_of(store, &by_fp, fp);
-                m.exported = file.clone();
-                m.exported_at = Some(now);
-                changes.push((fp.clone(), m));
-            }
-        }
-        if changes.is_empty() {
-            return None;
-        }
+        let changes = self.changed_marks(exported.iter().zip(&files).flat_map(|((_, t), file)| {
+            t.fingerprints.iter().map(move |fp| {
+                (fp, move |m: &mut Mark| {
+                    m.exported = file.clone();
+                    m.exported_at = Some(now);
+                })
+            })
+        }));
         let n = changes.len();
-        let failed = store.apply(changes, "export").err().map(|e| (n, e));
-        self.refresh_facts();
-        failed
+        self.save_changed(changes, "export").err().map(|e| (n, e))
     }
 
     /// Remembers the Jira issues a push created or found (`keys`: each
@@ -185,32 +176,57 @@ impl Session {
     /// the push is recorded as an export. Status, note, author and time stay.
     pub fn record_pushed(&mut self, keys: &[(&[String], &str)]) -> Result<usize, StoreError> {
         let now = self.now;
-        let Some(store) = self.store.as_mut() else {
-            return Ok(0);
+        let changes = self.changed_marks(keys.iter().flat_map(|&(fingerprints, key)| {
+            fingerprints.iter().map(move |fp| {
+                (fp, move |m: &mut Mark| {
+                    if m.jira.is_empty() {
+                        m.jira = key.to_string();
+                    }
+                    m.exported = format!("jira {key}");
+                    m.exported_at = Some(now);
+                })
+            })
+        }));
+        let n = changes.len();
+        self.save_changed(changes, "jira push").map(|()| n)
+    }
+
+    /// Each fingerprint's mark (a new undecided one where it has none, that
+    /// says what the finding was) with its change made; none without a
+    /// triage file.
+    fn changed_marks<'a, F: Fn(&mut Mark)>(
+        &self,
+        items: impl IntoIterator<Item = (&'a String, F)>,
+    ) -> Vec<(String, Mark)> {
+        let Some(store) = self.store.as_ref() else {
+            return Vec::new();
         };
         let by_fp: HashMap<&str, &Finding> = self
             .findings
             .iter()
             .map(|f| (f.fingerprint.as_str(), f))
             .collect();
-        let mut changes = Vec::new();
-        for (fingerprints, key) in keys {
-            for fp in fingerprints.iter() {
-                let mut m = mark_of(store, &by_fp, fp);
-                if m.jira.is_empty() {
-                    m.jira = (*key).to_string();
-                }
-                m.exported = format!("jira {key}");
-                m.exported_at = Some(now);
-                changes.push((fp.clone(), m));
-            }
-        }
-        let n = changes.len();
-        if n > 0 {
-            store.apply(changes, "jira push")?;
-            self.refresh_facts();
-        }
-        Ok(n)
+        items
+            .into_iter()
+            .map(|(fp, change)| {
+                let mut m = match store.get(fp) {
+                    Some(m) => m.clone(),
+                    None => Mark::undecided(by_fp.get(fp.as_str()).copied()),
+                };
+                change(&mut m);
+                (fp.clone(), m)
+            })
+            .collect()
+    }
+
+    /// Saves changed marks as `why`, and the facts follow them.
+    fn save_changed(&mut self, changes: Vec<(String, Mark)>, why: &str) -> Result<(), StoreError> {
+        let Some(store) = self.store.as_mut().filter(|_| !changes.is_empty()) else {
+            return Ok(());
+        };
+        store.apply(changes, why)?;
+        self.refresh_facts();
+        Ok(())
     }
 
     /// Writes the tracking sheet for findings `idx`: one file, or one per
@@ -280,15 +296,6 @@ impl Session {
             written.push((path, rows.len()));
         }
         Ok(written)
-    }
-}
-
-/// The mark of `fp` to change: its own, or a new undecided one that says
-/// what the finding was.
-fn mark_of(store: &crate::triage::Store, by_fp: &HashMap<&str, &Finding>, fp: &str) -> Mark {
-    match store.get(fp) {
-        Some(m) => m.clone(),
-        None => Mark::undecided(by_fp.get(fp).copied()),
     }
 }
 
